@@ -1,0 +1,76 @@
+// Package provisioning is the station's engine: job profiles and their
+// secrets, the per-device pipeline (identify, pre-flight, import, customer,
+// claim code, deliver code, Wi-Fi, verify, record), the journal, and the
+// station that runs one pipeline per connected Photon at once.
+//
+// It imports no Fyne: the ui package renders the Events it emits and calls
+// its methods for the user's intents.
+package provisioning
+
+import "time"
+
+// Step names one unit of the per-device pipeline, in pipeline order.
+type Step string
+
+// The pipeline's steps, in the order product.md gives them.
+const (
+	StepDetect      Step = "detect"
+	StepIdentify    Step = "identify"
+	StepPreflight   Step = "preflight"
+	StepImport      Step = "import"
+	StepCustomer    Step = "customer"
+	StepClaimCode   Step = "claim-code"
+	StepDeliverCode Step = "deliver-code"
+	StepWiFi        Step = "wifi"
+	StepVerify      Step = "verify"
+	StepRecord      Step = "record"
+)
+
+// Steps lists the pipeline's steps in order.
+var Steps = []Step{StepDetect, StepIdentify, StepPreflight, StepImport, StepCustomer,
+	StepClaimCode, StepDeliverCode, StepWiFi, StepVerify, StepRecord}
+
+// EventKind says what happened to a step.
+type EventKind string
+
+// The kinds of Event.
+const (
+	EventStarted  EventKind = "started"
+	EventProgress EventKind = "progress"
+	EventDone     EventKind = "done"
+	EventSkipped  EventKind = "skipped"
+	EventFailed   EventKind = "failed"
+	// EventResult closes a device attempt: Outcome tells PASS or FAIL.
+	EventResult EventKind = "result"
+	// EventDetached says the device left its slot (unplugged).
+	EventDetached EventKind = "detached"
+)
+
+// Outcome is the final verdict of one device attempt.
+type Outcome string
+
+// The outcomes of a device attempt.
+const (
+	OutcomePending Outcome = ""
+	OutcomePass    Outcome = "pass"
+	OutcomeFail    Outcome = "fail"
+)
+
+// Event is one thing the engine tells the outside world. Message and Action
+// are for a technician (plain words, no secret ever); they are what the UI
+// and the headless --json output show.
+type Event struct {
+	Time     time.Time `json:"time"`
+	Slot     string    `json:"slot"`                // the slot (USB port, or "softap") the device is in
+	Port     string    `json:"port,omitempty"`      // serial port path, when there is one
+	DeviceID string    `json:"device_id,omitempty"` // lower-case 24 hex, once known
+	Step     Step      `json:"step,omitempty"`
+	Kind     EventKind `json:"kind"`
+	// Progress is the fraction of the current step done (0..1), or -1 when unknown.
+	Progress float64 `json:"progress"`
+	// Remaining is the time left before the step's timeout, when it has one.
+	Remaining time.Duration `json:"remaining_ns,omitempty"`
+	Message   string        `json:"message,omitempty"` // one sentence: what is happening or what went wrong
+	Action    string        `json:"action,omitempty"`  // one sentence: what the technician should do (with the LED colour)
+	Outcome   Outcome       `json:"outcome,omitempty"` // set on EventResult
+}
