@@ -1,0 +1,581 @@
+package cloud_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/cloud/cloudtest"
+)
+
+const (
+	fakeA        = "0123456789abcdef01234567" // in product 100, online, variables and functions
+	fakeB        = "1123456789abcdef01234567" // owned by alice, offline
+	fakeC        = "2123456789abcdef01234567" // owned by someone else, in no product
+	fakeD        = "3123456789abcdef01234567" // unclaimed, in no product: to import
+	fakeE        = "4123456789abcdef01234567" // unclaimed, in no product: to import by file
+	fakeOffline  = "5123456789abcdef01234567" // in product 100, offline
+	fakeProduct  = 100
+	fakeProductS = "100"
+)
+
+// fakeBench is a fake Particle Cloud set up as a provisioning bench sees it.
+type fakeBench struct {
+	fake      *cloudtest.Cloud
+	fakeClock *cloudtest.ManualClock
+	clk       *cloud.FakeClock
+	creds     cloud.ClientCredentials
+	userTok   string
+}
+
+func newFakeBench(t *testing.T) *fakeBench {
+	t.Helper()
+	fc := cloudtest.NewManualClock(time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC))
+	f := cloudtest.New(cloudtest.Options{Now: fc.Now})
+	t.Cleanup(f.Close)
+	f.AddUser(cloudtest.User{Email: "alice@example.com", Password: "correct horse"})
+	f.AddUser(cloudtest.User{Email: "bob@example.com", Password: "hunter22", OTP: "123456"})
+	f.AddOrg(cloudtest.Org{ID: "org1", Slug: "acme", Name: "Acme", Members: []string{"alice@example.com"}})
+	f.AddProduct(cloudtest.Product{ID: fakeProduct, Slug: "bench-v1", Name: "Bench", Members: []string{"alice@example.com"}, Groups: []string{"tray7"}})
+	f.AddProduct(cloudtest.Product{ID: 200, Slug: "other-v1", Name: "Other", Org: "acme"})
+	cl := f.AddOAuthClient(cloudtest.OAuthClient{ID: "bench-1234", Name: "Bench", ProductID: fakeProduct})
+	f.AddDevice(cloudtest.Device{ID: fakeA, Name: "alpha", ProductID: fakeProduct, Online: true, Groups: []string{"tray7"},
+		Variables: map[string]cloudtest.Variable{"temp": {Type: "double", Value: 21.5}, "count": {Type: "int32", Value: 7},
+			"label": {Type: "string", Value: "bench"}, "ready": {Type: "bool", Value: true}},
+		Functions: map[string]cloudtest.Function{"echo": func(arg string) int32 { return int32(len(arg)) }}})
+	f.AddDevice(cloudtest.Device{ID: fakeB, Name: "beta", Owner: "alice@example.com"})
+	f.AddDevice(cloudtest.Device{ID: fakeC, Name: "gamma", Owner: "mallory@elsewhere.example", Online: true})
+	f.AddDevice(cloudtest.Device{ID: fakeD, Online: true})
+	f.AddDevice(cloudtest.Device{ID: fakeE, Online: true})
+	f.AddDevice(cloudtest.Device{ID: fakeOffline, Name: "sleepy", ProductID: fakeProduct, Variables: map[string]cloudtest.Variable{"temp": {Type: "double", Value: 1.0}}})
+	f.AddVitals(fakeA, fc.Now().Add(-time.Hour), []byte(`{"device":{"system":{"uptime":42}}}`))
+	return &fakeBench{fake: f, fakeClock: fc, clk: cloud.NewFakeClock(), creds: cloud.ClientCredentials{ID: cl.ID, Secret: cl.Secret},
+		userTok: f.UserToken("alice@example.com")}
+}
+
+// client returns a client of the fake with the given bearer token.
+func (b *fakeBench) client(tok string) *cloud.Client {
+	return &cloud.Client{BaseURL: b.fake.URL(), Token: tok, HTTPClient: b.fake.HTTPClient(), Clock: b.clk,
+		Retry: cloud.RetryPolicy{MaxAttempts: 3, Jitter: noJitter}}
+}
+
+// last returns the last logged request.
+func (b *fakeBench) last(t *testing.T) cloudtest.Request {
+	t.Helper()
+	reqs := b.fake.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("the fake logged no request")
+	}
+	return reqs[len(reqs)-1]
+}
+
+// wire is what the tests assert about a logged request.
+type wire struct {
+	Method, Path, Encoding string
+	Keys                   []string
+	Auth                   []cloudtest.AuthCarrier
+}
+
+func (b *fakeBench) expect(t *testing.T, want wire) {
+	t.Helper()
+	r := b.last(t)
+	got := wire{Method: r.Method, Path: r.Path, Encoding: r.BodyEncoding, Keys: r.BodyKeys, Auth: r.Auth}
+	if len(got.Keys) == 0 {
+		got.Keys = nil
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+}
+
+var (
+	header = []cloudtest.AuthCarrier{cloudtest.AuthHeader}
+	basicA = []cloudtest.AuthCarrier{cloudtest.AuthBasic}
+)
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%v (details: %s)", err, details(err))
+		}
+		return v
+	}
+}
+
+// TestAgainstFakeCloud runs the tutorial's operations against cloudtest, the
+// strict fake of the Particle Cloud, and checks both the wire (method, path,
+// encoding, where the credential travelled) and the decoded result.
+func TestAgainstFakeCloud(t *testing.T) {
+	b := newFakeBench(t)
+	ctx := t.Context()
+	user := b.client(b.userTok)
+
+	t.Run("tokens", func(t *testing.T) {
+		tok := must[cloud.Token](t)(user.ProductToken(ctx, b.creds, 0))
+		b.expect(t, wire{"POST", "/oauth/token", "form", []string{"grant_type"}, basicA})
+		if tok.AccessToken == "" || tok.ExpiresIn != 7776000*time.Second || tok.RefreshToken == "" {
+			t.Errorf("product token %v, refresh %t", tok, tok.RefreshToken != "")
+		}
+		never := must[cloud.Token](t)(user.ProductToken(ctx, b.creds, cloud.NeverExpires))
+		b.expect(t, wire{"POST", "/oauth/token", "form", []string{"expires_in", "grant_type"}, basicA})
+		if !never.ExpiresAt.IsZero() || never.RefreshToken != "" {
+			t.Errorf("never-expiring token %v has an expiry or a refresh token", never)
+		}
+		info := must[cloud.TokenInfo](t)(user.WithToken(never.AccessToken).CurrentToken(ctx))
+		b.expect(t, wire{"GET", "/v1/access_tokens/current", "", nil, header})
+		if info.Client != b.creds.ID || !info.ExpiresAt.IsZero() {
+			t.Errorf("current token info %+v", info)
+		}
+		if err := user.WithToken(never.AccessToken).RevokeCurrentToken(ctx); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"DELETE", "/v1/access_tokens/current", "", nil, header})
+		if _, err := user.WithToken(never.AccessToken).ListDevices(ctx); !cloud.IsUnauthorized(err) {
+			t.Errorf("revoked token still works: %v", err)
+		}
+		if _, err := user.ProductToken(ctx, cloud.ClientCredentials{ID: b.creds.ID, Secret: "wrong-secret-0000"}, 0); !cloud.IsBadCredentials(err) {
+			t.Errorf("wrong client secret: %v", err)
+		}
+	})
+
+	t.Run("login with MFA", func(t *testing.T) {
+		tok := must[cloud.Token](t)(user.Login(ctx, "alice@example.com", "correct horse", time.Hour))
+		b.expect(t, wire{"POST", "/oauth/token", "form", []string{"expires_in", "grant_type", "password", "username"}, basicA})
+		if tok.ExpiresIn != time.Hour {
+			t.Errorf("login token lifetime %v", tok.ExpiresIn)
+		}
+		if _, err := user.Login(ctx, "alice@example.com", "wrong", 0); !cloud.IsBadCredentials(err) {
+			t.Errorf("wrong password: %v", err)
+		}
+		_, err := user.Login(ctx, "bob@example.com", "hunter22", 0)
+		if !cloud.IsMFARequired(err) || cloud.MFAToken(err) == "" {
+			t.Fatalf("MFA account: %v", err)
+		}
+		if strings.Contains(err.Error(), cloud.MFAToken(err)) {
+			t.Error("the MFA token is in the error text")
+		}
+		if _, err := user.LoginOTP(ctx, cloud.MFAToken(err), "000000"); !cloud.IsBadCredentials(err) {
+			t.Errorf("wrong OTP: %v", err)
+		}
+		_, err = user.Login(ctx, "bob@example.com", "hunter22", 0)
+		otp := must[cloud.Token](t)(user.LoginOTP(ctx, cloud.MFAToken(err), "123456"))
+		b.expect(t, wire{"POST", "/oauth/token", "form", []string{"grant_type", "mfa_token", "otp"}, basicA})
+		if otp.AccessToken == "" {
+			t.Error("no token after the OTP step")
+		}
+	})
+
+	prodTok := must[cloud.Token](t)(user.ProductToken(ctx, b.creds, 0)).AccessToken
+	prod := b.client(prodTok)
+	a := cloud.ProductDevice(fakeProductS, strings.ToUpper(fakeA))
+
+	t.Run("devices", func(t *testing.T) {
+		list := must[[]cloud.Device](t)(user.ListDevices(ctx))
+		b.expect(t, wire{"GET", "/v1/devices", "", nil, header})
+		if !slices.ContainsFunc(list, func(d cloud.Device) bool { return d.ID == fakeB && d.Name == "beta" }) {
+			t.Errorf("alice's device missing from %+v", list)
+		}
+		d := must[cloud.Device](t)(user.GetDevice(ctx, cloud.UserDevice("beta")))
+		b.expect(t, wire{"GET", "/v1/devices/beta", "", nil, header})
+		if d.ID != fakeB || d.Online {
+			t.Errorf("beta = %+v", d)
+		}
+		pd := must[cloud.Device](t)(prod.GetDevice(ctx, a))
+		b.expect(t, wire{"GET", "/v1/products/100/devices/" + fakeA, "", nil, header})
+		if pd.ID != fakeA || !pd.Online || pd.ProductID != fakeProduct || pd.Variables["temp"] != "double" {
+			t.Errorf("product device = %+v", pd)
+		}
+		if _, err := user.GetDevice(ctx, cloud.UserDevice(fakeC)); !cloud.IsPermissionDenied(err) {
+			t.Errorf("someone else's device: %v", err)
+		}
+	})
+
+	t.Run("variables", func(t *testing.T) {
+		v := must[cloud.Variable](t)(prod.GetVariable(ctx, a, "temp"))
+		b.expect(t, wire{"GET", "/v1/products/100/devices/" + fakeA + "/temp", "", nil, header})
+		if f, err := v.Float(); err != nil || f != 21.5 || v.CoreInfo.DeviceID != fakeA {
+			t.Errorf("temp = %v, %v (%+v)", f, err, v)
+		}
+		if n, err := must[cloud.Variable](t)(prod.GetVariable(ctx, a, "count")).Int(); err != nil || n != 7 {
+			t.Errorf("count = %v, %v", n, err)
+		}
+		if s := must[cloud.Variable](t)(prod.GetVariable(ctx, a, "label")).Text(); s != "bench" {
+			t.Errorf("label = %q", s)
+		}
+		if r, err := must[cloud.Variable](t)(prod.GetVariable(ctx, a, "ready")).Bool(); err != nil || !r {
+			t.Errorf("ready = %v, %v", r, err)
+		}
+		raw := must[string](t)(prod.GetVariableRaw(ctx, a, "temp"))
+		if raw != "21.5" {
+			t.Errorf("raw temp = %q", raw)
+		}
+		if _, err := prod.GetVariable(ctx, a, "nope"); !cloud.IsUnknownVariable(err) {
+			t.Errorf("unknown variable: %v", err)
+		}
+		if _, err := prod.GetVariable(ctx, cloud.ProductDevice(fakeProductS, fakeOffline), "temp"); !cloud.IsDeviceOffline(err) {
+			t.Errorf("offline device: %v", err)
+		}
+	})
+
+	t.Run("functions", func(t *testing.T) {
+		r := must[cloud.FunctionResult](t)(prod.CallFunction(ctx, a, "echo", "255,255,0"))
+		b.expect(t, wire{"POST", "/v1/products/100/devices/" + fakeA + "/echo", "json", []string{"arg"}, header})
+		if r.ReturnValue != 9 {
+			t.Errorf("echo returned %d, want 9", r.ReturnValue)
+		}
+		formProd := b.client(prodTok)
+		formProd.Encoding = cloud.EncodeForm
+		r = must[cloud.FunctionResult](t)(formProd.CallFunction(ctx, a, "echo", "ab"))
+		b.expect(t, wire{"POST", "/v1/products/100/devices/" + fakeA + "/echo", "form", []string{"arg"}, header})
+		if r.ReturnValue != 2 {
+			t.Errorf("form echo returned %d, want 2", r.ReturnValue)
+		}
+		if _, err := prod.CallFunction(ctx, a, "nope", ""); !cloud.IsUnknownFunction(err) {
+			t.Errorf("unknown function: %v", err)
+		}
+		if _, err := user.CallFunction(ctx, cloud.UserDevice(fakeB), "echo", ""); !cloud.IsDeviceOffline(err) {
+			t.Errorf("offline device: %v", err)
+		}
+	})
+
+	t.Run("rename, notes, ping", func(t *testing.T) {
+		u := must[cloud.DeviceUpdate](t)(prod.RenameDevice(ctx, a, "bench-7"))
+		b.expect(t, wire{"PUT", "/v1/products/100/devices/" + fakeA, "json", []string{"name"}, header})
+		if u.Name != "bench-7" {
+			t.Errorf("rename answer %+v", u)
+		}
+		must[cloud.DeviceUpdate](t)(prod.SetNotes(ctx, a, "tray 7 slot 3"))
+		b.expect(t, wire{"PUT", "/v1/products/100/devices/" + fakeA, "json", []string{"notes"}, header})
+		if st, _ := b.fake.Device(fakeA); st.Name != "bench-7" || st.Notes != "tray 7 slot 3" {
+			t.Errorf("fake holds %+v", st)
+		}
+		if !must[bool](t)(prod.Ping(ctx, a)) {
+			t.Error("online device did not answer the ping")
+		}
+		b.expect(t, wire{"PUT", "/v1/products/100/devices/" + fakeA + "/ping", "", nil, header})
+		if must[bool](t)(user.Ping(ctx, cloud.UserDevice(fakeB))) {
+			t.Error("offline device answered the ping")
+		}
+	})
+
+	t.Run("products and organizations", func(t *testing.T) {
+		ps := must[[]cloud.Product](t)(user.ListProducts(ctx))
+		b.expect(t, wire{"GET", "/v1/user/products", "", nil, header})
+		if !slices.ContainsFunc(ps, func(p cloud.Product) bool { return p.ID == fakeProduct && p.Slug == "bench-v1" }) {
+			t.Errorf("products %+v", ps)
+		}
+		orgs := must[[]cloud.Organization](t)(user.ListOrganizations(ctx))
+		b.expect(t, wire{"GET", "/v1/orgs", "", nil, header})
+		if diff := cmp.Diff([]cloud.Organization{{ID: "org1", Slug: "acme", Name: "Acme"}}, orgs); diff != "" {
+			t.Errorf("orgs (-want +got):\n%s", diff)
+		}
+		ops := must[[]cloud.Product](t)(user.ListOrgProducts(ctx, "acme"))
+		b.expect(t, wire{"GET", "/v1/orgs/acme/products", "", nil, header})
+		if len(ops) != 1 || ops[0].ID != 200 {
+			t.Errorf("org products %+v", ops)
+		}
+		p := must[cloud.Product](t)(prod.GetProduct(ctx, "bench-v1"))
+		b.expect(t, wire{"GET", "/v1/products/bench-v1", "", nil, header})
+		if p.ID != fakeProduct || p.Name != "Bench" {
+			t.Errorf("product %+v", p)
+		}
+		if _, err := prod.GetProduct(ctx, "other-v1"); !cloud.IsPermissionDenied(err) {
+			t.Errorf("a product token on another product: %v", err)
+		}
+	})
+
+	t.Run("product device list, filters and pages", func(t *testing.T) {
+		page := must[cloud.DevicePage](t)(prod.ListProductDevices(ctx, fakeProductS, cloud.DeviceQuery{Groups: []string{"tray7"}, SortAttr: cloud.SortByDeviceID, SortDir: cloud.Ascending, PerPage: 10}))
+		r := b.last(t)
+		if diff := cmp.Diff([]string{"groups", "perPage", "per_page", "sortAttr", "sortDir"}, r.QueryKeys); diff != "" {
+			t.Errorf("query keys (-want +got):\n%s", diff)
+		}
+		if len(page.Devices) != 1 || page.Devices[0].ID != fakeA || page.Meta.TotalPages != 1 {
+			t.Errorf("tray7 page %+v", page)
+		}
+		var ids []string
+		for d, err := range prod.ProductDevices(ctx, fakeProductS, cloud.DeviceQuery{PerPage: 1, SortAttr: cloud.SortByDeviceID, SortDir: cloud.Ascending}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, d.ID)
+		}
+		if diff := cmp.Diff([]string{fakeA, fakeOffline}, ids); diff != "" {
+			t.Errorf("all product devices (-want +got):\n%s", diff)
+		}
+		off := must[cloud.DevicePage](t)(prod.ListProductDevices(ctx, fakeProductS, cloud.DeviceQuery{DeviceName: "slee", Quarantined: boolp(false)}))
+		if len(off.Devices) != 1 || off.Devices[0].ID != fakeOffline {
+			t.Errorf("name filter %+v", off)
+		}
+	})
+
+	t.Run("import", func(t *testing.T) {
+		res := must[cloud.ImportResult](t)(prod.ImportDevice(ctx, fakeProductS, strings.ToUpper(fakeD)))
+		b.expect(t, wire{"POST", "/v1/products/100/devices", "json", []string{"id"}, header})
+		if in, msg := res.Outcome(fakeD); !in || res.Updated != 1 {
+			t.Errorf("import: %+v (%s)", res, msg)
+		}
+		res = must[cloud.ImportResult](t)(prod.ImportDevices(ctx, fakeProductS, []string{fakeD, fakeC, "ffffffffffffffffffffffff"}, cloud.ImportOptions{}))
+		b.expect(t, wire{"POST", "/v1/products/100/devices", "json", []string{"ids"}, header})
+		want := cloud.ImportResult{UpdatedDeviceIDs: []string{}, ExistingDeviceIDs: []string{fakeD}, NonmemberDeviceIDs: []string{fakeC},
+			InvalidDeviceIDs: []string{"ffffffffffffffffffffffff"}, ProtectedDeviceIDs: []string{}}
+		if diff := cmp.Diff(want, res); diff != "" {
+			t.Errorf("import many (-want +got):\n%s", diff)
+		}
+		res = must[cloud.ImportResult](t)(prod.ImportDeviceFile(ctx, fakeProductS, "tray.txt", strings.NewReader(fakeE+"\n"), cloud.ImportOptions{}))
+		b.expect(t, wire{"POST", "/v1/products/100/devices", "multipart", []string{"file"}, header})
+		if in, _ := res.Outcome(fakeE); !in {
+			t.Errorf("import file: %+v", res)
+		}
+		if st, _ := b.fake.Device(fakeE); st.ProductID != fakeProduct {
+			t.Errorf("fake did not import: %+v", st)
+		}
+	})
+
+	var custTok string
+	t.Run("customers and claim codes", func(t *testing.T) {
+		tok, created, err := prod.EnsureCustomer(ctx, fakeProductS, b.creds, "Slot3@Factory.example", 0)
+		if err != nil || !created || tok.Customer() != "slot3@factory.example" {
+			t.Fatalf("EnsureCustomer = %v, %v, %v", tok, created, err)
+		}
+		tok2, created, err := prod.EnsureCustomer(ctx, fakeProductS, b.creds, "slot3@factory.example", 0)
+		if err != nil || created || tok2.AccessToken == "" {
+			t.Fatalf("EnsureCustomer again = %v, %v, %v", tok2, created, err)
+		}
+		b.expect(t, wire{"POST", "/oauth/token", "form", []string{"grant_type", "scope"}, basicA})
+		_, err = prod.CreateShadowCustomer(ctx, fakeProductS, b.creds, "slot3@factory.example")
+		if !cloud.IsCustomerExists(err) {
+			t.Errorf("second creation: %v", err)
+		}
+		b.expect(t, wire{"POST", "/v1/products/100/customers", "form", []string{"email", "no_password"}, basicA})
+		custTok = tok2.AccessToken
+		cust := b.client(custTok)
+
+		code := must[cloud.ClaimCode](t)(cust.CreateClaimCode(ctx, cloud.ClaimCodeRequest{Product: fakeProductS}))
+		b.expect(t, wire{"POST", "/v1/products/100/device_claims", "json", nil, header})
+		if len(code.Code) != 63 || len(code.DeviceIDs) != 0 {
+			t.Errorf("claim code of %d characters, devices %v", len(code.Code), code.DeviceIDs)
+		}
+		if _, err := prod.CreateClaimCode(ctx, cloud.ClaimCodeRequest{Product: fakeProductS}); err == nil {
+			t.Error("a product token got a product claim code; the route wants a customer token")
+		}
+		// The device presents the code when it first connects.
+		if err := b.fake.DeviceOnline(fakeD, code.Code); err != nil {
+			t.Fatal(err)
+		}
+		d := must[cloud.Device](t)(prod.GetDevice(ctx, cloud.ProductDevice(fakeProductS, fakeD)))
+		if d.Owner != "slot3@factory.example" {
+			t.Errorf("device owner %q after the claim", d.Owner)
+		}
+		custs := must[cloud.CustomerPage](t)(prod.ListCustomers(ctx, fakeProductS, 1, 25))
+		b.expect(t, wire{"GET", "/v1/products/100/customers", "", nil, header})
+		if !slices.ContainsFunc(custs.Customers, func(c cloud.Customer) bool { return c.Username == "slot3@factory.example" }) {
+			t.Errorf("customers %+v", custs)
+		}
+		uc := must[cloud.ClaimCode](t)(user.CreateClaimCode(ctx, cloud.ClaimCodeRequest{}))
+		b.expect(t, wire{"POST", "/v1/device_claims", "json", nil, header})
+		if !slices.Contains(uc.DeviceIDs, fakeB) {
+			t.Errorf("user claim code lists %v, want alice's devices", uc.DeviceIDs)
+		}
+	})
+
+	t.Run("claim, transfer, unclaim, remove", func(t *testing.T) {
+		_, err := user.ClaimDevice(ctx, fakeC, false)
+		if !cloud.IsClaimedBySomeoneElse(err) {
+			t.Fatalf("claiming someone else's device: %v", err)
+		}
+		b.expect(t, wire{"POST", "/v1/devices", "json", []string{"id"}, header})
+		r := must[cloud.ClaimResult](t)(user.ClaimDevice(ctx, strings.ToUpper(fakeC), true))
+		b.expect(t, wire{"POST", "/v1/devices", "json", []string{"id", "request_transfer"}, header})
+		if !r.TransferRequested || len(b.fake.Transfers()) != 1 {
+			t.Errorf("transfer: %+v, %v", r, b.fake.Transfers())
+		}
+		if err := prod.UnclaimDevice(ctx, cloud.ProductDevice(fakeProductS, fakeD)); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"DELETE", "/v1/products/100/devices/" + fakeD + "/owner", "", nil, header})
+		if st, _ := b.fake.Device(fakeD); st.Owner != "" || st.ProductID != fakeProduct {
+			t.Errorf("after unclaim: %+v", st)
+		}
+		if err := prod.RemoveFromProduct(ctx, fakeProductS, fakeD, false); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"DELETE", "/v1/products/100/devices/" + fakeD, "", nil, header})
+		if st, _ := b.fake.Device(fakeD); st.ProductID != 0 {
+			t.Errorf("after removal: %+v", st)
+		}
+		if err := user.UnclaimDevice(ctx, cloud.UserDevice(fakeB)); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"DELETE", "/v1/devices/" + fakeB, "", nil, header})
+	})
+
+	t.Run("OAuth clients", func(t *testing.T) {
+		oc := must[cloud.OAuthClient](t)(user.CreateOAuthClient(ctx, fakeProductS, cloud.OAuthClientSpec{Name: "Station 2"}))
+		b.expect(t, wire{"POST", "/v1/products/100/clients", "json", []string{"name", "type"}, header})
+		if oc.ID == "" || oc.Secret == "" || oc.Type != "installed" {
+			t.Fatalf("new client %v (secret set: %t)", oc, oc.Secret != "")
+		}
+		list := must[[]cloud.OAuthClient](t)(user.ListOAuthClients(ctx, fakeProductS))
+		b.expect(t, wire{"GET", "/v1/products/100/clients", "", nil, header})
+		i := slices.IndexFunc(list, func(c cloud.OAuthClient) bool { return c.ID == oc.ID })
+		if i < 0 || list[i].Secret != "" {
+			t.Errorf("listed clients %v", list)
+		}
+		// The new client's credentials give a product token.
+		must[cloud.Token](t)(user.ProductToken(ctx, oc.Credentials(), 0))
+	})
+
+	t.Run("vitals", func(t *testing.T) {
+		v := must[cloud.Vitals](t)(prod.LastVitals(ctx, a))
+		b.expect(t, wire{"GET", "/v1/products/100/diagnostics/" + fakeA + "/last", "", nil, header})
+		if v.DeviceID != fakeA || !strings.Contains(string(v.Payload), `"uptime":42`) {
+			t.Errorf("last vitals %+v", v)
+		}
+		now := b.fakeClock.Now()
+		hist := must[[]cloud.Vitals](t)(prod.VitalsHistory(ctx, a, now.Add(-24*time.Hour), now))
+		if len(hist) != 1 {
+			t.Errorf("history %+v", hist)
+		}
+		if got := b.last(t).QueryKeys; !slices.Equal(got, []string{"end_date", "start_date"}) {
+			t.Errorf("history query keys %v", got)
+		}
+		csv := must[[]byte](t)(prod.VitalsHistoryCSV(ctx, a, now.Add(-24*time.Hour), now))
+		if r := b.last(t); r.Header.Get("Accept") != "text/csv" || !strings.Contains(string(csv), fakeA) {
+			t.Errorf("CSV %q (Accept %q)", csv, r.Header.Get("Accept"))
+		}
+	})
+
+	t.Run("events", func(t *testing.T) {
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		k := consume(sctx, prod, cloud.Stream{Product: fakeProductS, Prefix: "bench/"})
+		waitStreams(t, b.fake, 1)
+		if err := user.Publish(ctx, cloud.PublishRequest{Name: "bench/hello", Data: "1", Private: true}); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"POST", "/v1/devices/events", "json", []string{"data", "name", "private"}, header})
+		if err := prod.Publish(ctx, cloud.PublishRequest{Product: fakeProductS, Name: "bench/product", Data: "2"}); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"POST", "/v1/products/100/events", "json", []string{"data", "name", "private"}, header})
+		b.fake.Publish(fakeA, "bench/temp", "21.5")
+		b.fake.Publish(fakeA, "other", "x")
+		var got []string
+		for len(got) < 2 {
+			ev := k.next(t)
+			got = append(got, ev.Name+"="+ev.Data+"@"+ev.DeviceID)
+		}
+		// The user-route event is alice's, not the product's; the stream
+		// carries the product's events only.
+		if diff := cmp.Diff([]string{"bench/product=2@api", "bench/temp=21.5@" + fakeA}, got); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+		cancel()
+		k.wait(t)
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		expired := b.fake.AddToken(cloudtest.Token{User: "alice@example.com", ExpiresAt: b.fakeClock.Now().Add(-time.Minute)})
+		if _, err := b.client(expired).ListDevices(ctx); !cloud.IsTokenExpired(err) {
+			t.Errorf("expired token: %v", err)
+		}
+		if _, err := b.client("0000000000000000000000000000000000000000").ListDevices(ctx); !cloud.IsUnauthorized(err) || cloud.IsTokenExpired(err) {
+			t.Errorf("unknown token: %v", err)
+		}
+		if _, err := b.client(custTok).ListProductDevices(ctx, fakeProductS, cloud.DeviceQuery{}); !cloud.IsPermissionDenied(err) && !cloud.IsUnauthorized(err) {
+			t.Errorf("customer token on product management: %v", err)
+		}
+	})
+
+	t.Run("429 with Retry-After, shared gate", func(t *testing.T) {
+		b.fake.InjectRateLimit("GET", "/v1/devices", 1, 4*time.Second)
+		gate := &cloud.RateGate{}
+		c := b.client(b.userTok)
+		c.Gate = gate
+		done := start(ctx, c, getDevices)
+		b.clk.WaitForTimer(t, 4*time.Second)
+		b.clk.Advance(4 * time.Second)
+		if r := <-done; r.err != nil {
+			t.Fatalf("after the rate limit: %v", r.err)
+		}
+	})
+
+	t.Run("5xx and dropped connections are retried for reads", func(t *testing.T) {
+		before := len(b.fake.Requests())
+		b.fake.InjectFault(cloudtest.Fault{Method: "GET", Path: "/v1/orgs", Times: 1, Status: http.StatusServiceUnavailable, Body: `{"error":"server_error"}`})
+		b.fake.InjectFault(cloudtest.Fault{Method: "GET", Path: "/v1/orgs", Times: 1, CloseConnection: true})
+		done := start(ctx, user, func(ctx context.Context, c *cloud.Client) (any, error) { return c.ListOrganizations(ctx) })
+		if r := cloud.RunUntil(t, b.clk, done); r.err != nil {
+			t.Fatalf("after a 503 and a dropped connection: %v", r.err)
+		}
+		var orgs int
+		for _, r := range b.fake.Requests()[before:] {
+			if r.Path == "/v1/orgs" {
+				orgs++
+			}
+		}
+		if orgs < 3 {
+			t.Errorf("the fake saw %d requests for /v1/orgs, want 3 or more", orgs)
+		}
+	})
+
+	t.Run("no secret in any URL", func(t *testing.T) {
+		if leaks := b.fake.SecretsInURLs(); len(leaks) != 0 {
+			for _, r := range leaks {
+				t.Errorf("secret in URL: %s %s?%s", r.Method, r.Path, r.RawQuery)
+			}
+		}
+		for _, r := range b.fake.Requests() {
+			if slices.Contains(r.Auth, cloudtest.AuthQuery) || slices.Contains(r.Auth, cloudtest.AuthBody) || slices.Contains(r.Auth, cloudtest.AuthClientBody) {
+				t.Errorf("%s %s carried a credential in %v", r.Method, r.Path, r.Auth)
+			}
+		}
+	})
+}
+
+// waitStreams waits until the fake holds n open event streams.
+func waitStreams(t *testing.T, f *cloudtest.Cloud, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.OpenStreams() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams open, want %d", f.OpenStreams(), n)
+		}
+		select {
+		case <-f.RequestLogged():
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// TestCancelWhileServerHangs: a server that never answers is left as soon as
+// the caller's context ends, and the error says it was cancelled.
+func TestCancelWhileServerHangs(t *testing.T) {
+	b := newFakeBench(t)
+	b.fake.InjectFault(cloudtest.Fault{Method: "GET", Path: "/v1/devices", Hang: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	logged := b.fake.RequestLogged()
+	done := start(ctx, b.client(b.userTok), getDevices)
+	select {
+	case <-logged:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the fake")
+	}
+	cancel()
+	r := <-done
+	if !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", r.err)
+	}
+	var e *cloud.Error
+	if !errors.As(r.err, &e) || e.Kind != cloud.KindCanceled {
+		t.Errorf("err = %#v, want a canceled *cloud.Error", r.err)
+	}
+}
