@@ -126,12 +126,14 @@ func (cc ClientCredentials) GoString() string { return "cloud.ClientCredentials{
 // secret in clear text: it must be https, or http to a loopback host
 // (tests and demo mode). It also refuses user info, queries and fragments.
 func CheckBaseURL(raw string) error {
+	// The raw text is not repeated in these messages: an address that does
+	// not parse may still hold a user name and password.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("the API address %q is not a valid URL: %w", raw, err)
+		return fmt.Errorf("the API address is not a valid URL; use a full URL such as %s", DefaultBaseURL)
 	}
 	if u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("the API address %q has no host; use a full URL such as %s", raw, DefaultBaseURL)
+		return fmt.Errorf("the API address has no host; use a full URL such as %s", DefaultBaseURL)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("the API address must be a plain URL without user name, query or fragment")

@@ -493,6 +493,10 @@ func TestAgainstFakeCloud(t *testing.T) {
 		if _, err := b.client(custTok).ListProductDevices(ctx, fakeProductS, cloud.DeviceQuery{}); !cloud.IsPermissionDenied(err) && !cloud.IsUnauthorized(err) {
 			t.Errorf("customer token on product management: %v", err)
 		}
+		// The fake answers 403 "Permission denied": exactly a permission error.
+		if _, err := b.client(custTok).ListProductDevices(ctx, fakeProductS, cloud.DeviceQuery{}); !cloud.IsPermissionDenied(err) {
+			t.Errorf("customer token on product management: %v, want permission denied", err)
+		}
 	})
 
 	t.Run("429 with Retry-After, shared gate", func(t *testing.T) {
@@ -541,17 +545,22 @@ func TestAgainstFakeCloud(t *testing.T) {
 	})
 }
 
-// waitStreams waits until the fake holds n open event streams.
+// waitStreams waits until the fake holds n open event streams. It waits on
+// the fake's StreamsChanged signal, not by polling; the timer only guards
+// against a hang.
 func waitStreams(t *testing.T, f *cloudtest.Cloud, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for f.OpenStreams() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d streams open, want %d", f.OpenStreams(), n)
+	guard := time.NewTimer(10 * time.Second)
+	defer guard.Stop()
+	for {
+		changed := f.StreamsChanged()
+		if f.OpenStreams() >= n {
+			return
 		}
 		select {
-		case <-f.RequestLogged():
-		case <-time.After(10 * time.Millisecond):
+		case <-changed:
+		case <-guard.C:
+			t.Fatalf("%d streams open, want %d", f.OpenStreams(), n)
 		}
 	}
 }
@@ -578,4 +587,256 @@ func TestCancelWhileServerHangs(t *testing.T) {
 	if !errors.As(r.err, &e) || e.Kind != cloud.KindCanceled {
 		t.Errorf("err = %#v, want a canceled *cloud.Error", r.err)
 	}
+}
+
+// TestAgainstFakeCloudMoreRoutes covers, against cloudtest, the operations
+// and variants TestAgainstFakeCloud leaves out: a plain claim (user and
+// customer), denying a device, claim codes with an IMEI or ICCID, the user
+// routes of OAuth clients and vitals, raw variables on the user route, the
+// device-ID filter and page of the product list, and the device and
+// my-devices event streams through a reconnect.
+func TestAgainstFakeCloudMoreRoutes(t *testing.T) {
+	b := newFakeBench(t)
+	ctx := t.Context()
+	user := b.client(b.userTok)
+	prod := b.client(must[cloud.Token](t)(user.ProductToken(ctx, b.creds, 0)).AccessToken)
+
+	t.Run("claim an unclaimed device", func(t *testing.T) {
+		r := must[cloud.ClaimResult](t)(user.ClaimDevice(ctx, strings.ToUpper(fakeD), false))
+		b.expect(t, wire{"POST", "/v1/devices", "json", []string{"id"}, header})
+		if diff := cmp.Diff(cloud.ClaimResult{DeviceID: fakeD, Claimed: true}, r); diff != "" {
+			t.Errorf("claim result (-want +got):\n%s", diff)
+		}
+		if st, _ := b.fake.Device(fakeD); st.Owner != "alice@example.com" || st.OwnerIsCustomer {
+			t.Errorf("after the claim the fake holds %+v", st)
+		}
+		// Asking for a transfer of a device nobody owns just claims it.
+		b.fake.SetOwner(fakeD, "")
+		r = must[cloud.ClaimResult](t)(user.ClaimDevice(ctx, fakeD, true))
+		b.expect(t, wire{"POST", "/v1/devices", "json", []string{"id", "request_transfer"}, header})
+		if diff := cmp.Diff(cloud.ClaimResult{DeviceID: fakeD, Claimed: true}, r); diff != "" {
+			t.Errorf("claim with request_transfer of an unclaimed device (-want +got):\n%s", diff)
+		}
+		if n := len(b.fake.Transfers()); n != 0 {
+			t.Errorf("%d transfers requested for an unclaimed device", n)
+		}
+		form := b.client(b.userTok)
+		form.Encoding = cloud.EncodeForm
+		if _, err := form.ClaimDevice(ctx, fakeOffline, false); !cloud.IsNotFound(err) {
+			t.Errorf("claiming an offline device: %v, want not found", err)
+		}
+		b.expect(t, wire{"POST", "/v1/devices", "form", []string{"id"}, header})
+	})
+
+	t.Run("customer claims a product device", func(t *testing.T) {
+		tok, _, err := prod.EnsureCustomer(ctx, fakeProductS, b.creds, "slot9@factory.example", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := must[cloud.ClaimResult](t)(b.client(tok.AccessToken).ClaimDevice(ctx, fakeA, false))
+		b.expect(t, wire{"POST", "/v1/devices", "json", []string{"id"}, header})
+		if !r.Claimed || r.DeviceID != fakeA {
+			t.Errorf("claim result %+v", r)
+		}
+		if st, _ := b.fake.Device(fakeA); st.Owner != "slot9@factory.example" || !st.OwnerIsCustomer {
+			t.Errorf("after the customer's claim the fake holds %+v", st)
+		}
+	})
+
+	t.Run("customer token for an existing customer", func(t *testing.T) {
+		if _, _, err := prod.EnsureCustomer(ctx, fakeProductS, b.creds, "slot4@factory.example", 0); err != nil {
+			t.Fatal(err)
+		}
+		tok := must[cloud.Token](t)(user.CustomerToken(ctx, b.creds, "Slot4@Factory.example", 2*time.Hour))
+		b.expect(t, wire{"POST", "/oauth/token", "form", []string{"expires_in", "grant_type", "scope"}, basicA})
+		if tok.Customer() != "slot4@factory.example" || tok.ExpiresIn != 2*time.Hour || !tok.ExpiresAt.Equal(b.clk.Now().Add(2*time.Hour)) || tok.RefreshToken == "" {
+			t.Errorf("customer token %v (refresh set: %t)", tok, tok.RefreshToken != "")
+		}
+		never := must[cloud.Token](t)(user.CustomerToken(ctx, b.creds, "slot4@factory.example", cloud.NeverExpires))
+		if never.Customer() != "slot4@factory.example" || !never.ExpiresAt.IsZero() || never.RefreshToken != "" {
+			t.Errorf("never-expiring customer token %v (refresh set: %t)", never, never.RefreshToken != "")
+		}
+		// The token speaks for the customer: its device list is the
+		// customer's (empty), and product management is refused.
+		if list := must[[]cloud.Device](t)(b.client(never.AccessToken).ListDevices(ctx)); len(list) != 0 {
+			t.Errorf("a new customer sees devices %+v", list)
+		}
+		if _, err := b.client(never.AccessToken).GetProduct(ctx, fakeProductS); !cloud.IsPermissionDenied(err) {
+			t.Errorf("customer token on a product route: %v", err)
+		}
+		if _, err := user.CustomerToken(ctx, b.creds, "nobody@factory.example", 0); !cloud.IsBadCredentials(err) {
+			t.Errorf("token for an unknown customer: %v", err)
+		}
+	})
+
+	t.Run("deny a device", func(t *testing.T) {
+		must[cloud.ImportResult](t)(prod.ImportDevice(ctx, fakeProductS, fakeE))
+		if err := prod.RemoveFromProduct(ctx, fakeProductS, strings.ToUpper(fakeE), true); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"DELETE", "/v1/products/100/devices/" + fakeE, "json", []string{"deny"}, header})
+		if st, _ := b.fake.Device(fakeE); st.ProductID != 0 || !st.Denied {
+			t.Errorf("after deny the fake holds %+v", st)
+		}
+		if err := prod.RemoveFromProduct(ctx, fakeProductS, fakeE, false); !cloud.IsNotFound(err) {
+			t.Errorf("removing a device not in the product: %v, want not found", err)
+		}
+	})
+
+	t.Run("claim codes for cellular devices", func(t *testing.T) {
+		form := b.client(b.userTok)
+		form.Encoding = cloud.EncodeForm
+		imei := must[cloud.ClaimCode](t)(form.CreateClaimCode(ctx, cloud.ClaimCodeRequest{IMEI: "352753090000000"}))
+		b.expect(t, wire{"POST", "/v1/device_claims", "form", []string{"imei"}, header})
+		iccid := must[cloud.ClaimCode](t)(user.CreateClaimCode(ctx, cloud.ClaimCodeRequest{ICCID: "8934076500002589174"}))
+		b.expect(t, wire{"POST", "/v1/device_claims", "json", []string{"iccid"}, header})
+		codes := b.fake.ClaimCodes()
+		if len(codes) < 2 {
+			t.Fatalf("the fake issued %d claim codes", len(codes))
+		}
+		got := codes[len(codes)-2:]
+		if got[0].Code != imei.Code || got[0].IMEI != "352753090000000" || got[1].Code != iccid.Code || got[1].ICCID != "8934076500002589174" {
+			t.Errorf("issued codes %v, client got %v and %v", got, imei, iccid)
+		}
+		for _, c := range []cloud.ClaimCode{imei, iccid} {
+			if len(c.Code) != 63 || !c.ExpiresAt.Equal(c.IssuedAt.Add(time.Hour)) {
+				t.Errorf("claim code of %d characters, issued %v, expires %v", len(c.Code), c.IssuedAt, c.ExpiresAt)
+			}
+		}
+	})
+
+	t.Run("user OAuth clients", func(t *testing.T) {
+		oc := must[cloud.OAuthClient](t)(user.CreateOAuthClient(ctx, "", cloud.OAuthClientSpec{Name: "Bench app"}))
+		b.expect(t, wire{"POST", "/v1/clients", "json", []string{"name", "type"}, header})
+		if oc.ID == "" || oc.Secret == "" || oc.Type != "installed" || oc.Name != "Bench app" {
+			t.Fatalf("new client %v (secret set: %t)", oc, oc.Secret != "")
+		}
+		form := b.client(b.userTok)
+		form.Encoding = cloud.EncodeForm
+		web := must[cloud.OAuthClient](t)(form.CreateOAuthClient(ctx, "", cloud.OAuthClientSpec{Name: "Web", Type: cloud.OAuthWeb, RedirectURI: "https://bench.example/cb", Scope: "create_customer"}))
+		b.expect(t, wire{"POST", "/v1/clients", "form", []string{"name", "redirect_uri", "scope", "type"}, header})
+		if web.Type != "web" || web.Scope != "create_customer" {
+			t.Errorf("web client %v", web)
+		}
+		list := must[[]cloud.OAuthClient](t)(user.ListOAuthClients(ctx, ""))
+		b.expect(t, wire{"GET", "/v1/clients", "", nil, header})
+		var ids []string
+		for _, c := range list {
+			ids = append(ids, c.ID)
+			if c.Secret != "" {
+				t.Errorf("listed client %s carries its secret", c.ID)
+			}
+		}
+		slices.Sort(ids)
+		want := []string{oc.ID, web.ID}
+		slices.Sort(want)
+		if diff := cmp.Diff(want, ids); diff != "" {
+			t.Errorf("user clients (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("vitals and raw variables on the user routes", func(t *testing.T) {
+		ref := cloud.UserDevice(strings.ToUpper(fakeA))
+		v := must[cloud.Vitals](t)(user.LastVitals(ctx, ref))
+		b.expect(t, wire{"GET", "/v1/diagnostics/" + fakeA + "/last", "", nil, header})
+		if v.DeviceID != fakeA || !strings.Contains(string(v.Payload), `"uptime":42`) {
+			t.Errorf("last vitals %+v", v)
+		}
+		now := b.fakeClock.Now()
+		hist := must[[]cloud.Vitals](t)(user.VitalsHistory(ctx, ref, now.Add(-2*time.Hour), now))
+		b.expect(t, wire{"GET", "/v1/diagnostics/" + fakeA, "", nil, header})
+		if len(hist) != 1 || !hist[0].UpdatedAt.Equal(now.Add(-time.Hour)) {
+			t.Errorf("history %+v", hist)
+		}
+		if got := must[[]cloud.Vitals](t)(user.VitalsHistory(ctx, ref, now.Add(-30*time.Minute), now)); len(got) != 0 {
+			t.Errorf("history after the only record: %+v", got)
+		}
+		csv := string(must[[]byte](t)(user.VitalsHistoryCSV(ctx, ref, now.Add(-2*time.Hour), now)))
+		if r := b.last(t); r.Path != "/v1/diagnostics/"+fakeA || r.Header.Get("Accept") != "text/csv" {
+			t.Errorf("CSV request %s (Accept %q)", r.Path, r.Header.Get("Accept"))
+		}
+		if !strings.HasPrefix(csv, "updated_at,deviceID,") || !strings.Contains(csv, fakeA) {
+			t.Errorf("CSV %q", csv)
+		}
+		if _, err := user.VitalsHistory(ctx, ref, now.Add(-40*24*time.Hour), now); !isKind(err, cloud.KindBadRequest) {
+			t.Errorf("history from 40 days ago: %v, want a bad request", err)
+		}
+		raw := must[string](t)(user.GetVariableRaw(ctx, ref, "count"))
+		if r := b.last(t); r.Path != "/v1/devices/"+fakeA+"/count" || r.RawQuery != "format=raw" || raw != "7" {
+			t.Errorf("raw count %q from %s?%s", raw, r.Path, r.RawQuery)
+		}
+	})
+
+	t.Run("product list by device ID and page", func(t *testing.T) {
+		page := must[cloud.DevicePage](t)(prod.ListProductDevices(ctx, fakeProductS, cloud.DeviceQuery{DeviceID: strings.ToUpper(fakeOffline[:6]), Page: 1, PerPage: 5}))
+		r := b.last(t)
+		if diff := cmp.Diff([]string{"deviceId", "page", "perPage", "per_page"}, r.QueryKeys); diff != "" {
+			t.Errorf("query keys (-want +got):\n%s", diff)
+		}
+		if len(page.Devices) != 1 || page.Devices[0].ID != fakeOffline || page.Meta.TotalPages != 1 || page.Meta.Page != 1 {
+			t.Errorf("device ID filter %+v", page)
+		}
+		empty := must[cloud.DevicePage](t)(prod.ListProductDevices(ctx, fakeProductS, cloud.DeviceQuery{Page: 9, PerPage: 5}))
+		if len(empty.Devices) != 0 || empty.Meta.Page != 9 || empty.Meta.TotalPages != 1 {
+			t.Errorf("page past the end %+v", empty)
+		}
+	})
+
+	t.Run("device and my-devices streams survive a drop", func(t *testing.T) {
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		b.fake.ResetRequests()
+		opts := cloud.Stream{ReconnectDelay: 3 * time.Second}
+		dev, mine := opts, opts
+		dev.Device = strings.ToUpper(fakeOffline)
+		kDev := consume(sctx, user, dev)
+		kMine := consume(sctx, user, mine)
+		waitStreams(t, b.fake, 2)
+		var paths []string
+		for _, r := range b.fake.Requests() {
+			if r.Method != "GET" || !slices.Equal(r.Auth, header) {
+				t.Errorf("stream request %s %s authenticated by %v", r.Method, r.Path, r.Auth)
+			}
+			paths = append(paths, r.Path)
+		}
+		slices.Sort(paths)
+		if diff := cmp.Diff([]string{"/v1/devices/" + fakeOffline + "/events", "/v1/devices/events"}, paths); diff != "" {
+			t.Errorf("stream paths (-want +got):\n%s", diff)
+		}
+		b.fake.Publish(fakeOffline, "bench/temp", "1")
+		b.fake.Publish(fakeB, "bench/mine", "2")
+		if ev := kDev.next(t); ev.Name != "bench/temp" || ev.Data != "1" || ev.DeviceID != fakeOffline {
+			t.Errorf("device stream got %+v", ev)
+		}
+		if ev := kMine.next(t); ev.Name != "bench/mine" || ev.Data != "2" || ev.DeviceID != fakeB {
+			t.Errorf("my-devices stream got %+v", ev)
+		}
+		// The load balancer drops both streams: each is reopened after
+		// ReconnectDelay on the injected clock, and events flow again.
+		b.fake.DropStreams()
+		b.clk.WaitForTimers(t, 3*time.Second, 2)
+		b.clk.Advance(3 * time.Second)
+		waitStreams(t, b.fake, 2)
+		b.fake.Publish(fakeOffline, "bench/temp", "3")
+		b.fake.Publish(fakeB, "bench/mine", "4")
+		if ev := kDev.next(t); ev.Data != "3" {
+			t.Errorf("device stream after the drop got %+v", ev)
+		}
+		if ev := kMine.next(t); ev.Data != "4" {
+			t.Errorf("my-devices stream after the drop got %+v", ev)
+		}
+		cancel()
+		kDev.wait(t)
+		kMine.wait(t)
+	})
+
+	if leaks := b.fake.SecretsInURLs(); len(leaks) != 0 {
+		t.Errorf("secrets in URLs: %+v", leaks)
+	}
+}
+
+// isKind reports whether err is a *cloud.Error of kind k.
+func isKind(err error, k cloud.Kind) bool {
+	var e *cloud.Error
+	return errors.As(err, &e) && e.Kind == k
 }

@@ -385,7 +385,8 @@ type ClaimResult struct {
 	DeviceID string
 	// Claimed is true when the device is now the caller's.
 	Claimed bool
-	// TransferRequested is true when a transfer was requested instead.
+	// TransferRequested is true when a transfer was requested instead
+	// (the device belongs to someone else, who gets an e-mail).
 	TransferRequested bool
 }
 
@@ -417,8 +418,10 @@ func (c *Client) ClaimDevice(ctx context.Context, deviceID string, requestTransf
 	}
 	r := ClaimResult{DeviceID: id}
 	if requestTransfer {
-		r.TransferRequested = true
+		// An unclaimed device is simply claimed ("claimed":true); only a
+		// device owned by someone else gets a transfer request.
 		r.Claimed = b.Claimed != nil && *b.Claimed
+		r.TransferRequested = !r.Claimed
 	} else {
 		r.Claimed = b.Claimed == nil || *b.Claimed
 	}

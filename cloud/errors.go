@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -145,6 +146,21 @@ func (e *Error) Error() string {
 	return e.Op + ": " + msg
 }
 
+// GoString keeps %#v (debug printing) from showing the MFA token and the
+// raw body: an error printed while debugging must not carry a secret either.
+func (e *Error) GoString() string {
+	mfa := `""`
+	if e.MFAToken != "" {
+		mfa = "(hidden)"
+	}
+	errText := "nil"
+	if e.Err != nil {
+		errText = strconv.Quote(e.Err.Error())
+	}
+	return fmt.Sprintf("&cloud.Error{Op:%q, Kind:%v, StatusCode:%d, Code:%q, ServerMessage:%q, Body:(%d bytes), RetryAfter:%v, MFAToken:%s, Hint:%q, Err:%s}",
+		e.Op, e.Kind, e.StatusCode, e.Code, e.ServerMessage, len(e.Body), e.RetryAfter, mfa, e.Hint, errText)
+}
+
 // Unwrap returns the underlying Go error, so errors.Is(err,
 // context.DeadlineExceeded) and the like work.
 func (e *Error) Unwrap() error { return e.Err }
@@ -271,11 +287,27 @@ type errorBody struct {
 
 const maxBodyInError = 4 << 10
 
-var tokenInText = regexp.MustCompile(`(?i)(access_token=)[^&\s"'<>]*`)
+// secretKeys are the fields whose values are secrets wherever they appear
+// in an answer: tokens, client secrets, passwords and claim codes.
+const secretKeys = `access_token|refresh_token|mfa_token|client_secret|secret|password|claim_code`
 
-// maskTokens hides access_token values that family C "info" texts echo.
+var (
+	// tokenInText finds key=value secrets, such as the access_token query
+	// parameter that family C "info" texts echo.
+	tokenInText = regexp.MustCompile(`(?i)(` + secretKeys + `)=[^&\s"'<>]*`)
+	// secretInJSON finds "key":"value" secrets, such as a token answer or
+	// the mfa_token of an MFA error; a value cut off by the 4 KiB limit
+	// (no closing quote) is masked too.
+	secretInJSON = regexp.MustCompile(`(?i)"(` + secretKeys + `)"(\s*:\s*)"(?:[^"\\]|\\.)*"?`)
+)
+
+// maskTokens hides secret values in a server text or body kept for a
+// "Details" view: access_token parameters that family C "info" texts echo,
+// and token, secret, password and claim code fields of JSON answers (a
+// token answer that could not be decoded, an MFA error's mfa_token).
 func maskTokens(s string) string {
-	return tokenInText.ReplaceAllString(s, "${1}REDACTED")
+	s = tokenInText.ReplaceAllString(s, "${1}=REDACTED")
+	return secretInJSON.ReplaceAllString(s, `"${1}"${2}"REDACTED"`)
 }
 
 // stringOf returns a JSON string's value, or the text of the error's status

@@ -271,3 +271,60 @@ func FuzzDecodeError(f *testing.F) {
 		}
 	})
 }
+
+// TestMaskSecrets: secrets in a body or server text kept for the "Details"
+// view are masked, whether echoed as a query parameter or as JSON fields
+// (a token answer that could not be decoded, an MFA error's mfa_token, a
+// created OAuth client's secret, a claim code), even when the 4 KiB limit
+// cuts a value off.
+func TestMaskSecrets(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"query token", `try https://api.particle.io/v1/devices?access_token=abc123&x=1`,
+			`try https://api.particle.io/v1/devices?access_token=REDACTED&x=1`},
+		{"token answer", `{"token_type":"bearer","access_token":"254406f7","expires_in":"soon","refresh_token":"b5b9","scope":"customer=a@b.c"}`,
+			`{"token_type":"bearer","access_token":"REDACTED","expires_in":"soon","refresh_token":"REDACTED","scope":"customer=a@b.c"}`},
+		{"MFA error", `{"error":"mfa_required","error_description":"Multi-factor authentication required","mfa_token":"eyJ.x.y"}`,
+			`{"error":"mfa_required","error_description":"Multi-factor authentication required","mfa_token":"REDACTED"}`},
+		{"client secret, spaces, escaped quote", `{"client": {"id":"a-1", "secret" : "61\"5c"}}`,
+			`{"client": {"id":"a-1", "secret" : "REDACTED"}}`},
+		{"claim code and password", `{"claim_code":"rCFr2+/x","password":"hunter2","CLIENT_SECRET":"s"}`,
+			`{"claim_code":"REDACTED","password":"REDACTED","CLIENT_SECRET":"REDACTED"}`},
+		{"value cut off by the size limit", `{"access_token":"254406f79c1999af`, `{"access_token":"REDACTED"`},
+		{"form echo", `grant_type=password&username=u&password=hunter2&client_secret=s`,
+			`grant_type=password&username=u&password=REDACTED&client_secret=REDACTED`},
+		{"nothing secret", `{"ok":false,"error":"timed out"}`, `{"ok":false,"error":"timed out"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, maskTokens(tt.in)); diff != "" {
+				t.Errorf("maskTokens (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The MFA error keeps the token for LoginOTP, but not in its body.
+	e := decodeError("sign in", 403, 0, []byte(`{"error":"mfa_required","error_description":"Multi-factor authentication required","mfa_token":"eyJ.secret.mfa"}`))
+	if e.MFAToken != "eyJ.secret.mfa" || strings.Contains(e.Body, "eyJ.secret.mfa") {
+		t.Errorf("MFAToken %q, Body %q: want the token kept apart from the body", e.MFAToken, e.Body)
+	}
+}
+
+// TestErrorDebugPrintingHidesSecrets: %#v of an error (a debugging print)
+// shows neither the MFA token nor the raw body; %v and %+v are the
+// plain-language text.
+func TestErrorDebugPrintingHidesSecrets(t *testing.T) {
+	e := &Error{Op: "sign in", Kind: KindMFARequired, StatusCode: 403, Code: "mfa_required",
+		MFAToken: "eyJ.secret.mfa", Body: `{"mfa_token":"eyJ.secret.mfa"}`, Err: errors.New("inner")}
+	for _, verb := range []string{"%v", "%+v", "%s", "%#v"} {
+		for _, v := range []any{e, fmt.Errorf("wrapped: %w", e)} {
+			if out := fmt.Sprintf(verb, v); strings.Contains(out, "eyJ.secret.mfa") {
+				t.Errorf("%s shows the MFA token: %s", verb, out)
+			}
+		}
+	}
+	got := fmt.Sprintf("%#v", e)
+	for _, want := range []string{`Op:"sign in"`, "Kind:MFA required", "StatusCode:403", "MFAToken:(hidden)", `Err:"inner"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%%#v = %s, lacks %s", got, want)
+		}
+	}
+}

@@ -291,8 +291,10 @@ func (s Stream) String() string {
 // or the consumer stops. A stream that goes silent for longer than KeepAlive,
 // ends, or breaks is reopened after ReconnectDelay. An error that reopening
 // cannot cure (an invalid token, no permission, an unknown device) or too
-// many failed opens in a row is yielded once, and the iteration ends. When
-// ctx ends the iteration ends without an error.
+// many failed opens in a row is yielded once, and the iteration ends; so is
+// a rate limit whose Retry-After is longer than Client.Retry.MaxRetryAfter
+// (the client does not park a stream for hours). When ctx ends the
+// iteration ends without an error.
 func (c *Client) Subscribe(ctx context.Context, s Stream) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		op := "watch " + s.String()
@@ -310,6 +312,7 @@ func (c *Client) Subscribe(ctx context.Context, s Stream) iter.Seq2[Event, error
 		if delay <= 0 {
 			delay = 2 * time.Second
 		}
+		maxHold := c.Retry.withDefaults().MaxRetryAfter
 		failures, quiet := 0, 0
 		for {
 			if ctx.Err() != nil {
@@ -327,16 +330,20 @@ func (c *Client) Subscribe(ctx context.Context, s Stream) iter.Seq2[Event, error
 					return
 				}
 				failures++
-				if !retryable(e) || failures >= maxFail {
-					yield(Event{}, e)
-					return
-				}
 				wait = e.RetryAfter
 				if wait <= 0 {
 					wait = backoff(delay, failures-1)
 				}
 				if e.Kind == KindRateLimited && c.Gate != nil {
-					c.Gate.Hold(clk.Now().Add(wait))
+					// Every client sharing the gate holds off, whether
+					// or not this stream is reopened.
+					c.Gate.Hold(clk.Now().Add(min(wait, maxHold)))
+				}
+				// A Retry-After longer than the client waits out by
+				// itself is the caller's to decide, as for requests.
+				if !retryable(e) || failures >= maxFail || e.RetryAfter > maxHold {
+					yield(Event{}, e)
+					return
 				}
 			} else {
 				failures = 0

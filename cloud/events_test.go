@@ -385,3 +385,48 @@ func TestSubscribeQuietStreamsBackOff(t *testing.T) {
 	clk.Advance(time.Second)
 	s.next(t)
 }
+
+// TestSubscribeLongRetryAfterEnds: a 429 asking for a wait longer than the
+// client's MaxRetryAfter ends the subscription with the rate-limit error
+// instead of parking the stream (and, through the gate, every other client)
+// for that long; the gate is held only up to MaxRetryAfter.
+func TestSubscribeLongRetryAfterEnds(t *testing.T) {
+	tests := []struct {
+		name, header string
+		want         time.Duration
+	}{
+		{"seconds", "600", 10 * time.Minute},
+		{"HTTP date decades ahead", "Thu, 01 Nov 2070 00:00:00 GMT", 7 * 24 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := cloud.NewFakeClock()
+			s := newSSEServer(t, replay{status: 429, header: map[string]string{"Retry-After": tt.header}})
+			c := sseClient(s, clk)
+			c.Gate = &cloud.RateGate{}
+			k := consume(t.Context(), c, cloud.Stream{Product: "1234"})
+			s.next(t)
+			select {
+			case err := <-k.errs:
+				if d, ok := cloud.RetryAfter(err); !cloud.IsRateLimited(err) || !ok || d != tt.want {
+					t.Errorf("err = %v (retry after %v), want rate limited for %v", err, d, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no error for a long Retry-After")
+			}
+			k.wait(t)
+			if st := clk.Started(); len(st) != 0 {
+				t.Errorf("the subscription waited %v, want no wait", st)
+			}
+			if until := c.Gate.Until(); !until.Equal(clk.Now().Add(cloud.DefaultRetryPolicy.MaxRetryAfter)) {
+				t.Errorf("gate held until %v, want now+%v", until, cloud.DefaultRetryPolicy.MaxRetryAfter)
+			}
+			s.mu.Lock()
+			opens := s.opens
+			s.mu.Unlock()
+			if opens != 1 {
+				t.Errorf("the stream was opened %d times, want 1", opens)
+			}
+		})
+	}
+}

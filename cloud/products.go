@@ -496,7 +496,7 @@ func (c *Client) CreateClaimCode(ctx context.Context, req ClaimCodeRequest) (Cla
 		if err != nil {
 			return ClaimCode{}, err
 		}
-		op += " for product " + p
+		op += " for product " + showID(p)
 		path = []string{"v1", "products", p, "device_claims"}
 	}
 	body := map[string]any{}

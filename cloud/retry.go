@@ -67,7 +67,8 @@ type RetryPolicy struct {
 	// MaxDelay caps the backoff. 0 means 30s.
 	MaxDelay time.Duration
 	// MaxRetryAfter is the longest Retry-After the client waits out by
-	// itself; a longer one is returned to the caller as a rate-limit error.
+	// itself; a longer one is returned to the caller as a rate-limit error
+	// (a request fails with it, an event stream ends with it).
 	// 0 means 2 minutes.
 	MaxRetryAfter time.Duration
 	// Jitter spreads a backoff delay d so that many stations do not retry
@@ -130,8 +131,13 @@ func retryable(err *Error) bool {
 	return false
 }
 
+// maxRetryAfter caps a Retry-After however it is written, so a broken or
+// hostile answer cannot ask for an absurd wait.
+const maxRetryAfter = 7 * 24 * time.Hour
+
 // parseRetryAfter reads a Retry-After header given in seconds or as an HTTP
-// date. It returns 0 when the header is absent or unreadable.
+// date. It returns 0 when the header is absent or unreadable, and at most
+// maxRetryAfter.
 func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -141,14 +147,11 @@ func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 		if n <= 0 {
 			return 0
 		}
-		if n > 86400*7 {
-			n = 86400 * 7
-		}
-		return time.Duration(n) * time.Second
+		return time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0

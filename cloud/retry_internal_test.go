@@ -37,22 +37,28 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+// retryAfterNow is the clock reading of the Retry-After cases.
+var retryAfterNow = time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+
+var retryAfterCases = []struct {
+	name, header string
+	want         time.Duration
+}{
+	{"absent", "", 0},
+	{"seconds", "7", 7 * time.Second},
+	{"seconds with spaces", " 120 ", 2 * time.Minute},
+	{"zero", "0", 0},
+	{"negative", "-5", 0},
+	{"HTTP date ahead", retryAfterNow.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second},
+	{"HTTP date past", retryAfterNow.Add(-time.Minute).Format(http.TimeFormat), 0},
+	{"garbage", "soon", 0},
+	{"huge is capped", "99999999999", 7 * 24 * time.Hour},
+	{"HTTP date far ahead is capped", "Thu, 01 Nov 2070 00:00:00 GMT", 7 * 24 * time.Hour},
+}
+
 func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name, header string
-		want         time.Duration
-	}{
-		{"absent", "", 0},
-		{"seconds", "7", 7 * time.Second},
-		{"seconds with spaces", " 120 ", 2 * time.Minute},
-		{"zero", "0", 0},
-		{"negative", "-5", 0},
-		{"HTTP date ahead", now.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second},
-		{"HTTP date past", now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"garbage", "soon", 0},
-		{"huge is capped", "99999999999", 7 * 24 * time.Hour},
-	}
+	now := retryAfterNow
+	tests := retryAfterCases
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := http.Header{}
@@ -64,4 +70,21 @@ func TestParseRetryAfter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseRetryAfter: whatever the header says, the wait is never
+// negative and never more than the seven-day cap, so a hostile or broken
+// answer cannot park the station.
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, tt := range retryAfterCases {
+		f.Add(tt.header)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		h.Set("Retry-After", v)
+		d := parseRetryAfter(h, retryAfterNow)
+		if d < 0 || d > 7*24*time.Hour {
+			t.Fatalf("parseRetryAfter(%q) = %v, want within [0, 7 days]", v, d)
+		}
+	})
 }

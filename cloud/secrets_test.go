@@ -2,6 +2,8 @@ package cloud_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -140,6 +142,10 @@ func TestNoSecretInURLs(t *testing.T) {
 		{"success", 200, `{}`},
 		{"family C echoing the token", 403, `{"error":"Permission Denied","info":"try opening https://api.particle.io/v1/devices?access_token=` + testToken + `"}`},
 		{"server error", 500, `{"error":"server_error"}`},
+		{"error body echoing JSON secrets", 400, `{"error":"invalid_request","access_token":"` + testToken + `","client_secret":"` + testSecret +
+			`","password":"` + secretPassword + `","mfa_token":"` + secretMFAToken + `"}`},
+		{"undecodable success echoing JSON secrets", 200, `{"access_token":"` + testToken + `","refresh_token":"` + testSecret +
+			`","mfa_token":"` + secretMFAToken + `","password":"` + secretPassword + `","expires_in":[`},
 	}
 	for _, a := range answers {
 		t.Run(a.name, func(t *testing.T) {
@@ -169,9 +175,18 @@ func TestNoSecretInURLs(t *testing.T) {
 				}
 			}
 			for _, err := range errs {
-				for _, s := range secrets {
-					if strings.Contains(err.Error(), s) {
-						t.Errorf("error text carries a secret: %v", err)
+				var ce *cloud.Error
+				if !errors.As(err, &ce) {
+					t.Errorf("error %v is not a *cloud.Error", err)
+					continue
+				}
+				// The text, the details view, the raw body and a debug
+				// print: none may carry a secret.
+				for _, shown := range []string{err.Error(), ce.Details(), ce.Body, ce.ServerMessage, fmt.Sprintf("%#v", err), fmt.Sprintf("%+v", err)} {
+					for _, s := range secrets {
+						if strings.Contains(shown, s) {
+							t.Errorf("%s: an error shows a secret: %q", ce.Op, shown)
+						}
 					}
 				}
 			}

@@ -29,7 +29,7 @@
 //     answers), InjectRateLimit (429 with Retry-After), ClearFaults,
 //     DropStreams (end every event stream).
 //   - Read back: Device, ClaimCodes, Customers, Transfers, OAuthClients,
-//     Events, OpenStreams, Requests, RequestLogged, ResetRequests,
+//     Events, OpenStreams, StreamsChanged, Requests, RequestLogged, ResetRequests,
 //     SecretsInURLs.
 package cloudtest
 
@@ -111,6 +111,7 @@ type Cloud struct {
 	secrets   map[string]bool // every secret ever issued, for SecretsInURLs
 	events    []Event
 	subs      map[*subscriber]struct{}
+	streams   chan struct{} // closed and replaced when a stream opens or closes
 	closed    chan struct{}
 	closeOnce sync.Once
 	nextID    int
@@ -149,6 +150,7 @@ func newCloud(opts Options) *Cloud {
 		claims:    map[string]*claimCode{},
 		secrets:   map[string]bool{},
 		subs:      map[*subscriber]struct{}{},
+		streams:   make(chan struct{}),
 		closed:    make(chan struct{}),
 		logged:    make(chan struct{}),
 		nextID:    1000,

@@ -41,6 +41,21 @@ func (c *Cloud) OpenStreams() int {
 	return len(c.subs)
 }
 
+// StreamsChanged returns a channel that is closed the next time an event
+// stream opens or closes, so a test can wait for OpenStreams to reach a
+// count without polling or sleeping: take the channel, check OpenStreams,
+// and wait on the channel only if the count is not reached yet.
+func (c *Cloud) StreamsChanged() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.streams
+}
+
+func (c *Cloud) streamsChangedLocked() {
+	close(c.streams)
+	c.streams = make(chan struct{})
+}
+
 // DropStreams ends every open event stream, as a load balancer or network
 // drop would, so clients can be seen to reconnect.
 func (c *Cloud) DropStreams() {
@@ -50,6 +65,7 @@ func (c *Cloud) DropStreams() {
 		close(s.drop)
 		delete(c.subs, s)
 	}
+	c.streamsChangedLocked()
 }
 
 // handleStream serves the SSE routes of §6.2. Which events it carries
@@ -96,10 +112,14 @@ func (c *Cloud) handleStream(w http.ResponseWriter, r *request) {
 		match: func(ev Event) bool { return strings.HasPrefix(ev.Name, prefix) && match(ev) }}
 	c.mu.Lock()
 	c.subs[sub] = struct{}{}
+	c.streamsChangedLocked()
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		delete(c.subs, sub)
+		if _, open := c.subs[sub]; open {
+			delete(c.subs, sub)
+			c.streamsChangedLocked()
+		}
 		c.mu.Unlock()
 	}()
 

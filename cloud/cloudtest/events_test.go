@@ -180,6 +180,63 @@ func TestDropStreamsAndClose(t *testing.T) {
 	f.c.Close()
 }
 
+// TestStreamsChanged: the channel is closed when a stream opens, when the
+// client leaves and when DropStreams ends the streams, so tests can wait
+// for a stream count without polling.
+func TestStreamsChanged(t *testing.T) {
+	f := newFixture(t, Options{KeepAlive: time.Hour})
+	closed := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	ch := f.c.StreamsChanged()
+	if closed(ch) {
+		t.Fatal("StreamsChanged closed before any stream opened")
+	}
+	s := openStream(t, f.c, "/v1/devices/events", f.user)
+	if !closed(ch) || f.c.OpenStreams() != 1 {
+		t.Fatalf("after opening: closed %v, %d streams", closed(ch), f.c.OpenStreams())
+	}
+	ch = f.c.StreamsChanged()
+	if closed(ch) {
+		t.Fatal("a fresh StreamsChanged channel is already closed")
+	}
+	f.c.DropStreams()
+	if !closed(ch) || f.c.OpenStreams() != 0 {
+		t.Fatalf("after DropStreams: closed %v, %d streams", closed(ch), f.c.OpenStreams())
+	}
+	if _, err := s.r.ReadString('\n'); !errors.Is(err, io.EOF) {
+		t.Errorf("read after DropStreams: %v, want EOF", err)
+	}
+
+	// A client that goes away closes the channel too (the handler notices
+	// the cancelled request).
+	ctx, cancel := context.WithCancel(t.Context())
+	req, _ := http.NewRequestWithContext(ctx, "GET", f.c.URL()+"/v1/devices/events", nil)
+	req.Header.Set("Authorization", "Bearer "+f.user)
+	opened := f.c.StreamsChanged()
+	resp, err := f.c.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	<-opened
+	gone := f.c.StreamsChanged()
+	cancel()
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("StreamsChanged not closed when the client left")
+	}
+	if n := f.c.OpenStreams(); n != 0 {
+		t.Errorf("%d streams open after the client left", n)
+	}
+}
+
 func TestPublish(t *testing.T) {
 	f := newFixture(t, Options{KeepAlive: time.Hour})
 	f.c.AddCustomer(Customer{Email: "carol@example.com", ProductID: 100})

@@ -346,7 +346,7 @@ func (c *Cloud) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		segs = append([]string{"v1"}, segs[3:]...)
 	}
 	for _, rt := range c.routes {
-		if rt.method != hr.Method {
+		if rt.method != "" && rt.method != hr.Method {
 			continue
 		}
 		if p, ok := matchPattern(rt.segs, segs); ok {

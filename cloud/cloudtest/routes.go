@@ -2,7 +2,8 @@ package cloudtest
 
 import "net/http"
 
-// buildRoutes lists the routes the fake serves. Product routes are also
+// buildRoutes lists the routes the fake serves; a route with an empty
+// method answers every method. Product routes are also
 // served under /v1/orgs/:org/ (see serveHTTP). The first route whose
 // method and pattern match wins, so literal routes (events, ping, owner)
 // come before the ":name" variable and function routes they overlap.
@@ -14,12 +15,10 @@ func (c *Cloud) buildRoutes() []route {
 		method, pattern string
 		h               handlerFunc
 	}{
-		// OAuth and tokens (§1, §2). /oauth/token checks the method itself
-		// so every method gets its OAuth error.
-		{post, "/oauth/token", c.handleToken},
-		{get, "/oauth/token", c.handleToken},
-		{put, "/oauth/token", c.handleToken},
-		{del, "/oauth/token", c.handleToken},
+		// OAuth and tokens (§1, §2). /oauth/token answers every method
+		// (an empty method matches any) and checks the method itself, so
+		// anything but a form POST gets its OAuth error.
+		{"", "/oauth/token", c.handleToken},
 		{get, "/v1/access_tokens/current", c.handleCurrentToken},
 		{del, "/v1/access_tokens/current", c.handleDeleteCurrentToken},
 		{get, "/v1/access_tokens", c.handleListTokens},
