@@ -1,0 +1,315 @@
+package serialio
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.bug.st/serial/enumerator"
+)
+
+// USB identifiers of the devices the station works with (photon-serial.md
+// section 1.1). The CDC PID is 0xC000|platform and the DFU PID 0xD000|platform.
+const (
+	VendorParticle   uint16 = 0x2B04
+	ProductPhoton    uint16 = 0xC006
+	ProductP1        uint16 = 0xC008
+	ProductPhotonDFU uint16 = 0xD006
+	ProductP1DFU     uint16 = 0xD008
+)
+
+// Mode is how a Photon presents itself on USB.
+type Mode int
+
+// USB modes. ModeSerial covers normal, listening and safe mode alike (the
+// PID does not change); only the console can tell listening mode apart.
+const (
+	ModeSerial Mode = iota + 1 // CDC serial port: the console is reachable
+	ModeDFU                    // bootloader (blinking yellow): no serial port
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeSerial:
+		return "serial"
+	case ModeDFU:
+		return "dfu"
+	}
+	return "unknown"
+}
+
+// Port is a Photon (or P1) found on USB.
+type Port struct {
+	// Path is the serial port to open ("/dev/ttyACM0", "COM5"). A DFU-mode
+	// device has no serial port; Path is then its USB location ("usb:1-2").
+	Path string
+	// DeviceID is the 24-hex-digit device ID from the USB serial number,
+	// lower-cased; empty when the serial number does not hold it (Device
+	// OS before 0.6.0, or a Windows interface instance ID).
+	DeviceID string
+	Mode     Mode
+	// Platform is "Photon" or "P1".
+	Platform     string
+	VID, PID     uint16
+	SerialNumber string
+}
+
+// Key identifies this device on this port, for telling arrivals from
+// departures: the same path with a different device is a new arrival.
+func (p Port) Key() string { return p.Path + "\x00" + p.SerialNumber }
+
+// Advice is what a technician should do about the port, or "" when it is
+// ready for the console.
+func (p Port) Advice() string {
+	switch {
+	case p.Mode == ModeDFU:
+		return "This " + p.Platform + " is in DFU mode (blinking yellow). Press its RESET button, then hold SETUP about 3 seconds until it blinks dark blue."
+	case p.DeviceID == "":
+		return "The USB serial number does not hold the device ID (firmware older than 0.6.0); the station will ask the device itself."
+	}
+	return ""
+}
+
+// Enumerate lists USB serial ports with their VID, PID and serial number. It
+// is the seam between detection and the operating system: SystemPorts is the
+// real one, and tests pass a scripted function.
+type Enumerate func(ctx context.Context) ([]*enumerator.PortDetails, error)
+
+// SystemPorts lists the machine's serial ports with go.bug.st/serial's
+// enumerator and, on Linux, adds Particle devices in DFU mode found in sysfs
+// (they have no serial port, so the enumerator cannot see them).
+func SystemPorts(ctx context.Context) ([]*enumerator.PortDetails, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	list, err := enumerator.GetDetailedPortsList()
+	if err != nil {
+		return nil, fmt.Errorf("listing serial ports: %w", err)
+	}
+	if runtime.GOOS == "linux" {
+		list = append(list, sysfsDFU("/sys/bus/usb/devices")...)
+	}
+	return list, nil
+}
+
+// sysfsDFU finds Particle DFU-mode devices under a sysfs USB devices folder.
+func sysfsDFU(root string) []*enumerator.PortDetails {
+	dirs, _ := filepath.Glob(filepath.Join(root, "*"))
+	var out []*enumerator.PortDetails
+	for _, d := range dirs {
+		vid := readAttr(d, "idVendor")
+		pid := readAttr(d, "idProduct")
+		v, ok1 := parseUSBID(vid)
+		p, ok2 := parseUSBID(pid)
+		if !ok1 || !ok2 || v != VendorParticle || p&0xF000 != 0xD000 {
+			continue
+		}
+		out = append(out, &enumerator.PortDetails{
+			Name:         "usb:" + filepath.Base(d),
+			IsUSB:        true,
+			VID:          strings.ToUpper(vid),
+			PID:          strings.ToUpper(pid),
+			SerialNumber: readAttr(d, "serial"),
+			Product:      readAttr(d, "product"),
+		})
+	}
+	return out
+}
+
+func readAttr(dir, name string) string {
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// parseUSBID reads a VID or PID as the enumerators print it ("2B04",
+// "2b04", "0x2B04").
+func parseUSBID(s string) (uint16, bool) {
+	s = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X")
+	if s == "" || len(s) > 4 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s, 16, 16)
+	return uint16(v), err == nil
+}
+
+// DeviceIDFromSerialNumber extracts the device ID from a USB serial number:
+// the bare 24-hex-digit form (Device OS 0.6.0+ on Linux and macOS) or a
+// Windows PNP device ID such as USB\VID_2B04&PID_C006\3A001D000247343339373536.
+// It returns false for serial numbers without an ID (the fixed 00000000050C
+// of older firmware, or an interface instance ID like 6&1A2B3C&0&0000).
+func DeviceIDFromSerialNumber(sn string) (string, bool) {
+	tokens := strings.FieldsFunc(sn, func(r rune) bool {
+		return !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
+	})
+	for _, t := range tokens {
+		if len(t) == DeviceIDLength && isHex(t) {
+			return strings.ToLower(t), true
+		}
+	}
+	return "", false
+}
+
+// Classify turns one enumerated port into a Port when it is a Photon or P1
+// (serial or DFU), and reports false for anything else.
+func Classify(d *enumerator.PortDetails) (Port, bool) {
+	if d == nil || !d.IsUSB {
+		return Port{}, false
+	}
+	vid, ok1 := parseUSBID(d.VID)
+	pid, ok2 := parseUSBID(d.PID)
+	if !ok1 || !ok2 || vid != VendorParticle {
+		return Port{}, false
+	}
+	p := Port{Path: d.Name, VID: vid, PID: pid, SerialNumber: d.SerialNumber}
+	switch pid {
+	case ProductPhoton:
+		p.Mode, p.Platform = ModeSerial, "Photon"
+	case ProductP1:
+		p.Mode, p.Platform = ModeSerial, "P1"
+	case ProductPhotonDFU:
+		p.Mode, p.Platform = ModeDFU, "Photon"
+	case ProductP1DFU:
+		p.Mode, p.Platform = ModeDFU, "P1"
+	default:
+		return Port{}, false
+	}
+	p.DeviceID, _ = DeviceIDFromSerialNumber(d.SerialNumber)
+	return p, true
+}
+
+// Detect lists the Photons on USB now, sorted by path.
+func Detect(ctx context.Context, enum Enumerate) ([]Port, error) {
+	if enum == nil {
+		enum = SystemPorts
+	}
+	list, err := enum(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Port
+	for _, d := range list {
+		if p, ok := Classify(d); ok {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// EventKind says what happened on the bus.
+type EventKind int
+
+// Watcher events.
+const (
+	Arrived    EventKind = iota + 1 // a Photon appeared (or changed mode)
+	Departed                        // a Photon went away
+	ListFailed                      // enumerating ports failed (Err says why)
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case Arrived:
+		return "arrived"
+	case Departed:
+		return "departed"
+	case ListFailed:
+		return "list failed"
+	}
+	return "unknown"
+}
+
+// Event is one change the Watcher saw.
+type Event struct {
+	Kind EventKind
+	Port Port  // for Arrived and Departed
+	Err  error // for ListFailed
+}
+
+// Watcher reports Photons arriving on and departing from USB by polling the
+// port list. Its zero value polls the real system every 500 ms, so a change
+// is reported well within a second.
+type Watcher struct {
+	// Enumerate lists ports; nil means SystemPorts.
+	Enumerate Enumerate
+	// Interval between polls; zero means 500 ms.
+	Interval time.Duration
+}
+
+// Run polls until ctx ends, sending an event per change on events. The
+// devices present at the start are reported as arrivals. A failed listing
+// is reported once per distinct error and changes nothing, so a flaky
+// enumeration never makes devices blink out. Run returns ctx's error.
+func (w *Watcher) Run(ctx context.Context, events chan<- Event) error {
+	interval := w.Interval
+	if interval <= 0 {
+		interval = 500 * time.Millisecond
+	}
+	known := map[string]Port{}
+	lastErr := ""
+	send := func(e Event) bool {
+		select {
+		case events <- e:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		ports, err := Detect(ctx, w.Enumerate)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err.Error() != lastErr {
+				lastErr = err.Error()
+				if !send(Event{Kind: ListFailed, Err: err}) {
+					return ctx.Err()
+				}
+			}
+		} else {
+			lastErr = ""
+			now := map[string]Port{}
+			for _, p := range ports {
+				now[p.Key()] = p
+			}
+			var gone []Port
+			for k, p := range known {
+				if _, ok := now[k]; !ok {
+					gone = append(gone, p)
+				}
+			}
+			sort.Slice(gone, func(i, j int) bool { return gone[i].Path < gone[j].Path })
+			for _, p := range gone {
+				if !send(Event{Kind: Departed, Port: p}) {
+					return ctx.Err()
+				}
+				delete(known, p.Key())
+			}
+			for _, p := range ports {
+				if old, ok := known[p.Key()]; ok && old == p {
+					continue
+				}
+				if !send(Event{Kind: Arrived, Port: p}) {
+					return ctx.Err()
+				}
+				known[p.Key()] = p
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticker.C:
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package serialio_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.bug.st/serial/enumerator"
+
+	"github.com/photon-station/photon-station/serialio"
+)
+
+var serialNumberCases = []struct {
+	name, sn, want string
+	ok             bool
+}{
+	{"bare lower", "3a001d000247343339373536", "3a001d000247343339373536", true},
+	{"bare upper", "3A001D000247343339373536", "3a001d000247343339373536", true},
+	{"windows PNP device ID", `USB\VID_2B04&PID_C006\3A001D000247343339373536`, "3a001d000247343339373536", true},
+	{"windows enumerator plus form", `USB\VID_2B04+PID_C006+3A001D000247343339373536`, "3a001d000247343339373536", true},
+	{"windows interface instance", `USB\VID_2B04&PID_C006&MI_00\6&1A2B3C4D&0&0000`, "", false},
+	{"old fixed serial", "00000000050C", "", false},
+	{"25 hex digits", "3a001d0002473433393735361", "", false},
+	{"empty", "", "", false},
+}
+
+func TestDeviceIDFromSerialNumber(t *testing.T) {
+	for _, tc := range serialNumberCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := serialio.DeviceIDFromSerialNumber(tc.sn)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("got %q, %v; want %q, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func FuzzDeviceIDFromSerialNumber(f *testing.F) {
+	for _, tc := range serialNumberCases {
+		f.Add(tc.sn)
+	}
+	f.Fuzz(func(t *testing.T, sn string) {
+		id, ok := serialio.DeviceIDFromSerialNumber(sn)
+		if ok && !lowerID.MatchString(id) {
+			t.Fatalf("%q gave %q", sn, id)
+		}
+	})
+}
+
+func TestClassify(t *testing.T) {
+	id := "3a001d000247343339373536"
+	for _, tc := range []struct {
+		name string
+		in   enumerator.PortDetails
+		want serialio.Port
+		ok   bool
+	}{
+		{"photon", enumerator.PortDetails{Name: "/dev/ttyACM0", IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: id},
+			serialio.Port{Path: "/dev/ttyACM0", DeviceID: id, Mode: serialio.ModeSerial, Platform: "Photon", VID: 0x2B04, PID: 0xC006, SerialNumber: id}, true},
+		{"lower-case IDs", enumerator.PortDetails{Name: "/dev/ttyACM1", IsUSB: true, VID: "2b04", PID: "c006", SerialNumber: "00000000050C"},
+			serialio.Port{Path: "/dev/ttyACM1", Mode: serialio.ModeSerial, Platform: "Photon", VID: 0x2B04, PID: 0xC006, SerialNumber: "00000000050C"}, true},
+		{"P1", enumerator.PortDetails{Name: "COM7", IsUSB: true, VID: "2B04", PID: "C008", SerialNumber: id},
+			serialio.Port{Path: "COM7", DeviceID: id, Mode: serialio.ModeSerial, Platform: "P1", VID: 0x2B04, PID: 0xC008, SerialNumber: id}, true},
+		{"DFU", enumerator.PortDetails{Name: "usb:1-2", IsUSB: true, VID: "2B04", PID: "D006", SerialNumber: id},
+			serialio.Port{Path: "usb:1-2", DeviceID: id, Mode: serialio.ModeDFU, Platform: "Photon", VID: 0x2B04, PID: 0xD006, SerialNumber: id}, true},
+		{"electron is not ours", enumerator.PortDetails{Name: "/dev/ttyACM2", IsUSB: true, VID: "2B04", PID: "C00A"}, serialio.Port{}, false},
+		{"other vendor", enumerator.PortDetails{Name: "/dev/ttyUSB0", IsUSB: true, VID: "0403", PID: "6001"}, serialio.Port{}, false},
+		{"not USB", enumerator.PortDetails{Name: "/dev/ttyS0"}, serialio.Port{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := serialio.Classify(&tc.in)
+			if ok != tc.ok {
+				t.Fatalf("ok = %v", ok)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	dfu, _ := serialio.Classify(&enumerator.PortDetails{Name: "usb:1-2", IsUSB: true, VID: "2B04", PID: "D006"})
+	if dfu.Advice() == "" {
+		t.Error("a DFU-mode device gets no advice")
+	}
+}
+
+// scriptedBus is a USB bus whose contents the test changes.
+type scriptedBus struct {
+	mu    sync.Mutex
+	ports []*enumerator.PortDetails
+	err   error
+	polls chan struct{}
+}
+
+func (b *scriptedBus) set(err error, ports ...*enumerator.PortDetails) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ports, b.err = ports, err
+}
+
+func (b *scriptedBus) enumerate(ctx context.Context) ([]*enumerator.PortDetails, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ports, b.err
+}
+
+func photonAt(path, id string) *enumerator.PortDetails {
+	return &enumerator.PortDetails{Name: path, IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: id}
+}
+
+func nextEvent(t *testing.T, ch <-chan serialio.Event) serialio.Event {
+	t.Helper()
+	select {
+	case e := <-ch:
+		return e
+	case <-time.After(5 * time.Second):
+		t.Fatal("no watcher event within 5 s")
+		return serialio.Event{}
+	}
+}
+
+func TestWatcherReportsArrivalsAndDepartures(t *testing.T) {
+	idA, idB := "3a001d000247343339373536", "1f0044000a47343432313031"
+	bus := &scriptedBus{}
+	bus.set(nil, photonAt("/dev/ttyACM0", idA))
+	w := &serialio.Watcher{Enumerate: bus.enumerate, Interval: time.Millisecond}
+	ctx, cancel := context.WithCancel(t.Context())
+	events := make(chan serialio.Event)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, events) }()
+
+	type ev struct {
+		Kind serialio.EventKind
+		Path string
+		ID   string
+	}
+	got := func() ev {
+		e := nextEvent(t, events)
+		return ev{e.Kind, e.Port.Path, e.Port.DeviceID}
+	}
+	if diff := cmp.Diff(ev{serialio.Arrived, "/dev/ttyACM0", idA}, got()); diff != "" {
+		t.Fatalf("present at start (-want +got):\n%s", diff)
+	}
+	bus.set(nil, photonAt("/dev/ttyACM0", idA), photonAt("/dev/ttyACM1", idB))
+	if diff := cmp.Diff(ev{serialio.Arrived, "/dev/ttyACM1", idB}, got()); diff != "" {
+		t.Fatalf("second plugged in (-want +got):\n%s", diff)
+	}
+	// A flaky listing is reported once and makes nobody depart.
+	bus.set(errors.New("sysfs hiccup"))
+	if e := nextEvent(t, events); e.Kind != serialio.ListFailed || e.Err == nil {
+		t.Fatalf("got %+v, want ListFailed", e)
+	}
+	bus.set(nil, photonAt("/dev/ttyACM1", idB))
+	if diff := cmp.Diff(ev{serialio.Departed, "/dev/ttyACM0", idA}, got()); diff != "" {
+		t.Fatalf("first unplugged (-want +got):\n%s", diff)
+	}
+	// Another device on a reused path is a departure and an arrival.
+	bus.set(nil, photonAt("/dev/ttyACM1", idA))
+	if diff := cmp.Diff(ev{serialio.Departed, "/dev/ttyACM1", idB}, got()); diff != "" {
+		t.Fatalf("swap departure (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(ev{serialio.Arrived, "/dev/ttyACM1", idA}, got()); diff != "" {
+		t.Fatalf("swap arrival (-want +got):\n%s", diff)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v, want context.Canceled", err)
+	}
+}
+
+func TestWatcherReportsWithinASecondByDefault(t *testing.T) {
+	bus := &scriptedBus{}
+	w := &serialio.Watcher{Enumerate: bus.enumerate} // default interval
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	events := make(chan serialio.Event, 4)
+	go w.Run(ctx, events)
+	bus.set(nil, photonAt("/dev/ttyACM0", "3a001d000247343339373536"))
+	start := time.Now()
+	e := nextEvent(t, events)
+	if e.Kind != serialio.Arrived || time.Since(start) > time.Second {
+		t.Errorf("got %v after %v, want an arrival within a second", e.Kind, time.Since(start))
+	}
+}
+
+func TestSysfsDFUDetection(t *testing.T) {
+	root := t.TempDir()
+	write := func(dev, name, val string) {
+		if err := os.MkdirAll(filepath.Join(root, dev), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, dev, name), []byte(val+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("1-2", "idVendor", "2b04")
+	write("1-2", "idProduct", "d006")
+	write("1-2", "serial", "3a001d000247343339373536")
+	write("1-3", "idVendor", "2b04")
+	write("1-3", "idProduct", "c006") // serial mode: the enumerator lists it
+	write("1-4", "idVendor", "0403")
+	write("1-4", "idProduct", "d006")
+	ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*enumerator.PortDetails, error) {
+		return serialio.SysfsDFUForTest(root), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []serialio.Port{{Path: "usb:1-2", DeviceID: "3a001d000247343339373536", Mode: serialio.ModeDFU, Platform: "Photon", VID: 0x2B04, PID: 0xD006, SerialNumber: "3a001d000247343339373536"}}
+	if diff := cmp.Diff(want, ports); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
