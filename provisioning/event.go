@@ -23,12 +23,15 @@ const (
 	StepDeliverCode Step = "deliver-code"
 	StepWiFi        Step = "wifi"
 	StepVerify      Step = "verify"
-	StepRecord      Step = "record"
+	// StepPostCheck names the device (Profile.NamePattern) and runs the
+	// profile's PostCheck once the cloud has verified it.
+	StepPostCheck Step = "post-check"
+	StepRecord    Step = "record"
 )
 
 // Steps lists the pipeline's steps in order.
 var Steps = []Step{StepDetect, StepIdentify, StepPreflight, StepImport, StepCustomer,
-	StepClaimCode, StepDeliverCode, StepWiFi, StepVerify, StepRecord}
+	StepClaimCode, StepDeliverCode, StepWiFi, StepVerify, StepPostCheck, StepRecord}
 
 // EventKind says what happened to a step.
 type EventKind string
@@ -73,4 +76,7 @@ type Event struct {
 	Message   string        `json:"message,omitempty"` // one sentence: what is happening or what went wrong
 	Action    string        `json:"action,omitempty"`  // one sentence: what the technician should do (with the LED colour)
 	Outcome   Outcome       `json:"outcome,omitempty"` // set on EventResult
+	// Attempt is the journal attempt the event belongs to, so a tile or a
+	// script can find the full record.
+	Attempt string `json:"attempt,omitempty"`
 }

@@ -1,0 +1,393 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"strings"
+
+	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/softap"
+)
+
+const provisionUsage = `photon-station provision [--port PATH] --product ID --client-id ID --ssid SSID
+    --security open|wep|wpa|wpa2 [--customer EMAIL] [--via serial|softap]
+    [--softap-addr HOST:PORT] [--api-url URL] [--timeout DURATION] [--json]
+
+Provisions one Photon: into the product, claimed to the customer when one is
+given, onto the Wi-Fi network, and verified in the Particle Cloud. Exits 0
+only when the cloud has confirmed the device.
+
+Secrets come only from the environment (PARTICLE_CLIENT_SECRET, WIFI_PASSWORD)
+or, when those are empty, from the keyring entries of a saved profile with the
+same product and client ID. --api-url (or PARTICLE_API_URL) must be https
+unless its host is a loopback address. --timeout is how long to wait for the
+device to reach the cloud (default 3m).
+
+Exit status: 0 verified; 1 provisioning failed; 2 bad command line or setup.`
+
+func init() {
+	register(command{name: "provision", usage: provisionUsage, run: runProvision})
+}
+
+// Exit codes of the headless commands.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // the device was not provisioned
+	exitBadUsage = 2 // the command line or the setup is wrong
+)
+
+// provisionResult is the final JSON line of provision --json.
+type provisionResult struct {
+	Kind       provisioning.EventKind `json:"kind"` // always "result"
+	Outcome    provisioning.Outcome   `json:"outcome"`
+	DeviceID   string                 `json:"device_id"`
+	Product    string                 `json:"product"`
+	Customer   string                 `json:"customer,omitempty"`
+	Attempt    string                 `json:"attempt,omitempty"`
+	FailedStep provisioning.Step      `json:"failed_step,omitempty"`
+	Message    string                 `json:"message"`
+	Action     string                 `json:"action,omitempty"`
+	Journal    string                 `json:"journal,omitempty"`
+}
+
+// headlessProfileName names the profile the headless command builds from
+// its flags, in the journal.
+const headlessProfileName = "headless"
+
+// flagOf maps a profile field to the flag that sets it, so validation
+// messages name what the script author typed.
+var flagOf = map[string]string{
+	"product": "--product", "client_id": "--client-id", "ssid": "--ssid", "security": "--security",
+	"customer_pattern": "--customer", "channel": "--via", "wifi_password": "WIFI_PASSWORD",
+}
+
+func runProvision(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("provision", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	port := fs.String("port", "", "serial port of the Photon (required with --via serial)")
+	product := fs.String("product", "", "product ID or slug")
+	clientID := fs.String("client-id", "", "the product's OAuth client ID")
+	ssid := fs.String("ssid", "", "Wi-Fi network name")
+	security := fs.String("security", "", "open, wep, wpa or wpa2")
+	customer := fs.String("customer", "", "claim the device to this shadow customer (e-mail)")
+	via := fs.String("via", "serial", "serial or softap")
+	softapAddr := fs.String("softap-addr", "", "talk to the Photon's SoftAP at HOST[:PORT] without joining its network")
+	apiURL := fs.String("api-url", "", "Particle Cloud API URL (default $PARTICLE_API_URL or "+cloud.DefaultBaseURL+")")
+	timeout := fs.Duration("timeout", provisioning.DefaultVerifyTimeout, "how long to wait for the device to reach the cloud")
+	jsonOut := fs.Bool("json", false, "print JSON lines: step events, then the result")
+
+	out := &provisionOutput{stdout: stdout, stderr: stderr}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, provisionUsage)
+			return exitOK
+		}
+		return out.fail(exitBadUsage, provisionResult{Message: err.Error() + " (see photon-station provision --help)"})
+	}
+	out.json = *jsonOut
+	res := provisionResult{Product: *product}
+	bad := func(msg string) int {
+		res.Message = msg
+		return out.fail(exitBadUsage, res)
+	}
+	if fs.NArg() > 0 {
+		return bad(fmt.Sprintf("unexpected argument %q (see photon-station provision --help)", fs.Arg(0)))
+	}
+	for _, req := range []struct{ name, v string }{{"--product", *product}, {"--client-id", *clientID}, {"--ssid", *ssid}, {"--security", *security}} {
+		if req.v == "" {
+			return bad(req.name + " is required (see photon-station provision --help)")
+		}
+	}
+	sec, err := provisioning.ParseSecurity(*security)
+	if err != nil {
+		return bad("--security: " + err.Error())
+	}
+	channel := provisioning.Channel(*via)
+	switch channel {
+	case provisioning.ChannelSerial:
+		if *port == "" {
+			return bad("--port is required with --via serial (run photon-station ports to list connected Photons)")
+		}
+		if *softapAddr != "" {
+			return bad("--softap-addr needs --via softap")
+		}
+	case provisioning.ChannelSoftAP:
+	default:
+		return bad(fmt.Sprintf("--via %q: use serial or softap", *via))
+	}
+	if *timeout <= 0 {
+		return bad("--timeout must be a positive duration such as 3m or 90s")
+	}
+	base := *apiURL
+	if base == "" {
+		base = os.Getenv("PARTICLE_API_URL")
+	}
+	if base == "" {
+		base = cloud.DefaultBaseURL
+	}
+	if err := cloud.CheckBaseURL(base); err != nil {
+		return bad("--api-url: " + err.Error())
+	}
+	prof := provisioning.Profile{
+		Name: headlessProfileName, Product: *product, ClientID: *clientID, SSID: *ssid, Security: sec,
+		Customer: provisioning.CustomerNone, Channel: channel,
+	}
+	if *customer != "" {
+		prof.Customer, prof.CustomerPattern = provisioning.CustomerEmail, *customer
+	}
+	if err := prof.Validate(); err != nil {
+		return bad(flagMessage(err))
+	}
+	prof.VerifyTimeout = *timeout // any positive value: scripts and tests may want seconds
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	creds, err := headlessCredentials(ctx, prof)
+	if err != nil {
+		return bad(flagMessage(err))
+	}
+	jpath, err := provisioning.DefaultJournalPath()
+	if err != nil {
+		return bad(err.Error())
+	}
+	journal, err := provisioning.OpenJournal(jpath)
+	if err != nil {
+		return bad(err.Error())
+	}
+	defer journal.Close()
+	res.Journal = jpath
+	if !out.json {
+		for _, p := range journal.Problems() {
+			fmt.Fprintf(stdout, "note: journal %s: %s\n", jpath, p)
+		}
+	}
+
+	pipeline := &provisioning.Pipeline{
+		Profile:     prof,
+		Credentials: creds,
+		Cloud:       provisioning.NewCloudAPI(&cloud.Client{BaseURL: base}),
+		Journal:     journal,
+		Station:     hostname(),
+		Operator:    operator(),
+	}
+	dev := provisioning.Device{Slot: *port, Port: *port}
+	switch channel {
+	case provisioning.ChannelSerial:
+		path := *port
+		dev.Open = func(ctx context.Context) (provisioning.DeviceChannel, error) {
+			return provisioning.OpenSerial(ctx, path)
+		}
+	case provisioning.ChannelSoftAP:
+		dev.Slot = "softap"
+		ch := provisioning.NewSoftAPChannel(&softap.Client{Addr: *softapAddr})
+		if *softapAddr == "" {
+			// Not given: the station joins the Photon's access point itself,
+			// and only for the device steps.
+			ch.Client.Addr = "192.168.0.1"
+			ch.Join = joinStrongestPhoton
+			dev.OneNetwork = true
+		}
+		dev.Open = func(context.Context) (provisioning.DeviceChannel, error) { return ch, nil }
+	}
+
+	r := pipeline.RunDevice(ctx, dev, out.event)
+	res.Outcome, res.DeviceID, res.Customer, res.Attempt = r.Outcome, r.DeviceID, r.Customer, r.Attempt
+	res.FailedStep, res.Message, res.Action = r.FailedStep, r.Message, r.Action
+	if r.Outcome != provisioning.OutcomePass {
+		return out.fail(exitFailed, res)
+	}
+	out.pass(res)
+	return exitOK
+}
+
+// provisionOutput writes what provision prints: events and the result on
+// stdout (JSON lines with --json), a single line on stderr when it fails.
+type provisionOutput struct {
+	stdout, stderr io.Writer
+	json           bool
+}
+
+func (o *provisionOutput) event(e provisioning.Event) {
+	if e.Kind == provisioning.EventResult {
+		return // the final result line says it
+	}
+	if o.json {
+		b, err := json.Marshal(e)
+		if err == nil {
+			o.stdout.Write(append(b, '\n'))
+		}
+		return
+	}
+	switch e.Kind {
+	case provisioning.EventStarted, provisioning.EventProgress:
+		return
+	}
+	fmt.Fprintf(o.stdout, "%-12s %-8s %s\n", e.Step, e.Kind, e.Message)
+}
+
+func (o *provisionOutput) result(res provisionResult) {
+	res.Kind = provisioning.EventResult
+	if o.json {
+		b, _ := json.Marshal(res)
+		o.stdout.Write(append(b, '\n'))
+	}
+}
+
+func (o *provisionOutput) pass(res provisionResult) {
+	o.result(res)
+	if !o.json {
+		fmt.Fprintf(o.stdout, "PASS %s: %s\n", res.DeviceID, res.Message)
+	}
+}
+
+func (o *provisionOutput) fail(code int, res provisionResult) int {
+	res.Outcome = provisioning.OutcomeFail
+	o.result(res)
+	msg := res.Message
+	if res.Action != "" {
+		msg += " " + res.Action
+	}
+	fmt.Fprintln(o.stderr, "photon-station provision: "+oneLine(headlessWords.Replace(msg)))
+	return code
+}
+
+// headlessWords turns the bench's wording into a script user's.
+var headlessWords = strings.NewReplacer("press Retry", "run the command again", "in the profile", "on the command line")
+
+// oneLine folds a message onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// flagMessage rewrites profile validation errors to name the flags.
+func flagMessage(err error) string {
+	var ve provisioning.ValidationError
+	if errors.As(err, &ve) {
+		parts := make([]string, len(ve))
+		for i, fe := range ve {
+			name := flagOf[fe.Field]
+			if name == "" {
+				name = fe.Field
+			}
+			parts[i] = name + ": " + fe.Message
+		}
+		return strings.Join(parts, "; ")
+	}
+	var fe *provisioning.FieldError
+	if errors.As(err, &fe) {
+		if name := flagOf[fe.Field]; name != "" {
+			return name + ": " + fe.Message
+		}
+	}
+	return err.Error()
+}
+
+// headlessCredentials reads the secrets from the environment or, failing
+// that, from the keyring entries of a saved profile for the same product
+// and OAuth client (and, for the Wi-Fi password, the same network).
+func headlessCredentials(ctx context.Context, prof provisioning.Profile) (provisioning.Credentials, error) {
+	kr := provisioning.Keyring{}
+	store := keyringByProfile{keyring: kr, find: func(kind provisioning.SecretKind) string { return savedProfileFor(prof, kind) }}
+	secrets := provisioning.EnvSecrets{Store: store}
+	creds, err := provisioning.ResolveCredentials(ctx, secrets, prof)
+	if err != nil {
+		return creds, err
+	}
+	if !prof.Security.NeedsPassword() {
+		creds.WiFiPassword = ""
+	}
+	return creds, nil
+}
+
+// keyringByProfile looks a secret up in the keyring under the saved
+// profile find names; no such profile means not found (no keyring call).
+type keyringByProfile struct {
+	keyring provisioning.Keyring
+	find    func(provisioning.SecretKind) string
+}
+
+func (k keyringByProfile) Get(ctx context.Context, _ string, kind provisioning.SecretKind) (string, error) {
+	name := k.find(kind)
+	if name == "" {
+		return "", provisioning.ErrSecretNotFound
+	}
+	return k.keyring.Get(ctx, name, kind)
+}
+
+func (k keyringByProfile) Set(ctx context.Context, profile string, kind provisioning.SecretKind, v string) error {
+	return k.keyring.Set(ctx, profile, kind, v)
+}
+
+func (k keyringByProfile) Delete(ctx context.Context, profile string, kind provisioning.SecretKind) error {
+	return k.keyring.Delete(ctx, profile, kind)
+}
+
+// savedProfileFor finds a saved profile that matches the command line for
+// this secret: same product and client for the client secret, same network
+// too for the Wi-Fi password.
+func savedProfileFor(prof provisioning.Profile, kind provisioning.SecretKind) string {
+	store, err := provisioning.NewProfileStore("", nil)
+	if err != nil {
+		return ""
+	}
+	names, err := store.List()
+	if err != nil {
+		return ""
+	}
+	for _, n := range names {
+		p, err := store.Load(n)
+		if err != nil || p.Product != prof.Product || p.ClientID != prof.ClientID {
+			continue
+		}
+		if kind == provisioning.SecretWiFiPassword && (p.SSID != prof.SSID || p.Security != prof.Security) {
+			continue
+		}
+		return n
+	}
+	return ""
+}
+
+// joinStrongestPhoton moves the laptop onto the strongest Photon access
+// point in range.
+func joinStrongestPhoton(ctx context.Context) (provisioning.SoftAPLink, error) {
+	j := &softap.Joiner{}
+	aps, err := j.Find(ctx)
+	if errors.Is(err, softap.ErrManualJoin) {
+		return nil, errors.New("this computer cannot switch Wi-Fi networks by itself: connect it to the internet by cable, join the Photon-XXXX network from the Wi-Fi menu, and run again with --softap-addr 192.168.0.1")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(aps) == 0 {
+		return nil, softap.ErrNoPhotonAP
+	}
+	link, err := j.Join(ctx, aps[0].SSID)
+	if err != nil {
+		return nil, err
+	}
+	return link, nil
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}
+
+func operator() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}

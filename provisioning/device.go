@@ -1,0 +1,137 @@
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DeviceInfo is what the identify step learns from a device in listening
+// mode.
+type DeviceInfo struct {
+	ID       string // 24 hex; the pipeline lower-cases it
+	MAC      string
+	Firmware string // system firmware version, such as "2.3.1"
+	// Claimed is the device's own claim flag: it only says that a claim
+	// code was once acknowledged, not who owns the device now.
+	Claimed bool
+}
+
+// WiFiCredentials is what the Wi-Fi step sends to the device. String hides
+// the password.
+type WiFiCredentials struct {
+	SSID     string
+	Security Security
+	Password string
+}
+
+func (w WiFiCredentials) String() string {
+	return fmt.Sprintf("Wi-Fi %q (%s, password hidden)", w.SSID, w.Security)
+}
+
+// GoString hides the password from %#v.
+func (w WiFiCredentials) GoString() string { return w.String() }
+
+// DeviceChannel is how the pipeline talks to one Photon in listening mode:
+// the USB serial console or the SoftAP protocol. Every call waits at most
+// until ctx ends. Adapters over serialio and softap live in this package
+// (SerialChannel, SoftAPChannel); tests use fakes.
+type DeviceChannel interface {
+	// Identify reads the device ID, MAC, firmware version and claim flag.
+	// A device that is not in listening mode gives a *DeviceError of kind
+	// DeviceNotListening.
+	Identify(ctx context.Context) (DeviceInfo, error)
+	// SetClaimCode stores the claim code on the device.
+	SetClaimCode(ctx context.Context, code string) error
+	// ConfigureWiFi stores the credentials and makes the device leave
+	// listening mode to join the network: it is always the last device step.
+	ConfigureWiFi(ctx context.Context, w WiFiCredentials) error
+	// Close releases the port or connection.
+	Close() error
+}
+
+// ListeningChecker is an optional DeviceChannel extension: after the Wi-Fi
+// step it tells whether the device fell back into listening mode, which a
+// Photon does when it cannot join the network (a wrong password, usually).
+type ListeningChecker interface {
+	InListeningMode(ctx context.Context) (bool, error)
+}
+
+// DeviceErrorKind classifies device faults by what the technician does.
+type DeviceErrorKind int
+
+// The kinds of device fault.
+const (
+	DeviceFault            DeviceErrorKind = iota // anything else
+	DeviceNotListening                            // the device runs its application, not the setup console
+	DeviceSilent                                  // the device does not answer at all
+	DevicePortBusy                                // another program holds the port
+	DevicePermissionDenied                        // this user may not open the port
+	DeviceUnplugged                               // the device went away
+	DevicePortNotFound                            // no such serial port
+	DeviceUnreachable                             // SoftAP: the device's access point or address cannot be reached
+	DeviceRejected                                // the device refused the claim code or the Wi-Fi settings
+	DeviceUnsupported                             // the firmware is too old or the network needs WPA Enterprise
+	DeviceBadInput                                // a value the device cannot store (SSID, password)
+)
+
+// DeviceError is a device fault. Message is the technician sentence from
+// the lower layer (it never holds a secret); Err keeps the raw cause.
+type DeviceError struct {
+	Kind    DeviceErrorKind
+	Port    string
+	Message string
+	Err     error
+}
+
+func (e *DeviceError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return "device fault"
+}
+
+func (e *DeviceError) Unwrap() error { return e.Err }
+
+// deviceKind returns the kind of a device error (DeviceFault when err is
+// not a *DeviceError).
+func deviceKind(err error) DeviceErrorKind {
+	var de *DeviceError
+	if errors.As(err, &de) {
+		return de.Kind
+	}
+	return DeviceFault
+}
+
+// Clock is the pipeline's source of time: timestamps, the claim code's age,
+// polling and back-off waits, so tests drive time instead of sleeping.
+// Nil means the system clock.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// SystemClock is the real clock.
+var SystemClock Clock = systemClock{}
+
+// wait waits d on clk or until ctx ends.
+func wait(ctx context.Context, clk Clock, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-clk.After(d):
+		return nil
+	}
+}

@@ -1,0 +1,630 @@
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/photon-station/photon-station/cloud/cloudtest"
+)
+
+const devID = "3b0021001747353236343033"
+
+func TestRunDevice(t *testing.T) {
+	withCustomer := Profile{Customer: CustomerEmail, CustomerPattern: customerMail}
+	tests := []struct {
+		name    string
+		profile Profile
+		setup   func(b *bench, ph *fakePhoton)
+		// want
+		outcome    Outcome
+		failedStep Step
+		message    string   // substring of the result message
+		action     string   // substring of the result action
+		writes     []string // what reached the device
+		steps      []string
+		owner      string // the device's owner in the cloud afterwards
+		inProduct  bool
+		online     bool
+	}{
+		{
+			name: "new device without customer",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+			},
+			outcome: OutcomePass, message: "provisioned and verified", writes: []string{"wifi"},
+			steps: []string{"detect:done", "identify:done", "preflight:done", "import:done", "customer:skipped",
+				"claim-code:skipped", "deliver-code:skipped", "wifi:done", "verify:done", "post-check:skipped", "record:done"},
+			inProduct: true, online: true,
+		},
+		{
+			name:    "new device with a new customer",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+			},
+			outcome: OutcomePass, writes: []string{"claim-code", "wifi"},
+			owner: customerMail, inProduct: true, online: true,
+		},
+		{
+			name:    "customer exists: token for the existing customer",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.AddCustomer(cloudtest.Customer{Email: customerMail, ProductID: productID})
+			},
+			outcome: OutcomePass, writes: []string{"claim-code", "wifi"},
+			owner: customerMail, inProduct: true, online: true,
+		},
+		{
+			name: "device already in the product",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: productID})
+			},
+			outcome: OutcomePass, writes: []string{"wifi"},
+			steps: []string{"detect:done", "identify:done", "preflight:done", "import:skipped", "customer:skipped",
+				"claim-code:skipped", "deliver-code:skipped", "wifi:done", "verify:done", "post-check:skipped", "record:done"},
+			inProduct: true, online: true,
+		},
+		{
+			name:    "device already owned by this customer: no claim",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddCustomer(cloudtest.Customer{Email: customerMail, ProductID: productID})
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: productID, Owner: customerMail})
+			},
+			outcome: OutcomePass, writes: []string{"wifi"},
+			owner: customerMail, inProduct: true, online: true,
+		},
+		{
+			name:    "upper-case device ID from the device",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				ph.id = strings.ToUpper(devID)
+			},
+			outcome: OutcomePass, writes: []string{"claim-code", "wifi"},
+			owner: customerMail, inProduct: true, online: true,
+		},
+		{
+			name:    "device in another product: stop before writing",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddProduct(cloudtest.Product{ID: 99, Name: "Other"})
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: 99})
+			},
+			outcome: OutcomeFail, failedStep: StepImport, message: "in another product", action: "supervisor",
+		},
+		{
+			name:    "device owned by someone else: stop before writing",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, Owner: "stranger@example.com"})
+			},
+			outcome: OutcomeFail, failedStep: StepImport, message: "owned by a Particle user", action: "release",
+			owner: "stranger@example.com",
+		},
+		{
+			name:    "device in the product owned by another customer",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddCustomer(cloudtest.Customer{Email: "other@acme.example", ProductID: productID})
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: productID, Owner: "other@acme.example"})
+			},
+			outcome: OutcomeFail, failedStep: StepPreflight, message: "already claimed by another account", action: "supervisor",
+			owner: "other@acme.example", inProduct: true,
+		},
+		{
+			name: "unknown device ID: the cloud refuses it",
+			setup: func(b *bench, ph *fakePhoton) {
+				// not added to the cloud at all
+			},
+			outcome: OutcomeFail, failedStep: StepImport, message: "does not know this device ID",
+		},
+		{
+			name: "not in listening mode",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				ph.listening = false
+			},
+			outcome: OutcomeFail, failedStep: StepIdentify, message: "not in listening mode", action: "blinks dark blue",
+		},
+		{
+			name: "device reports a malformed ID",
+			setup: func(b *bench, ph *fakePhoton) {
+				ph.id = "3b00210017473532363430zz"
+			},
+			outcome: OutcomeFail, failedStep: StepIdentify, message: "not a device ID",
+		},
+		{
+			name: "port busy",
+			setup: func(b *bench, ph *fakePhoton) {
+				ph.openErr = &DeviceError{Kind: DevicePortBusy, Message: "busy"}
+			},
+			outcome: OutcomeFail, failedStep: StepIdentify, message: "Another program is using /dev/ttyACM0", action: "Close the other program",
+		},
+		{
+			name: "port permission denied",
+			setup: func(b *bench, ph *fakePhoton) {
+				ph.openErr = &DeviceError{Kind: DevicePermissionDenied, Message: "denied"}
+			},
+			outcome: OutcomeFail, failedStep: StepIdentify, message: "may not open /dev/ttyACM0", action: "dialout",
+		},
+		{
+			name: "device silent or printing application output",
+			setup: func(b *bench, ph *fakePhoton) {
+				ph.identifyErr = &DeviceError{Kind: DeviceSilent}
+			},
+			outcome: OutcomeFail, failedStep: StepIdentify, message: "does not answer", action: "dark blue",
+		},
+		{
+			name:    "unplugged while the claim code is sent",
+			profile: withCustomer,
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				ph.claimErr = &DeviceError{Kind: DeviceUnplugged}
+			},
+			outcome: OutcomeFail, failedStep: StepDeliverCode, message: "unplugged", action: "Plug it back in",
+			inProduct: true,
+		},
+		{
+			name: "wrong Wi-Fi password: device falls back to listening mode",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				ph.password = "the-real-password"
+			},
+			outcome: OutcomeFail, failedStep: StepVerify, message: "Wi-Fi password is most likely wrong", action: "Wi-Fi password",
+			writes: []string{"wifi"}, inProduct: true,
+		},
+		{
+			name: "device never arrives: password or range",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				ph.outOfRange = true
+			},
+			outcome: OutcomeFail, failedStep: StepVerify, message: "out of range",
+			writes: []string{"wifi"}, inProduct: true,
+		},
+		{
+			name: "wrong client secret",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.pipeline.Credentials.ClientSecret = "0000000000000000000000000000000000000000"
+			},
+			outcome: OutcomeFail, failedStep: StepPreflight, message: "refused the OAuth client ID or secret", action: "PARTICLE_CLIENT_SECRET",
+		},
+		{
+			name: "wrong client ID",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.pipeline.Profile.ClientID = "nobody-1"
+			},
+			outcome: OutcomeFail, failedStep: StepPreflight, message: "refused the OAuth client ID or secret",
+		},
+		{
+			name: "product not found or not ours",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.AddProduct(cloudtest.Product{ID: 99, Slug: "not-ours", Name: "Not ours"})
+				b.pipeline.Profile.Product = "not-ours"
+			},
+			outcome: OutcomeFail, failedStep: StepPreflight, message: "Product not-ours was not found",
+		},
+		{
+			name: "expired or revoked token",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.InjectFault(cloudtest.Fault{Method: "GET", Path: "/v1/products/:product/devices/:id", Status: 401,
+					Body: `{"error":"invalid_token","error_description":"The access token provided has expired."}`})
+			},
+			outcome: OutcomeFail, failedStep: StepPreflight, message: "no longer accepts the station's access token",
+		},
+		{
+			name: "token revoked once: a new token, and on",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.InjectFault(cloudtest.Fault{Method: "GET", Path: "/v1/products/:product/devices/:id", Times: 1, Status: 401,
+					Body: `{"error":"invalid_token","error_description":"The access token provided is invalid."}`})
+			},
+			outcome: OutcomePass, writes: []string{"wifi"}, inProduct: true, online: true,
+		},
+		{
+			name: "429 with Retry-After is waited out",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.InjectRateLimit("POST", "/v1/products/:product/devices", 5, 30*time.Second)
+			},
+			outcome: OutcomePass, writes: []string{"wifi"}, inProduct: true, online: true,
+		},
+		{
+			name: "5xx is retried",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.InjectFault(cloudtest.Fault{Path: "/oauth/token", Times: 2, Status: 503, Body: `{"error":"server_error"}`})
+			},
+			outcome: OutcomePass, writes: []string{"wifi"}, inProduct: true, online: true,
+		},
+		{
+			name: "5xx that persists fails with a plain message",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.InjectFault(cloudtest.Fault{Method: "POST", Path: "/v1/products/:product/devices", Status: 500, Body: `{"error":"unknown"}`})
+			},
+			outcome: OutcomeFail, failedStep: StepImport, message: "internal problem", action: "status.particle.io",
+		},
+		{
+			name: "network errors: bounded retries, then a plain message",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+				b.cloud.InjectFault(cloudtest.Fault{Path: "/oauth/token", CloseConnection: true})
+			},
+			outcome: OutcomeFail, failedStep: StepPreflight, message: "cannot reach the Particle Cloud", action: "network connection",
+		},
+		{
+			name:    "generated customer",
+			profile: Profile{Customer: CustomerGenerated, CustomerPattern: "@acme.example"},
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+			},
+			outcome: OutcomePass, writes: []string{"claim-code", "wifi"}, inProduct: true, online: true,
+		},
+		{
+			name:    "customer per device from a pattern",
+			profile: Profile{Customer: CustomerEmail, CustomerPattern: "unit-{device_id}@acme.example"},
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID})
+			},
+			outcome: OutcomePass, writes: []string{"claim-code", "wifi"},
+			owner: "unit-" + devID + "@acme.example", inProduct: true, online: true,
+		},
+		{
+			name:    "name pattern and a post-check that passes",
+			profile: Profile{NamePattern: "sensor-{last6}", PostCheck: &PostCheck{Kind: PostCheckVariable, Name: "ready", Expect: "true"}},
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, Variables: map[string]cloudtest.Variable{"ready": {Type: "bool", Value: true}}})
+			},
+			outcome: OutcomePass, writes: []string{"wifi"}, inProduct: true, online: true,
+		},
+		{
+			name:    "post-check function returns the wrong value",
+			profile: Profile{PostCheck: &PostCheck{Kind: PostCheckFunction, Name: "selftest", Expect: "1"}},
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, Functions: map[string]cloudtest.Function{"selftest": func(string) int32 { return -1 }}})
+			},
+			outcome: OutcomeFail, failedStep: StepPostCheck, message: `returned "-1", expected "1"`,
+			writes: []string{"wifi"}, inProduct: true, online: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBench(t, tc.profile)
+			ph := newFakePhoton(b.cloud, devID)
+			if tc.setup != nil {
+				tc.setup(b, ph)
+			}
+			res := b.run(ph)
+			if res.Outcome != tc.outcome || res.FailedStep != tc.failedStep {
+				t.Fatalf("outcome %q at %q, want %q at %q: %s %s (%s)", res.Outcome, res.FailedStep, tc.outcome, tc.failedStep, res.Message, res.Action, res.Details)
+			}
+			if !strings.Contains(res.Message, tc.message) {
+				t.Errorf("message %q does not contain %q", res.Message, tc.message)
+			}
+			if !strings.Contains(res.Action, tc.action) {
+				t.Errorf("action %q does not contain %q", res.Action, tc.action)
+			}
+			if diff := cmp.Diff(tc.writes, ph.written()); diff != "" {
+				t.Errorf("writes to the device (-want +got):\n%s", diff)
+			}
+			if tc.steps != nil {
+				if diff := cmp.Diff(tc.steps, stepOutcomes(res.Record)); diff != "" {
+					t.Errorf("steps (-want +got):\n%s", diff)
+				}
+			}
+			// The journal holds the final record, as returned.
+			recs := b.journal.Records()
+			if len(recs) != 1 {
+				t.Fatalf("journal has %d attempts, want 1", len(recs))
+			}
+			if diff := cmp.Diff(res.Record, recs[0]); diff != "" {
+				t.Errorf("journal record differs from the result (-want +got):\n%s", diff)
+			}
+			if res.Outcome == OutcomeFail && (recs[0].Message != res.Message || recs[0].FailedStep != tc.failedStep) {
+				t.Errorf("journal failure %q at %q", recs[0].Message, recs[0].FailedStep)
+			}
+			if !ph.closed && ph.openErr == nil {
+				t.Error("the device channel was not closed")
+			}
+			// The cloud's final state.
+			if d, ok := b.cloud.Device(devID); ok {
+				if got := d.ProductID == productID; got != tc.inProduct {
+					t.Errorf("in product = %v, want %v", got, tc.inProduct)
+				}
+				if d.Online != tc.online {
+					t.Errorf("online = %v, want %v", d.Online, tc.online)
+				}
+				want := tc.owner
+				if tc.profile.Customer == CustomerGenerated && tc.outcome == OutcomePass {
+					want = res.Customer
+					if !strings.HasSuffix(want, "@acme.example") {
+						t.Errorf("generated customer %q", want)
+					}
+				}
+				if d.Owner != want {
+					t.Errorf("owner = %q, want %q", d.Owner, want)
+				}
+			}
+			// Events: one result, last, matching the outcome.
+			b.mu.Lock()
+			last := b.events[len(b.events)-1]
+			b.mu.Unlock()
+			if last.Kind != EventResult || last.Outcome != tc.outcome {
+				t.Errorf("last event %+v", last)
+			}
+			if leak := b.cloud.SecretsInURLs(); len(leak) > 0 {
+				t.Errorf("secrets in request URLs: %v", leak)
+			}
+		})
+	}
+}
+
+// A generated customer is the same for the same device, so a retry or a
+// second station finds it again.
+func TestGeneratedCustomerIsStable(t *testing.T) {
+	a := &attempt{p: &Pipeline{Profile: Profile{Product: "p", Customer: CustomerGenerated}}}
+	x, y := a.customerName(devID), a.customerName(devID)
+	z := a.customerName("000000000000000000000000")
+	if x != y || x == z {
+		t.Fatalf("generated customers: %q %q %q", x, y, z)
+	}
+}
+
+// Running the same device twice is harmless: the second run finds it in
+// the product, the customer existing and the device already owned.
+func TestRunDeviceTwiceIsIdempotent(t *testing.T) {
+	b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	if res := b.run(newFakePhoton(b.cloud, devID)); res.Outcome != OutcomePass {
+		t.Fatalf("first run: %s", res.Message)
+	}
+	b.cloud.SetOnline(devID, false)
+	ph := newFakePhoton(b.cloud, devID)
+	res := b.run(ph)
+	if res.Outcome != OutcomePass {
+		t.Fatalf("second run: %s", res.Message)
+	}
+	want := []string{"detect:done", "identify:done", "preflight:done", "import:skipped", "customer:done",
+		"claim-code:done", "deliver-code:skipped", "wifi:done", "verify:done", "post-check:skipped", "record:done"}
+	if diff := cmp.Diff(want, stepOutcomes(res.Record)); diff != "" {
+		t.Errorf("second run steps (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"wifi"}, ph.written()); diff != "" {
+		t.Errorf("second run wrote (-want +got):\n%s", diff)
+	}
+	if n := len(b.cloud.Customers(productID)); n != 1 {
+		t.Errorf("%d customers, want 1", n)
+	}
+}
+
+// A claim code older than ClaimCodeMaxAge is replaced before it is sent.
+func TestStaleClaimCodeIsReplaced(t *testing.T) {
+	b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	ph := newFakePhoton(b.cloud, devID)
+	// Identify is slow: by the time it answers the early claim code is
+	// 51 minutes old. The claim code is fetched while identify runs, so
+	// wait for it before moving the clock.
+	got := b.next(StepClaimCode, EventDone)
+	ph.onIdentify = func() {
+		select {
+		case <-got:
+		case <-time.After(5 * time.Second):
+			t.Error("no claim code while identify ran")
+		}
+		b.clock.Advance(51 * time.Minute)
+	}
+	res := b.run(ph)
+	if res.Outcome != OutcomePass {
+		t.Fatalf("%s (%s)", res.Message, res.Details)
+	}
+	codes := b.cloud.ClaimCodes()
+	if len(codes) != 2 {
+		t.Fatalf("%d claim codes issued, want 2 (the stale one and its replacement)", len(codes))
+	}
+	if codes[0].UsedBy != "" || codes[1].UsedBy != devID {
+		t.Errorf("claim codes used by %q and %q; want only the fresh one used", codes[0].UsedBy, codes[1].UsedBy)
+	}
+}
+
+// A stop from outside ends the attempt as FAIL "stopped", journaled.
+func TestRunDeviceStopped(t *testing.T) {
+	b := newBench(t, Profile{})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	ctx, cancel := context.WithCancel(context.Background())
+	ph := newFakePhoton(b.cloud, devID)
+	ph.onIdentify = cancel
+	res := b.pipeline.RunDevice(ctx, Device{Slot: "s", Port: "/dev/ttyACM9",
+		Open: func(context.Context) (DeviceChannel, error) { return ph, nil }}, nil)
+	if res.Outcome != OutcomeFail || !strings.Contains(res.Message, "Stopped") {
+		t.Fatalf("got %q %q", res.Outcome, res.Message)
+	}
+	if len(ph.written()) != 0 {
+		t.Errorf("wrote %v after the stop", ph.written())
+	}
+	if recs := b.journal.Records(); len(recs) != 1 || !recs[0].Finished() {
+		t.Errorf("journal: %+v", recs)
+	}
+}
+
+// The station never acts without a record: a journal that cannot be
+// written stops the attempt before the device is touched.
+func TestRunDeviceJournalUnwritable(t *testing.T) {
+	b := newBench(t, Profile{})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	b.journal.Close()
+	ph := newFakePhoton(b.cloud, devID)
+	res := b.run(ph)
+	if res.Outcome != OutcomeFail || !strings.Contains(res.Message, "journal") {
+		t.Fatalf("got %q %q", res.Outcome, res.Message)
+	}
+	if len(ph.written()) != 0 {
+		t.Errorf("wrote %v without a journal", ph.written())
+	}
+}
+
+// Resume: an attempt interrupted after the claim code reached the device
+// goes on without a new claim code when the old one is still fresh.
+func TestResumeKeepsFreshClaimCode(t *testing.T) {
+	b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	// The interrupted attempt: the device holds the code, the journal says
+	// deliver-code done, then the station died.
+	ph := newFakePhoton(b.cloud, devID)
+	ph.wifiErr = errors.New("power cut")
+	first := b.run(ph)
+	if first.FailedStep != StepWiFi {
+		t.Fatalf("setup: %s at %s", first.Message, first.FailedStep)
+	}
+	interrupted := first.Record
+	interrupted.Attempt = "interrupted-1"
+	interrupted.Outcome, interrupted.Ended, interrupted.FailedStep, interrupted.Message, interrupted.Action = "", time.Time{}, "", "", ""
+	interrupted.Steps = interrupted.Steps[:len(interrupted.Steps)-2] // drop wifi:failed and record
+	if err := b.journal.Append(interrupted); err != nil {
+		t.Fatal(err)
+	}
+	ph.wifiErr = nil
+	ph.writes = nil
+	b.clock.Advance(10 * time.Minute)
+	res := b.run(ph)
+	if res.Outcome != OutcomePass {
+		t.Fatalf("resume: %s (%s)", res.Message, res.Details)
+	}
+	if res.Record.ResumedFrom != "interrupted-1" {
+		t.Errorf("resumed from %q", res.Record.ResumedFrom)
+	}
+	if diff := cmp.Diff([]string{"wifi"}, ph.written()); diff != "" {
+		t.Errorf("resume wrote (-want +got):\n%s", diff)
+	}
+	if d, _ := b.cloud.Device(devID); d.Owner != customerMail {
+		t.Errorf("owner %q", d.Owner)
+	}
+}
+
+// Resume after the Wi-Fi step: the device has left listening mode, so the
+// attempt goes straight to verification.
+func TestResumeAfterWiFi(t *testing.T) {
+	b := newBench(t, Profile{})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: productID})
+	now := b.clock.Now()
+	prev := Record{Attempt: "crashed-1", Port: "/dev/ttyACM0", DeviceID: devID, Product: productSlug, Started: now,
+		Steps: []StepEntry{
+			{Step: StepIdentify, Started: now, Ended: now, Outcome: StepDone},
+			{Step: StepWiFi, Started: now, Ended: now, Outcome: StepDone},
+		}}
+	if err := b.journal.Append(prev); err != nil {
+		t.Fatal(err)
+	}
+	ph := newFakePhoton(b.cloud, devID)
+	ph.listening = false
+	b.cloud.SetOnline(devID, true)
+	res := b.run(ph)
+	if res.Outcome != OutcomePass {
+		t.Fatalf("%s (%s)", res.Message, res.Details)
+	}
+	if res.Record.ResumedFrom != "crashed-1" || res.DeviceID != devID {
+		t.Errorf("resumed from %q, device %q", res.Record.ResumedFrom, res.DeviceID)
+	}
+	if len(ph.written()) != 0 {
+		t.Errorf("wrote %v", ph.written())
+	}
+	if _, ok := b.journal.LastInterrupted(devID); ok {
+		t.Error("the device still has an interrupted attempt")
+	}
+}
+
+// The leak test: after full runs with a customer, no secret, token or claim
+// code is in the events, the journal file, the CSV export, the profile
+// file or any request URL.
+func TestNoSecretLeaks(t *testing.T) {
+	b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail, NamePattern: "unit-{last6}"})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	res := b.run(newFakePhoton(b.cloud, devID))
+	if res.Outcome != OutcomePass {
+		t.Fatalf("%s", res.Message)
+	}
+	// A failing run too: error paths carry server text.
+	b.cloud.AddDevice(cloudtest.Device{ID: "3b0021001747353236343034", Owner: "stranger@example.com"})
+	b.run(newFakePhoton(b.cloud, "3b0021001747353236343034"))
+
+	secrets := append([]string{clientSecret, wifiPassword}, b.api.secrets()...)
+	for _, cc := range b.cloud.ClaimCodes() {
+		secrets = append(secrets, cc.Code)
+	}
+	if len(secrets) < 5 {
+		t.Fatalf("only %d secrets recorded; the test would prove nothing", len(secrets))
+	}
+	store, _ := NewProfileStore(b.dir+"/profiles", nil)
+	if err := store.Save(b.pipeline.Profile); err != nil {
+		t.Fatal(err)
+	}
+	profileFile, _ := os.ReadFile(store.path(b.pipeline.Profile.Name))
+	journalFile, _ := os.ReadFile(b.journal.Path())
+	var csv strings.Builder
+	if err := b.journal.ExportCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"events": b.eventJSON(), "journal": string(journalFile), "csv": csv.String(),
+		"profile": string(profileFile), "result": res.Message + res.Action + res.Details,
+	} {
+		if v, ok := containsAny(text, secrets); ok {
+			t.Errorf("%s holds a secret (%d characters)", name, len(v))
+		}
+	}
+	if leak := b.cloud.SecretsInURLs(); len(leak) > 0 {
+		t.Errorf("secrets in request URLs: %v", leak)
+	}
+	for _, r := range b.cloud.Requests() {
+		for _, a := range r.Auth {
+			if a != cloudtest.AuthHeader && a != cloudtest.AuthBasic {
+				t.Errorf("%s %s carried a credential in %s", r.Method, r.Path, a)
+			}
+		}
+	}
+}
+
+// The device reaches the cloud after its claim code expired: verification
+// names the cause instead of waiting for an owner that never comes.
+func TestClaimCodeExpiredBeforeConnect(t *testing.T) {
+	b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	ph := newFakePhoton(b.cloud, devID)
+	ph.beforeOnline = func() { b.clock.Advance(61 * time.Minute) }
+	res := b.run(ph)
+	if res.FailedStep != StepVerify || !strings.Contains(res.Message, "was not claimed") || !strings.Contains(res.Action, "fresh claim code") {
+		t.Fatalf("%s at %s: %s %s", res.Outcome, res.FailedStep, res.Message, res.Action)
+	}
+	if d, _ := b.cloud.Device(devID); !d.Online || d.Owner != "" {
+		t.Errorf("cloud: %+v", d)
+	}
+}
+
+// Every step has its own timeout: a device that hangs in identify is given
+// up on with a message that names the step and its limit.
+func TestStepTimeout(t *testing.T) {
+	b := newBench(t, Profile{})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	b.pipeline.Timeouts.Identify = 50 * time.Millisecond
+	ph := newFakePhoton(b.cloud, devID)
+	ph.hold = make(chan struct{}) // never released
+	res := b.run(ph)
+	if res.FailedStep != StepIdentify || !strings.Contains(res.Message, "did not finish identification within 50ms") || !strings.Contains(res.Action, "dark blue") {
+		t.Fatalf("%s at %s: %s %s", res.Outcome, res.FailedStep, res.Message, res.Action)
+	}
+	if len(ph.written()) != 0 {
+		t.Errorf("wrote %v", ph.written())
+	}
+}

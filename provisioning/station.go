@@ -1,0 +1,523 @@
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Port is one Photon the PortWatcher sees: a USB serial port, and the
+// device ID when the USB serial number holds it.
+type Port struct {
+	Path        string `json:"path"`
+	DeviceID    string `json:"device_id,omitempty"`
+	Description string `json:"description,omitempty"` // e.g. the USB hub position, for the tile
+}
+
+// PortWatcher lists the Photons connected now. The station asks it every
+// Config.ScanInterval and diffs the answers to notice plugging and
+// unplugging. The adapter over serialio is SerialPorts.
+type PortWatcher interface {
+	Ports(ctx context.Context) ([]Port, error)
+}
+
+// PortWatcherFunc adapts a function to PortWatcher.
+type PortWatcherFunc func(ctx context.Context) ([]Port, error)
+
+// Ports calls f.
+func (f PortWatcherFunc) Ports(ctx context.Context) ([]Port, error) { return f(ctx) }
+
+// Config wires a Station.
+type Config struct {
+	// Pipeline runs every slot's device; its Limit is shared by the slots.
+	Pipeline *Pipeline
+	// Ports lists connected Photons.
+	Ports PortWatcher
+	// Open opens the device channel of a port (for example SerialOpener).
+	Open func(ctx context.Context, p Port) (DeviceChannel, error)
+	// ScanInterval is how often Ports is asked (0: one second).
+	ScanInterval time.Duration
+	// ScanTimeout bounds one Ports call (0: five seconds).
+	ScanTimeout time.Duration
+}
+
+// SlotState is where a slot is.
+type SlotState string
+
+// The states of a slot.
+const (
+	SlotIdle    SlotState = "idle"    // a Photon is connected; the bench is not running
+	SlotRunning SlotState = "running" // its pipeline runs
+	SlotPassed  SlotState = "passed"  // PASS: unplug it and plug in the next one
+	SlotFailed  SlotState = "failed"  // FAIL: see Message and Action; Retry starts again
+)
+
+// SlotStatus is a snapshot of one slot, for the bench tiles.
+type SlotStatus struct {
+	Slot        string
+	Port        Port
+	DeviceID    string
+	State       SlotState
+	Step        Step          // the current (or failed) step
+	StepStarted time.Time     // when Step started
+	Progress    float64       // of the current step, 0..1, or -1 when unknown
+	Remaining   time.Duration // before the current step's timeout, when known
+	Message     string
+	Action      string
+	Outcome     Outcome
+	Attempt     string // the journal attempt ID of the last run
+}
+
+// Counters are the shift counters of the bench's top bar.
+type Counters struct {
+	Passed       int
+	Failed       int
+	PerHour      float64   // passed devices per hour since RunningSince
+	RunningSince time.Time // zero while the bench is stopped
+}
+
+// slot is one connected Photon.
+type slot struct {
+	status SlotStatus
+	cancel context.CancelCauseFunc // of the running attempt
+	done   chan struct{}           // closed when the running attempt ends
+}
+
+// errUnplugged is the cause of an attempt cancelled by unplugging.
+var errUnplugged = errors.New("the Photon was unplugged")
+
+// errStoppedByOperator is the cause of an attempt stopped from the UI.
+var errStoppedByOperator = errors.New("stopped by the operator")
+
+// Station runs one pipeline per connected Photon at once: a bench. It
+// notices plugging and unplugging, starts new devices by itself while
+// running, and isolates slots from each other (a panic or failure in one
+// never stops another). All methods are safe for concurrent use.
+type Station struct {
+	cfg Config
+
+	mu          sync.Mutex
+	slots       map[string]*slot
+	running     bool
+	runCtx      context.Context
+	cancelRun   context.CancelFunc
+	watchDone   chan struct{}
+	since       time.Time
+	passed      int
+	failed      int
+	subscribers map[*subscriber]struct{}
+	wg          sync.WaitGroup
+}
+
+// New checks cfg and returns a stopped Station.
+func New(cfg Config) (*Station, error) {
+	if cfg.Pipeline == nil {
+		return nil, errors.New("station: no pipeline")
+	}
+	if cfg.Ports == nil {
+		return nil, errors.New("station: no port watcher")
+	}
+	if cfg.Open == nil {
+		return nil, errors.New("station: no way to open a device channel")
+	}
+	if cfg.ScanInterval <= 0 {
+		cfg.ScanInterval = time.Second
+	}
+	if cfg.ScanTimeout <= 0 {
+		cfg.ScanTimeout = 5 * time.Second
+	}
+	cfg.Pipeline.init()
+	return &Station{cfg: cfg, slots: map[string]*slot{}, subscribers: map[*subscriber]struct{}{}}, nil
+}
+
+// Start runs the bench until ctx ends or Stop is called: every connected
+// Photon starts at once and every newly plugged one starts by itself.
+func (s *Station) Start(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("the bench is already running")
+	}
+	s.running = true
+	s.runCtx, s.cancelRun = context.WithCancel(ctx)
+	s.since = s.cfg.Pipeline.Clock.Now()
+	s.passed, s.failed = 0, 0
+	s.watchDone = make(chan struct{})
+	runCtx, done := s.runCtx, s.watchDone
+	for name, sl := range s.slots {
+		if sl.status.State != SlotPassed {
+			s.startLocked(name, sl)
+		}
+	}
+	s.mu.Unlock()
+	go s.watch(runCtx, done)
+	return nil
+}
+
+// Watch only notices plugging and unplugging without running anything:
+// the bench view's "waiting" tiles before Start. It returns when ctx ends.
+func (s *Station) Watch(ctx context.Context) {
+	t := time.NewTicker(s.cfg.ScanInterval)
+	defer t.Stop()
+	for {
+		s.scan(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Station) watch(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(s.cfg.ScanInterval)
+	defer t.Stop()
+	for {
+		s.scan(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// scan asks the watcher once and applies the differences.
+func (s *Station) scan(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.ScanTimeout)
+	ports, err := s.cfg.Ports.Ports(sctx)
+	cancel()
+	if err != nil {
+		return // a failed scan changes nothing; the next one retries
+	}
+	seen := map[string]Port{}
+	for _, p := range ports {
+		seen[p.Path] = p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, sl := range s.slots {
+		p, ok := seen[name]
+		if ok && (p.DeviceID == "" || sl.status.Port.DeviceID == "" || p.DeviceID == sl.status.Port.DeviceID) {
+			continue
+		}
+		// Unplugged, or another Photon on the same port between scans.
+		s.detachLocked(name, sl)
+	}
+	for _, p := range ports {
+		if _, ok := s.slots[p.Path]; ok {
+			continue
+		}
+		sl := &slot{status: SlotStatus{Slot: p.Path, Port: p, DeviceID: p.DeviceID, State: SlotIdle, Progress: -1,
+			Message: "A Photon is connected."}}
+		s.slots[p.Path] = sl
+		s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: p.Path, Port: p.Path, DeviceID: p.DeviceID,
+			Step: StepDetect, Kind: EventStarted, Progress: -1, Message: "A Photon is connected on " + p.Path + "."})
+		if s.running {
+			s.startLocked(p.Path, sl)
+		}
+	}
+}
+
+// detachLocked forgets a slot whose Photon went away, stopping its run.
+func (s *Station) detachLocked(name string, sl *slot) {
+	if sl.cancel != nil {
+		sl.cancel(errUnplugged)
+	}
+	delete(s.slots, name)
+	s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: sl.status.Port.Path,
+		DeviceID: sl.status.DeviceID, Kind: EventDetached, Progress: -1, Message: "The Photon on " + name + " was unplugged."})
+}
+
+// startLocked runs the pipeline for one slot on its own goroutine.
+func (s *Station) startLocked(name string, sl *slot) {
+	ctx, cancel := context.WithCancelCause(s.runCtx)
+	sl.cancel = cancel
+	sl.done = make(chan struct{})
+	sl.status.State = SlotRunning
+	sl.status.Outcome = OutcomePending
+	sl.status.Message, sl.status.Action = "Starting.", ""
+	sl.status.Step, sl.status.Progress, sl.status.Remaining = StepDetect, -1, 0
+	port := sl.status.Port
+	done := sl.done
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		defer cancel(nil)
+		res := s.runSlot(ctx, name, port)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if cur, ok := s.slots[name]; ok && cur == sl {
+			sl.cancel = nil
+			sl.status.Attempt = res.Attempt
+			if res.DeviceID != "" {
+				sl.status.DeviceID = res.DeviceID
+			}
+			sl.status.Outcome = res.Outcome
+			sl.status.Message, sl.status.Action = res.Message, res.Action
+			sl.status.Progress, sl.status.Remaining = -1, 0
+			if res.Outcome == OutcomePass {
+				sl.status.State = SlotPassed
+			} else {
+				sl.status.State = SlotFailed
+				if res.FailedStep != "" {
+					sl.status.Step = res.FailedStep
+				}
+			}
+		}
+		switch {
+		case res.Outcome == OutcomePass:
+			s.passed++
+		case context.Cause(ctx) == nil || errors.Is(context.Cause(ctx), context.Canceled) && s.running:
+			// Stops and unplugging are not failures of the device.
+			s.failed++
+		}
+	}()
+}
+
+// runSlot runs one attempt, turning a panic into a FAIL of this slot only.
+func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = Result{Outcome: OutcomeFail, DeviceID: port.DeviceID,
+				Message: "The station hit an internal error on this Photon; the other slots go on.",
+				Action:  "Press Retry; if it repeats, report it with the details.",
+				Details: fmt.Sprint(r)}
+			s.broadcast(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: port.Path, Kind: EventResult,
+				Outcome: OutcomeFail, Progress: -1, Message: res.Message, Action: res.Action})
+		}
+	}()
+	dev := Device{Slot: name, Port: port.Path, DeviceID: port.DeviceID,
+		Open: func(ctx context.Context) (DeviceChannel, error) { return s.cfg.Open(ctx, port) }}
+	res = s.cfg.Pipeline.RunDevice(ctx, dev, func(e Event) {
+		if cause := context.Cause(ctx); cause != nil && e.Kind == EventResult && e.Outcome == OutcomeFail {
+			switch cause {
+			case errUnplugged:
+				e.Message, e.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
+			case errStoppedByOperator:
+				e.Message, e.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
+			}
+		}
+		s.broadcast(e)
+	})
+	switch context.Cause(ctx) {
+	case errUnplugged:
+		res.Message, res.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
+	case errStoppedByOperator:
+		res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
+	}
+	return res
+}
+
+// Stop stops every slot and the port watcher and waits for them. Slots
+// stay listed (idle, or with their last result).
+func (s *Station) Stop() {
+	s.mu.Lock()
+	if !s.running {
+		s.mu.Unlock()
+		return
+	}
+	s.running = false
+	for _, sl := range s.slots {
+		if sl.cancel != nil {
+			sl.cancel(errStoppedByOperator)
+		}
+	}
+	s.cancelRun()
+	done := s.watchDone
+	s.mu.Unlock()
+	<-done
+	s.wg.Wait()
+}
+
+// Running tells whether the bench runs.
+func (s *Station) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running
+}
+
+// StopSlot stops one slot's attempt; the others go on. It waits until the
+// attempt has written its final record.
+func (s *Station) StopSlot(name string) {
+	s.mu.Lock()
+	sl, ok := s.slots[name]
+	if !ok || sl.cancel == nil {
+		s.mu.Unlock()
+		return
+	}
+	sl.cancel(errStoppedByOperator)
+	done := sl.done
+	s.mu.Unlock()
+	<-done
+}
+
+// Retry starts a slot again after PASS, FAIL or a stop. The bench must be
+// running.
+func (s *Station) Retry(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.slots[name]
+	if !ok {
+		return fmt.Errorf("no Photon on %s", name)
+	}
+	if !s.running {
+		return errors.New("start the bench first")
+	}
+	if sl.cancel != nil {
+		return fmt.Errorf("the Photon on %s is still running", name)
+	}
+	s.startLocked(name, sl)
+	return nil
+}
+
+// Slots returns a snapshot of every slot, sorted by name.
+func (s *Station) Slots() []SlotStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]SlotStatus, 0, len(s.slots))
+	for _, sl := range s.slots {
+		out = append(out, sl.status)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Slot < out[j].Slot })
+	return out
+}
+
+// Counters returns the shift counters.
+func (s *Station) Counters() Counters {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := Counters{Passed: s.passed, Failed: s.failed}
+	if s.running {
+		c.RunningSince = s.since
+		if h := s.cfg.Pipeline.Clock.Now().Sub(s.since).Hours(); h > 0 {
+			c.PerHour = float64(s.passed) / h
+		}
+	}
+	return c
+}
+
+// Subscribe returns a channel of every Event from now on, and a function
+// that ends the subscription (closing the channel). Events are queued per
+// subscriber without bound, so a slow reader never holds up a slot; read
+// Slots for the current state at any time.
+func (s *Station) Subscribe() (<-chan Event, func()) {
+	sub := newSubscriber()
+	s.mu.Lock()
+	s.subscribers[sub] = struct{}{}
+	s.mu.Unlock()
+	var once sync.Once
+	return sub.out, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.subscribers, sub)
+			s.mu.Unlock()
+			sub.close()
+		})
+	}
+}
+
+// broadcast updates the slot from e and hands e to every subscriber.
+func (s *Station) broadcast(e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.broadcastLocked(e)
+}
+
+func (s *Station) broadcastLocked(e Event) {
+	if sl, ok := s.slots[e.Slot]; ok && e.Kind != EventDetached {
+		st := &sl.status
+		if e.DeviceID != "" {
+			st.DeviceID = e.DeviceID
+		}
+		switch e.Kind {
+		case EventStarted:
+			if e.Step != st.Step {
+				st.StepStarted = e.Time
+			}
+			st.Step, st.Progress, st.Remaining = e.Step, -1, 0
+			st.Message, st.Action = e.Message, ""
+		case EventProgress:
+			st.Step, st.Progress, st.Remaining, st.Message = e.Step, e.Progress, e.Remaining, e.Message
+		case EventDone, EventSkipped:
+			st.Message = e.Message
+			st.Progress = 1
+		case EventFailed:
+			st.Step, st.Message, st.Action = e.Step, e.Message, e.Action
+		}
+	}
+	for sub := range s.subscribers {
+		sub.push(e)
+	}
+}
+
+// subscriber is one unbounded event queue.
+type subscriber struct {
+	mu     sync.Mutex
+	queue  []Event
+	wake   chan struct{}
+	closed bool
+	out    chan Event
+}
+
+func newSubscriber() *subscriber {
+	sub := &subscriber{wake: make(chan struct{}, 1), out: make(chan Event)}
+	go sub.pump()
+	return sub
+}
+
+func (sub *subscriber) push(e Event) {
+	sub.mu.Lock()
+	if !sub.closed {
+		sub.queue = append(sub.queue, e)
+	}
+	sub.mu.Unlock()
+	select {
+	case sub.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (sub *subscriber) close() {
+	sub.mu.Lock()
+	sub.closed = true
+	sub.mu.Unlock()
+	select {
+	case sub.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pump delivers queued events in order until the subscriber is closed.
+func (sub *subscriber) pump() {
+	defer close(sub.out)
+	for {
+		sub.mu.Lock()
+		if sub.closed {
+			sub.mu.Unlock()
+			return
+		}
+		if len(sub.queue) == 0 {
+			sub.mu.Unlock()
+			<-sub.wake
+			continue
+		}
+		e := sub.queue[0]
+		sub.queue = sub.queue[1:]
+		sub.mu.Unlock()
+		select {
+		case sub.out <- e:
+		case <-sub.wake:
+			// closed (or more events) while waiting for the reader:
+			// put e back and re-check.
+			sub.mu.Lock()
+			sub.queue = append([]Event{e}, sub.queue...)
+			sub.mu.Unlock()
+		}
+	}
+}
