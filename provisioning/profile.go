@@ -1,6 +1,7 @@
 package provisioning
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,11 +132,14 @@ func (p Profile) MarshalJSON() ([]byte, error) {
 	return json.Marshal(f)
 }
 
-// UnmarshalJSON reads the file form. A bad duration is reported with the
+// UnmarshalJSON reads the file form strictly: an unknown field (a typo in
+// a hand-edited file) is an error, and a bad duration is reported with the
 // field's name.
 func (p *Profile) UnmarshalJSON(b []byte) error {
 	var f profileFile
-	if err := json.Unmarshal(b, &f); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
 		return err
 	}
 	*p = Profile(f.profileAlias)

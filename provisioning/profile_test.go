@@ -237,7 +237,7 @@ func TestProfileStoreCorruptFile(t *testing.T) {
 		field   string // the field the error names, if any
 	}{
 		{"not JSON", "{\"name\": \"Broken\", \"product\": ", ""},
-		{"unknown field", `{"name":"Broken","product":"acme","colour":"red"}`, ""},
+		{"unknown field", `{"version":1,"name":"Broken","product":"acme","client_id":"acme-1","ssid":"net","security":"wpa2","customer":"none","channel":"serial","colour":"red"}`, "colour"},
 		{"invalid field", `{"version":1,"name":"Broken","product":"acme","client_id":"acme-1","ssid":"","security":"wpa2","customer":"none","channel":"serial"}`, "ssid"},
 		{"bad duration", `{"name":"Broken","verify_timeout":"forever"}`, "verify_timeout"},
 	}

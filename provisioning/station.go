@@ -249,9 +249,10 @@ func (s *Station) startLocked(name string, sl *slot) {
 		defer s.wg.Done()
 		defer close(done)
 		defer cancel(nil)
-		res := s.runSlot(ctx, name, port)
+		res, final := s.runSlot(ctx, name, port)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		defer s.broadcastLocked(final) // after the status and counters below
 		if cur, ok := s.slots[name]; ok && cur == sl {
 			sl.cancel = nil
 			sl.status.Attempt = res.Attempt
@@ -281,27 +282,25 @@ func (s *Station) startLocked(name string, sl *slot) {
 }
 
 // runSlot runs one attempt, turning a panic into a FAIL of this slot only.
-func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Result) {
+// It holds the attempt's result event back and returns it, so the slot's
+// status and the counters are updated before anyone hears of the result.
+func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Result, final Event) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Outcome: OutcomeFail, DeviceID: port.DeviceID,
 				Message: "The station hit an internal error on this Photon; the other slots go on.",
 				Action:  "Press Retry; if it repeats, report it with the details.",
 				Details: fmt.Sprint(r)}
-			s.broadcast(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: port.Path, Kind: EventResult,
-				Outcome: OutcomeFail, Progress: -1, Message: res.Message, Action: res.Action})
+			final = Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: port.Path, DeviceID: port.DeviceID,
+				Kind: EventResult, Outcome: OutcomeFail, Progress: -1, Message: res.Message, Action: res.Action}
 		}
 	}()
 	dev := Device{Slot: name, Port: port.Path, DeviceID: port.DeviceID,
 		Open: func(ctx context.Context) (DeviceChannel, error) { return s.cfg.Open(ctx, port) }}
 	res = s.cfg.Pipeline.RunDevice(ctx, dev, func(e Event) {
-		if cause := context.Cause(ctx); cause != nil && e.Kind == EventResult && e.Outcome == OutcomeFail {
-			switch cause {
-			case errUnplugged:
-				e.Message, e.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
-			case errStoppedByOperator:
-				e.Message, e.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
-			}
+		if e.Kind == EventResult {
+			final = e
+			return
 		}
 		s.broadcast(e)
 	})
@@ -311,7 +310,8 @@ func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Resu
 	case errStoppedByOperator:
 		res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
 	}
-	return res
+	final.Message, final.Action = res.Message, res.Action
+	return res, final
 }
 
 // Stop stops every slot and the port watcher and waits for them. Slots

@@ -149,8 +149,7 @@ func TestStationRunsSlotsInIsolation(t *testing.T) {
 	if !strings.Contains(res["/dev/ttyACM2"].Message, "internal error") {
 		t.Errorf("panic message: %q", res["/dev/ttyACM2"].Message)
 	}
-	// Slots settle after the result event is out.
-	waitFor(t, func() bool { c := sb.station.Counters(); return c.Passed+c.Failed == 4 })
+	// The slots and counters are settled before the result event goes out.
 	s0, _ := slotByName(sb.station, "/dev/ttyACM0")
 	s1, _ := slotByName(sb.station, "/dev/ttyACM1")
 	if s0.State != SlotPassed || s1.State != SlotFailed || s1.Step != StepIdentify || !strings.Contains(s1.Action, "dark blue") {
@@ -159,19 +158,6 @@ func TestStationRunsSlotsInIsolation(t *testing.T) {
 	c := sb.station.Counters()
 	if c.Passed != 2 || c.Failed != 2 || c.RunningSince.IsZero() {
 		t.Errorf("counters %+v", c)
-	}
-}
-
-// waitFor polls a condition the station reaches asynchronously (a slot's
-// state is settled just after its result event goes out).
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -198,15 +184,16 @@ func TestStationPlugAndUnplug(t *testing.T) {
 	if res["/dev/ttyACM6"].Outcome != OutcomeFail || !strings.Contains(res["/dev/ttyACM6"].Message, "unplugged") {
 		t.Errorf("unplugged result: %+v", res["/dev/ttyACM6"])
 	}
-	waitFor(t, func() bool { _, ok := slotByName(sb.station, "/dev/ttyACM6"); return !ok })
-	waitFor(t, func() bool {
-		for _, r := range sb.journal.Records() {
-			if r.Port == "/dev/ttyACM6" && r.Finished() {
-				return true
-			}
-		}
-		return false
-	})
+	if _, ok := slotByName(sb.station, "/dev/ttyACM6"); ok {
+		t.Error("the unplugged slot is still listed")
+	}
+	recorded := false
+	for _, r := range sb.journal.Records() {
+		recorded = recorded || (r.Port == "/dev/ttyACM6" && r.Finished())
+	}
+	if !recorded {
+		t.Error("the unplugged attempt has no final record")
+	}
 	if c := sb.station.Counters(); c.Passed != 1 || c.Failed != 0 {
 		t.Errorf("counters %+v: an unplugged device is not a failure", c)
 	}
@@ -312,6 +299,7 @@ type manualClock struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []manualWaiter
+	waiting chan struct{} // gets a value for every After call
 }
 
 type manualWaiter struct {
@@ -330,6 +318,9 @@ func (c *manualClock) After(d time.Duration) <-chan time.Time {
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
 	c.waiters = append(c.waiters, manualWaiter{c.now.Add(d), ch})
+	if c.waiting != nil {
+		c.waiting <- struct{}{}
+	}
 	return ch
 }
 
@@ -348,16 +339,10 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.waiters = keep
 }
 
-func (c *manualClock) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.waiters)
-}
-
 // CloudLimit: a 429 seen by one caller holds every caller until the
 // Retry-After has passed, then the refused call is repeated.
 func TestCloudLimitSharedHold(t *testing.T) {
-	clk := &manualClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := &manualClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), waiting: make(chan struct{}, 4)}
 	l := NewCloudLimit(2, clk)
 	ctx := context.Background()
 	calls := make(chan string, 10)
@@ -379,11 +364,11 @@ func TestCloudLimitSharedHold(t *testing.T) {
 	if got := <-calls; got != "a" {
 		t.Fatal(got)
 	}
-	waitFor(t, func() bool { return clk.pending() == 1 }) // a waits out the hold
+	<-clk.waiting // a waits out the hold
 	go func() {
 		errc <- l.do(ctx, func(context.Context) error { calls <- "b"; return nil })
 	}()
-	waitFor(t, func() bool { return clk.pending() == 2 }) // b waits too
+	<-clk.waiting // b waits too
 	select {
 	case c := <-calls:
 		t.Fatalf("%s ran during the hold", c)
