@@ -339,6 +339,10 @@ func TestConfigureWiFiRefusals(t *testing.T) {
 			serialio.Credentials{SSID: "Lab", Security: serialio.SecurityWPA2, Password: wifiPass}, serialio.ErrCredentialsNotSaved, "RESET"},
 		{"SSID too long: nothing sent", serialtest.Config{},
 			serialio.Credentials{SSID: strings.Repeat("x", 33), Security: serialio.SecurityWPA2, Password: wifiPass}, serialio.ErrInvalidInput, "32"},
+		{"open network, leftover password too long to type: nothing sent", serialtest.Config{},
+			serialio.Credentials{SSID: "Lab", Security: serialio.SecurityOpen, Password: strings.Repeat("p", 65)}, serialio.ErrInvalidInput, "64"},
+		{"open network, leftover password with a control character: nothing sent", serialtest.Config{},
+			serialio.Credentials{SSID: "Lab", Security: serialio.SecurityOpen, Password: "pass\x7fword"}, serialio.ErrInvalidInput, "control"},
 		{"WPA password too short: nothing sent", serialtest.Config{},
 			serialio.Credentials{SSID: "Lab", Security: serialio.SecurityWPA2, Password: "short"}, serialio.ErrInvalidInput, "8 to 64"},
 	} {
@@ -558,5 +562,43 @@ func TestOpenBusyAndPermissionDenied(t *testing.T) {
 	}
 	if _, err := serialio.Open(t.Context(), path); !serialio.IsPermissionDenied(err) {
 		t.Errorf("open without permission: %v, want ErrPermissionDenied", err)
+	}
+}
+
+// TestUnplugMidSecretEcho: a cable pulled while the device echoes a claim
+// code or a Wi-Fi password must not leave the part already echoed in the
+// transcript or the monitor.
+func TestUnplugMidSecretEcho(t *testing.T) {
+	nets := map[string]serialio.Security{"Lab": serialio.SecurityWPA2}
+	for _, tc := range []struct {
+		name   string
+		after  int // "Enter 63-digit claim code: " is 27 bytes; "SSID: Lab\r\nPassword: " is 21
+		secret string
+		run    func(ctx context.Context, c *serialio.Console) error
+	}{
+		{"claim code", 27 + 20, claimCode, func(ctx context.Context, c *serialio.Console) error { return c.SetClaimCode(ctx, claimCode) }},
+		{"wifi password", 21 + 12, wifiPass, func(ctx context.Context, c *serialio.Console) error {
+			_, err := c.ConfigureWiFi(ctx, serialio.Credentials{SSID: "Lab", Security: serialio.SecurityWPA2, Password: wifiPass})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachTransport(t, serialtest.Config{UnplugAfter: tc.after, ByteDelay: 100 * time.Microsecond, Networks: nets}, nil, func(t *testing.T, ph *serialtest.Photon, c *serialio.Console) {
+				var mu sync.Mutex
+				var mon bytes.Buffer
+				c.Monitor(func(b []byte) { mu.Lock(); mon.Write(b); mu.Unlock() })
+				if err := tc.run(t.Context(), c); !serialio.IsUnplugged(err) {
+					t.Fatalf("got %v, want ErrUnplugged", err)
+				}
+				mu.Lock()
+				monitored := mon.String()
+				mu.Unlock()
+				for name, s := range map[string]string{"transcript": c.Transcript(), "monitor": monitored} {
+					if strings.Contains(s, tc.secret[:6]) {
+						t.Errorf("%s holds the start of the secret: %q", name, s)
+					}
+				}
+			})
+		})
 	}
 }

@@ -51,13 +51,17 @@ func (r *redactor) write(p []byte) []byte {
 	return out
 }
 
-// flush returns whatever is held back; it cannot be a whole secret.
+// flush ends the stream (the device went away). What is held back is the
+// start of a secret whose echo was cut short, e.g. by an unplug in the middle
+// of the password: it is never shown, not even in part.
 func (r *redactor) flush() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := r.pending
+	if len(r.pending) == 0 {
+		return nil
+	}
 	r.pending = nil
-	return out
+	return []byte(Redacted)
 }
 
 // scrubString redacts complete secrets in s (for one-off texts such as error

@@ -33,3 +33,22 @@ func TestErrorExcerptIsBounded(t *testing.T) {
 		t.Error("empty excerpt")
 	}
 }
+
+func TestRedactorNeverFlushesPartOfASecret(t *testing.T) {
+	const secret = "correct-horse-battery"
+	for _, cut := range []int{1, 5, len(secret) - 1} {
+		var r redactor
+		r.addSecret(secret)
+		var out strings.Builder
+		out.Write(r.write([]byte("Password: " + secret[:cut])))
+		out.Write(r.flush()) // the cable is pulled mid-echo
+		if got, want := out.String(), "Password: "+Redacted; got != want {
+			t.Errorf("cut after %d bytes: got %q, want %q", cut, got, want)
+		}
+	}
+	var r redactor
+	r.addSecret(secret)
+	if got := string(r.write([]byte("no secret here\r\n"))) + string(r.flush()); got != "no secret here\r\n" {
+		t.Errorf("innocent output changed: %q", got)
+	}
+}

@@ -243,6 +243,15 @@ func (c Credentials) Validate() error {
 	if _, ok := c.Cipher.Digit(); !ok {
 		return invalid("cipher", "Unknown Wi-Fi cipher; use aes, tkip or aes+tkip.")
 	}
+	if c.Security == SecurityOpen && c.Password != "" {
+		// A leftover password is typed only if the device finds the
+		// network secured; it must then fit the device's line like any
+		// other, or the device truncates it and the echo (which is how it
+		// is scrubbed from transcripts) no longer matches.
+		if len(c.Password) > maxPasswordOnWire || !utf8.ValidString(c.Password) || strings.ContainsFunc(c.Password, unicode.IsControl) {
+			return invalid("password", fmt.Sprintf("The Wi-Fi password cannot be typed into a Photon (more than %d characters, or a control character); check the password or leave it empty for an open network.", maxPasswordOnWire))
+		}
+	}
 	return ValidatePassword(c.Security, c.Password)
 }
 

@@ -252,6 +252,23 @@ type Credentials struct {
 	Scanned *Network
 }
 
+// String never shows the password, so Credentials are safe in a log or an
+// error built with %v.
+func (c Credentials) String() string {
+	pw := ""
+	if c.Password != "" {
+		pw = "[redacted]"
+	}
+	scanned := ""
+	if c.Scanned != nil {
+		scanned = " Scanned:" + c.Scanned.Code.String()
+	}
+	return fmt.Sprintf("{SSID:%q Security:%s Password:%s%s}", c.SSID, c.Security, pw, scanned)
+}
+
+// GoString keeps %#v from printing the password.
+func (c Credentials) GoString() string { return "softap.Credentials" + c.String() }
+
 // configureRequest is configure-ap's body, keys in the documented order.
 type configureRequest struct {
 	Idx  int    `json:"idx"`

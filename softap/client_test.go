@@ -587,6 +587,9 @@ func TestWrongWiFiPassword(t *testing.T) {
 			if acked, err := c.ConnectAP(ctx(t)); err != nil || !acked {
 				t.Fatalf("ConnectAP = %v, %v", acked, err)
 			}
+			// The device decides after its reply is out; Close waits for
+			// its TCP handlers, so the check below sees that decision.
+			d.Close()
 			if d.Online() || called {
 				t.Errorf("device came online with the wrong password")
 			}
@@ -735,5 +738,20 @@ func TestDialerReplacedBetweenRequests(t *testing.T) {
 				t.Errorf("new dialer dialed %d times, want 1", cd.n)
 			}
 		})
+	}
+}
+
+// TestCredentialsNeverPrintPassword: %v, %+v, %#v and %s of Credentials
+// (alone or inside another value) never show the Wi-Fi password.
+func TestCredentialsNeverPrintPassword(t *testing.T) {
+	const pw = "hunter2-hunter2"
+	n := softap.Network{SSID: "Lab", Code: softap.SecWPA2AESPSK}
+	cred := softap.Credentials{SSID: "Lab", Security: softap.WPA2, Password: pw, Scanned: &n}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		for name, v := range map[string]any{"value": cred, "pointer": &cred, "nested": struct{ C softap.Credentials }{cred}} {
+			if s := fmt.Sprintf(f, v); strings.Contains(s, pw) || !strings.Contains(s, "Lab") {
+				t.Errorf("%s of %s = %q", f, name, s)
+			}
+		}
 	}
 }

@@ -322,12 +322,21 @@ func (j *Joiner) Join(ctx context.Context, ssid string) (*Link, error) {
 	link := &Link{SSID: ssid, Method: m.kind(), Interface: iface, restore: restore}
 	addr, err := j.waitAddress(ctx, iface)
 	if err != nil {
-		rerr := link.Restore(context.WithoutCancel(ctx))
+		rctx, cancel := restoreContext(ctx)
+		rerr := link.Restore(rctx)
+		cancel()
 		return nil, errors.Join(&JoinError{SSID: ssid, Method: m.kind(), Step: "address", Err: err}, rerr)
 	}
 	link.LocalAddr = addr
 	j.logf("softap: on %s via %s as %s", ssid, iface, addr)
 	return link, nil
+}
+
+// restoreContext is for putting the laptop back after a join that failed or
+// ran out of time: the restore must still run when ctx is done, but it
+// gets a deadline of its own, so an OS tool that hangs cannot hang us.
+func restoreContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 }
 
 func (j *Joiner) prefix() string {

@@ -159,7 +159,9 @@ func (m *nl80211Method) join(ctx context.Context, ssid string) (string, func(con
 	}
 	err = m.j.waitUntil(ctx, func() bool { return associatedSSID(c, ifi) == ssid })
 	if err != nil {
-		return "", nil, errors.Join(fmt.Errorf("not associated with %s: %w", ssid, err), restore(context.WithoutCancel(ctx)))
+		rctx, cancel := restoreContext(ctx)
+		defer cancel()
+		return "", nil, errors.Join(fmt.Errorf("not associated with %s: %w", ssid, err), restore(rctx))
 	}
 	return ifi.Name, restore, nil
 }

@@ -172,7 +172,9 @@ func (m *netshMethod) join(ctx context.Context, ssid string) (string, func(conte
 		return errors.Join(errs...)
 	}
 	if _, err := m.r.run(ctx, "netsh", "wlan", "connect", "name="+ssid, "ssid="+ssid, "interface="+m.iface); err != nil {
-		return "", nil, errors.Join(err, restore(context.WithoutCancel(ctx)))
+		rctx, cancel := restoreContext(ctx)
+		defer cancel()
+		return "", nil, errors.Join(err, restore(rctx))
 	}
 	return m.iface, restore, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,7 @@ type fakeRunner struct {
 	results map[string][]fakeResult
 	calls   []string
 	files   map[string]string // content of filename= arguments at call time
+	undated []string          // calls whose context had no deadline
 }
 
 type fakeResult struct {
@@ -80,6 +82,9 @@ func (f *fakeRunner) run(ctx context.Context, name string, args ...string) ([]by
 	}
 	line := strings.Join(append([]string{name}, normalise(args)...), " ")
 	f.calls = append(f.calls, line)
+	if _, ok := ctx.Deadline(); !ok {
+		f.undated = append(f.undated, line)
+	}
 	q, ok := f.results[line]
 	if !ok || len(q) == 0 {
 		return nil, fmt.Errorf("unexpected command %q", line)
@@ -870,4 +875,30 @@ func TestRealJoinerMethod(t *testing.T) {
 		t.Errorf("nl80211 chosen although wifi.New fails: %v", err)
 	}
 	t.Logf("this machine joins with %s", m)
+}
+
+// TestRestoreAfterFailedJoinIsBounded: when joining fails or times out, the
+// laptop is put back on its network with a context that outlives the
+// join's but still has a deadline, so a hanging OS tool cannot hang us.
+func TestRestoreAfterFailedJoinIsBounded(t *testing.T) {
+	r := nmcliRunner()
+	j := &Joiner{goos: "linux", run: r, Clock: &stepClock{limit: 3}, JoinTimeout: 50 * time.Millisecond,
+		addrs: func() (map[string][]netip.Addr, error) {
+			return map[string][]netip.Addr{"wlp2s0": {netip.MustParseAddr("10.0.0.7")}}, nil // no lease from the Photon
+		}}
+	_, err := j.Join(t.Context(), "Photon-ABC123")
+	var je *JoinError
+	if !errors.As(err, &je) || je.Step != "address" {
+		t.Fatalf("err = %v, want a JoinError at address", err)
+	}
+	const up = "nmcli --wait N connection up uuid uuid-home"
+	r.mu.Lock()
+	calls, undated := append([]string(nil), r.calls...), append([]string(nil), r.undated...)
+	r.mu.Unlock()
+	if !slices.Contains(calls, up) {
+		t.Fatalf("the home network was not restored: %q", calls)
+	}
+	if slices.Contains(undated, up) || slices.Contains(undated, "nmcli connection delete uuid uuid-photon") {
+		t.Errorf("restore ran without a deadline: %q", undated)
+	}
 }

@@ -113,8 +113,9 @@ type Photon struct {
 	online    bool
 	commands  []byte
 	written   int
-	unplugged bool // UnplugAfter has fired
-	closed    bool // Close was called: no new connections
+	unplugged bool          // UnplugAfter has fired
+	closed    bool          // Close was called: no new connections
+	gone      chan struct{} // closed by Close: ends a pending OnlineDelay
 	sessions  map[*session]struct{}
 	wg        sync.WaitGroup
 }
@@ -149,6 +150,7 @@ func New(cfg Config) *Photon {
 		cfg:       cfg,
 		listening: !cfg.NotListening,
 		claimed:   cfg.Claimed,
+		gone:      make(chan struct{}),
 		sessions:  map[*session]struct{}{},
 	}
 }
@@ -231,7 +233,10 @@ func (p *Photon) Unplug() {
 // Close unplugs the device for good and waits for its goroutines.
 func (p *Photon) Close() error {
 	p.mu.Lock()
-	p.closed = true
+	if !p.closed {
+		p.closed = true
+		close(p.gone)
+	}
 	p.mu.Unlock()
 	p.Unplug()
 	p.wg.Wait()
@@ -449,7 +454,9 @@ func (s *session) say(text string) error {
 }
 
 // readLine is serialReadLine: echo each accepted byte, BS/DEL erase, end on
-// CR or LF or on the byte after max bytes, then "\r\n" and discard RX.
+// CR or LF or on whatever byte arrives once max bytes are stored (checked
+// first, as the firmware does, so even a BS or DEL then ends the line
+// unechoed), then "\r\n" and discard RX.
 func (s *session) readLine(max int) (string, error) {
 	var line []byte
 	for {
@@ -457,7 +464,7 @@ func (s *session) readLine(max int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if b == '\r' || b == '\n' {
+		if len(line) >= max || b == '\r' || b == '\n' {
 			break
 		}
 		if b == 8 || b == 127 {
@@ -468,9 +475,6 @@ func (s *session) readLine(max int) (string, error) {
 				}
 			}
 			continue
-		}
-		if len(line) >= max {
-			break
 		}
 		line = append(line, b)
 		if err := s.print(string(b)); err != nil {
@@ -782,7 +786,13 @@ func (s *session) leaveListening() {
 		go func() {
 			defer p.wg.Done()
 			if delay > 0 {
-				time.Sleep(delay)
+				t := time.NewTimer(delay)
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-p.gone: // unplugged for good before it got online
+					return
+				}
 			}
 			cb(id, claim)
 		}()

@@ -177,6 +177,10 @@ func TestConsoleBytes(t *testing.T) {
 			{"C", "Enter 63-digit claim code: "},
 			{code63 + "XYZ\n", code63 + "\r\nClaim code set to: " + code63 + "\r\n"},
 		}},
+		{"full line: a DEL after the 63rd byte ends it, unechoed", serialtest.Config{}, []step{
+			{"C", "Enter 63-digit claim code: "},
+			{code63 + "\x7f", code63 + "\r\nClaim code set to: " + code63 + "\r\n"},
+		}},
 		{"wifi, visible WPA2: no security or cipher prompt", serialtest.Config{Networks: map[string]serialio.Security{"Lab": serialio.SecurityWPA2}}, []step{
 			{"w", "SSID: "},
 			{"Lab\n", "Lab\r\nPassword: "},
@@ -419,5 +423,29 @@ func TestReconnectKeepsState(t *testing.T) {
 	defer c.Close()
 	if _, err := c.Identify(t.Context()); !errors.Is(err, serialio.ErrUnplugged) {
 		t.Errorf("after Close: %v, want ErrUnplugged", err)
+	}
+}
+
+// TestCloseDoesNotWaitOutOnlineDelay: a device still "connecting" when it
+// is closed stops at once instead of holding Close for OnlineDelay.
+func TestCloseDoesNotWaitOutOnlineDelay(t *testing.T) {
+	called := make(chan struct{}, 1)
+	ph := serialtest.New(serialtest.Config{OnlineDelay: time.Hour, OnOnline: func(string, string) { called <- struct{}{} }})
+	c := serialio.NewConsole(ph.Pipe())
+	defer c.Close()
+	if _, err := c.ConfigureWiFi(t.Context(), serialio.Credentials{SSID: "Open", Security: serialio.SecurityOpen}); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() { ph.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waited for the online delay")
+	}
+	select {
+	case <-called:
+		t.Error("OnOnline ran after Close")
+	default:
 	}
 }
