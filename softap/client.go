@@ -206,11 +206,15 @@ func (c *Client) PublicKey(ctx context.Context) (*rsa.PublicKey, error) {
 	return ParsePublicKey(b)
 }
 
+// ClaimCodeLength is the length of every claim code the cloud issues and a
+// Photon stores.
+const ClaimCodeLength = 63
+
 // SetClaimCode stores a claim code on the device; the device hands it to the
 // cloud when it first connects. The code never appears in errors or logs.
 func (c *Client) SetClaimCode(ctx context.Context, code string) error {
-	if code == "" || len(code) > 63 {
-		return errors.New("the claim code must be 1 to 63 characters: request a new claim code")
+	if len(code) != ClaimCodeLength {
+		return errors.New("a claim code has exactly 63 characters: request a new claim code")
 	}
 	for _, r := range code {
 		if r == '"' || r == '\\' || r < 0x21 || r > 0x7e {
