@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/photon-station/photon-station/demo"
+	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/ui"
+)
+
+// guiUnderTest is the whole main window, wired to the demo exactly as
+// `photon-station -demo` wires it, on Fyne's test driver.
+type guiUnderTest struct {
+	t     *testing.T
+	s     *station
+	view  *ui.MainView
+	win   fyne.Window
+	world *demo.World
+	queue chan func()
+}
+
+func startDemoGUI(t *testing.T) *guiUnderTest {
+	t.Helper()
+	a := test.NewTempApp(t)
+	light := theme.VariantLight
+	a.Settings().SetTheme(&ui.StationTheme{Forced: &light}) // as NewMainWindow does
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	opt := demo.FastOptions()
+	opt.ManualSetup = true // the not-listening Photon stays so until the test holds SETUP
+	s, err := demoStation(ctx, t.TempDir(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
+	g := &guiUnderTest{t: t, s: s, world: s.world, queue: make(chan func())}
+	deps := s.deps()
+	deps.Dispatch = g.dispatch
+	// The device tools update their widgets with fyne.Do, which the test
+	// driver runs on the calling goroutine; they have their own tests.
+	deps.DeviceTools = nil
+	g.win = test.NewTempWindow(t, nil)
+	g.win.Resize(fyne.NewSize(1280, 800))
+	g.view = ui.Build(g.win, deps)
+	t.Cleanup(func() {
+		done := make(chan struct{})
+		go func() { g.view.Close(); close(done) }()
+		for {
+			select {
+			case <-done:
+				return
+			case fn := <-g.queue:
+				fn()
+			}
+		}
+	})
+	return g
+}
+
+// dispatch hands UI work from the engine's goroutines to the test
+// goroutine, which runs it while it waits (see drain): the one UI
+// goroutine of the real app, as far as the race detector can tell.
+func (g *guiUnderTest) dispatch(fn func()) {
+	done := make(chan struct{})
+	g.queue <- func() { fn(); close(done) }
+	<-done
+}
+
+// drain runs the UI work queued so far.
+func (g *guiUnderTest) drain() {
+	for {
+		select {
+		case fn := <-g.queue:
+			fn()
+		default:
+			return
+		}
+	}
+}
+
+// key presses a key on the window, as the technician's keyboard does.
+func (g *guiUnderTest) key(name fyne.KeyName) {
+	g.view.TypedKey(&fyne.KeyEvent{Name: name})
+	g.drain()
+}
+
+// waitFor waits (bounded) until cond, read on the UI goroutine, holds.
+func (g *guiUnderTest) waitFor(what string, cond func() bool) {
+	g.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		g.drain()
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			g.t.Fatalf("timed out waiting for %s; the screen shows:\n%s", what, strings.Join(g.shown(), "\n"))
+		}
+		select {
+		case fn := <-g.queue:
+			fn()
+		case <-tick.C:
+		}
+	}
+}
+
+// shown is every piece of text drawn in the window now.
+func (g *guiUnderTest) shown() []string {
+	return texts(g.win.Canvas().Content())
+}
+
+func (g *guiUnderTest) shows(s string) bool {
+	for _, t := range texts(g.win.Canvas().Content()) {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// texts walks the visible object tree and collects what it says.
+func texts(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch v := o.(type) {
+		case *canvas.Text:
+			out = append(out, v.Text)
+		case *widget.Label:
+			out = append(out, v.Text)
+		case *widget.Button:
+			out = append(out, v.Text)
+		case *widget.RichText:
+			out = append(out, v.String())
+		}
+		switch v := o.(type) {
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			r := test.WidgetRenderer(v)
+			for _, c := range r.Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+// findButton finds the visible button labelled label.
+func (g *guiUnderTest) findButton(label string) *widget.Button {
+	found := findIn(g.win.Canvas().Content(), label)
+	if found == nil {
+		g.t.Fatalf("no button %q; the screen shows:\n%s", label, strings.Join(g.shown(), "\n"))
+	}
+	return found
+}
+
+func (g *guiUnderTest) tap(label string) {
+	test.Tap(g.findButton(label))
+	g.drain()
+}
+
+func (g *guiUnderTest) phase(slot string) ui.Phase {
+	t := g.view.Bench.Tile(slot)
+	if t == nil {
+		return ui.PhaseWaiting
+	}
+	return t.Slot().Phase
+}
+
+// TestDemoBenchEndToEnd drives the bench of `photon-station -demo`: Enter
+// starts it, the good Photons pass, the one not in listening mode and the
+// one with the wrong Wi-Fi password fail with what to do, and after the
+// technician holds SETUP, Retry makes the first pass.
+func TestDemoBenchEndToEnd(t *testing.T) {
+	g := startDemoGUI(t)
+	bench := g.world.Bench()
+	slots := map[demo.Kind][]string{}
+	for _, b := range bench {
+		slots[b.Kind] = append(slots[b.Kind], b.Port.Path)
+	}
+	if len(slots[demo.Good]) != 2 || len(slots[demo.NotListening]) != 1 || len(slots[demo.WrongPassword]) != 1 {
+		t.Fatalf("demo bench = %+v, want two good, one not listening, one wrong password", bench)
+	}
+	if !g.shows("Demo Thermostats") || !g.shows("Start bench") {
+		t.Errorf("the bench does not offer the demo profile and Start bench:\n%s", strings.Join(g.shown(), "\n"))
+	}
+
+	g.key(fyne.KeyReturn) // Enter starts the bench
+	notListening, wrongPW := slots[demo.NotListening][0], slots[demo.WrongPassword][0]
+	g.waitFor("every slot's result", func() bool {
+		c := g.view.Bench.Counters()
+		return c.Passed+c.Failed == len(bench)
+	})
+	{
+		for _, p := range slots[demo.Good] {
+			if got := g.phase(p); got != ui.PhasePass {
+				t.Errorf("good Photon on %s: phase %v, want PASS", p, got)
+			}
+		}
+		nl := g.view.Bench.Tile(notListening).Slot()
+		if nl.Phase != ui.PhaseFail || !strings.Contains(nl.Message+nl.Action, "listening mode") || !strings.Contains(nl.Action, "dark blue") {
+			t.Errorf("not-listening Photon: %+v, want FAIL saying listening mode and the dark-blue LED", nl)
+		}
+		wp := g.view.Bench.Tile(wrongPW).Slot()
+		if wp.Phase != ui.PhaseFail || !strings.Contains(strings.ToLower(wp.Message+wp.Action), "password") {
+			t.Errorf("wrong-password Photon: %+v, want FAIL naming the Wi-Fi password", wp)
+		}
+		for _, want := range []string{"PASS", "FAIL", "Retry", "Unplug and plug in the next one"} {
+			if !g.shows(want) {
+				t.Errorf("the bench does not show %q", want)
+			}
+		}
+		if c := g.view.Bench.Counters(); c.Passed != 2 || c.Failed != 2 {
+			t.Errorf("counters = %+v, want 2 passed, 2 failed", c)
+		}
+	}
+
+	// The technician holds SETUP on the Photon that was running its
+	// application, then retries it from its tile.
+	if err := g.world.HoldSetup(notListening); err != nil {
+		t.Fatal(err)
+	}
+	retryOnTile(g, notListening)
+	g.waitFor("the retried Photon to pass", func() bool { return g.phase(notListening) == ui.PhasePass })
+	if c := g.view.Bench.Counters(); c.Passed != 3 {
+		t.Errorf("after the retry counters = %+v, want 3 passed", c)
+	}
+	id := g.view.Bench.Tile(notListening).Slot().DeviceID
+	if st, ok := g.world.Cloud.Device(id); !ok || !st.Online || !st.OwnerIsCustomer {
+		t.Errorf("the retried Photon is not online and owned in the cloud: %+v", st)
+	}
+	g.key(fyne.KeyEscape)
+}
+
+// retryOnTile taps the Retry button drawn on slot's tile.
+func retryOnTile(g *guiUnderTest, slot string) {
+	g.t.Helper()
+	b := findIn(g.view.Bench.Tile(slot), "Retry")
+	if b == nil {
+		g.t.Fatalf("the tile of %s has no Retry button", slot)
+	}
+	test.Tap(b)
+	g.drain()
+}
+
+func findIn(o fyne.CanvasObject, label string) *widget.Button {
+	if o == nil || !o.Visible() {
+		return nil
+	}
+	if b, ok := o.(*widget.Button); ok && b.Text == label {
+		return b
+	}
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			if b := findIn(c, label); b != nil {
+				return b
+			}
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			if b := findIn(c, label); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// TestDemoWizardEndToEnd drives the one-device wizard of the demo over USB
+// serial: pick the port, confirm listening mode, and watch the Photon pass.
+func TestDemoWizardEndToEnd(t *testing.T) {
+	g := startDemoGUI(t)
+	g.view.Tabs.SelectIndex(1)
+	g.tap("Look for Photons")
+	g.waitFor("a port to be found", g.nextEnabled)
+	g.tap("Next")
+	g.waitFor("the listening-mode page", func() bool { return g.shows("blinks dark blue") || g.shows("blinking dark blue") })
+	g.tap("Start")
+	g.waitFor("the wizard's verdict", func() bool { return g.shows("PASS") || g.shows("FAIL") })
+	if !g.shows("PASS") {
+		t.Errorf("the wizard did not pass the good Photon; it shows:\n%s", strings.Join(g.shown(), "\n"))
+	}
+	if log := g.view.Wizard.LogText(); !strings.Contains(log, "Wi-Fi") {
+		t.Errorf("the live log does not tell of the Wi-Fi step:\n%s", log)
+	}
+	recs := g.s.journal.Records()
+	if len(recs) == 0 || recs[len(recs)-1].Outcome != provisioning.OutcomePass {
+		t.Errorf("the journal does not record the wizard's pass: %+v", recs)
+	}
+}
+
+// nextEnabled says whether the wizard's Next button is shown and enabled.
+func (g *guiUnderTest) nextEnabled() bool {
+	b := findIn(g.win.Canvas().Content(), "Next")
+	return b != nil && !b.Disabled()
+}

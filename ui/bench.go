@@ -1,0 +1,677 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// BenchControl is what the bench asks of the engine's station: the
+// technician's intents. Start begins provisioning every Photon plugged in
+// with the named profile and returns at once; the bench then runs until
+// Stop or until ctx (which lives as long as the window) ends, and progress
+// comes back as events. Stop and Retry get a context bounded to 30 s.
+// The bench calls all three from its own goroutine, never from the UI
+// goroutine. StationBench adapts *provisioning.Station.
+type BenchControl interface {
+	Start(ctx context.Context, profile string) error
+	Stop(ctx context.Context) error
+	Retry(ctx context.Context, slot string) error
+}
+
+// ShiftCounters are the totals the top bar shows for the shift.
+type ShiftCounters struct {
+	Passed, Failed int
+	Running        time.Duration
+}
+
+// PerHour is the devices passed per hour of running, or -1 before there
+// is a minute of data to say anything honest.
+func (c ShiftCounters) PerHour() float64 {
+	if c.Running < time.Minute {
+		return -1
+	}
+	return float64(c.Passed) / c.Running.Hours()
+}
+
+// Bench is the home screen while a profile runs: the top bar with the
+// profile, the Start/Stop button and the shift counters, and one tile per
+// slot. Its state is owned by the UI goroutine; Run is the bridge that
+// brings engine events onto it.
+type Bench struct {
+	control  BenchControl
+	profiles ProfileLibrary
+	now      clock
+	do       dispatcher
+	intents  context.Context      // parent of the intents' contexts; cancelled with the window
+	initial  string               // the profile to choose first, when it exists
+	started  func(profile string) // told which profile the bench started
+
+	slots   map[string]*Slot
+	tiles   map[string]*Tile
+	order   []string
+	waiting *Tile // the hint tile shown while no slot is known
+
+	running   bool
+	busy      bool // an intent is on its way to the engine
+	startedAt time.Time
+	counters  ShiftCounters
+	profile   provisioning.Profile
+	hasProf   bool
+	locked    func() bool
+
+	profileSelect    *widget.Select
+	profileRow       *fyne.Container
+	profileSelectBox *fyne.Container // the picker's fixed-width box, hidden with it
+	lockIcon         *widget.Icon
+	profileName      *canvas.Text
+	product          *widget.Label
+	network          *widget.Label
+	startStop        *widget.Button
+	banner           *widget.Label
+	attention        *widget.Label
+	attentionRow     *fyne.Container
+	attentionTap     *tapArea
+	networkIcon      *widget.Icon
+	scroll           *container.Scroll
+	header           *fyne.Container // the top bar, the banner and the attention line
+	passed           *counterBox
+	failed           *counterBox
+	rate             *counterBox
+	clockBox         *counterBox
+	grid             *fyne.Container
+	gridLayout       *tileGrid
+	content          fyne.CanvasObject
+}
+
+// compactAbove is the number of slots beyond which tiles turn compact.
+const compactAbove = 2
+
+// ProfileLibrary is the part of provisioning.ProfileStore the screens use.
+type ProfileLibrary interface {
+	List() ([]string, error)
+	Load(name string) (provisioning.Profile, error)
+	Save(p provisioning.Profile) error
+	Delete(ctx context.Context, name string) error
+	Duplicate(ctx context.Context, from, to string) (provisioning.Profile, error)
+}
+
+// counterBox is one shift counter: a big number over a caption, with an
+// icon so it does not rely on colour.
+type counterBox struct {
+	value *canvas.Text
+	box   fyne.CanvasObject
+}
+
+func newCounterBox(icon fyne.Resource, caption string) *counterBox {
+	c := &counterBox{value: canvas.NewText("0", theme.Color(theme.ColorNameForeground))}
+	c.value.TextSize = theme.Size(SizeNameCounter)
+	c.value.TextStyle = fyne.TextStyle{Bold: true}
+	c.value.Alignment = fyne.TextAlignCenter
+	label := widget.NewLabel(caption)
+	label.Alignment = fyne.TextAlignCenter
+	label.SizeName = theme.SizeNameCaptionText
+	ic := widget.NewIcon(icon)
+	c.box = container.NewVBox(container.NewHBox(layout.NewSpacer(), ic, c.value, layout.NewSpacer()), label)
+	return c
+}
+
+func (c *counterBox) set(s string) {
+	c.value.Text = s
+	c.value.Color = theme.Color(theme.ColorNameForeground)
+	c.value.Refresh()
+}
+
+// newBench builds the bench view. Call on the UI goroutine.
+func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary, locked func() bool, now clock, do dispatcher,
+	initial string, started func(profile string)) *Bench {
+	b := &Bench{
+		control: control, profiles: profiles, now: now, do: do, intents: ctx, locked: locked,
+		initial: initial, started: started,
+		slots: map[string]*Slot{}, tiles: map[string]*Tile{},
+	}
+	b.profileSelect = widget.NewSelect(nil, b.chooseProfile)
+	b.profileSelect.PlaceHolder = lang.L("Choose a profile")
+	b.lockIcon = widget.NewIcon(lockIcon)
+	b.profileName = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	b.profileName.TextSize = theme.Size(SizeNameTileText)
+	b.profileName.TextStyle = fyne.TextStyle{Bold: true}
+	b.product = widget.NewLabel("")
+	b.network = widget.NewLabel("")
+	b.startStop = widget.NewButtonWithIcon(lang.L("Start bench"), theme.MediaPlayIcon(), b.toggle)
+	b.startStop.Importance = widget.HighImportance
+	b.banner = widget.NewLabel("")
+	b.banner.Wrapping = fyne.TextWrapWord
+	b.banner.Importance = widget.DangerImportance
+	b.banner.Hide()
+	b.attention = widget.NewLabel("")
+	b.attention.Importance = widget.DangerImportance
+	b.attention.TextStyle = fyne.TextStyle{Bold: true}
+	b.attention.SizeName = SizeNameTileText
+	b.attentionRow = container.NewHBox(widget.NewIcon(theme.NewErrorThemedResource(theme.CancelIcon())), b.attention)
+	b.attentionRow.Hide()
+	b.attentionTap = newTapArea(b.attentionRow, b.showNextFailed)
+	b.attentionTap.Hide()
+	b.passed = newCounterBox(theme.NewSuccessThemedResource(theme.ConfirmIcon()), lang.L("passed"))
+	b.failed = newCounterBox(theme.NewErrorThemedResource(theme.CancelIcon()), lang.L("failed"))
+	b.rate = newCounterBox(theme.HistoryIcon(), lang.L("devices per hour"))
+	b.clockBox = newCounterBox(theme.MediaPlayIcon(), lang.L("time running"))
+
+	b.waiting = NewTile(lang.L("Any USB port"), nil)
+	b.waiting.waitingHint = lang.L("Choose a profile, press Start bench, then plug in a Photon that is blinking dark blue")
+	b.gridLayout = &tileGrid{minTile: fyne.NewSize(380, 0)}
+	b.grid = container.New(b.gridLayout, b.waiting)
+
+	bigStart := container.New(layout.NewCustomPaddedLayout(4, 4, 0, 0),
+		container.NewGridWrap(fyne.NewSize(240, 72), large(b.startStop)))
+	b.profileSelectBox = container.NewGridWrap(fyne.NewSize(300, b.profileSelect.MinSize().Height), b.profileSelect)
+	b.profileRow = container.NewHBox(b.lockIcon, b.profileName, b.profileSelectBox)
+	b.networkIcon = widget.NewIcon(wifiIcon)
+	// Two lines beside the counters: the profile, then product and Wi-Fi
+	// sharing a line, so the top bar is no taller than the Start button.
+	// The product and network names take the room the counters leave and
+	// end in "…" only when a window is too narrow for them.
+	b.product.Truncation = fyne.TextTruncateEllipsis
+	b.network.Truncation = fyne.TextTruncateEllipsis
+	profileBox := container.NewVBox(
+		b.profileRow,
+		container.NewGridWithColumns(2,
+			container.NewBorder(nil, nil, widget.NewIcon(theme.StorageIcon()), nil, b.product),
+			container.NewBorder(nil, nil, b.networkIcon, nil, b.network)),
+	)
+	counter := func(c *counterBox) fyne.CanvasObject {
+		return container.New(layout.NewCustomPaddedLayout(0, 0, 10, 10), c.box)
+	}
+	counters := container.NewHBox(counter(b.passed), counter(b.failed), counter(b.rate), counter(b.clockBox))
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(counters, bigStart), profileBox)
+	legend := ledLegend()
+	b.header = container.NewVBox(top, b.banner, b.attentionTap, widget.NewSeparator())
+	b.scroll = container.NewVScroll(b.grid)
+	b.content = container.New(benchLayout{grid: b.gridLayout, legend: legend.Layout.(*flowRow)},
+		b.header,
+		b.scroll,
+		legend,
+	)
+	b.refreshProfiles()
+	b.refreshTop()
+	return b
+}
+
+// Content is the bench's canvas object.
+func (b *Bench) Content() fyne.CanvasObject { return b.content }
+
+// refreshProfiles reloads the profile picker.
+func (b *Bench) refreshProfiles() {
+	if b.profiles == nil {
+		return
+	}
+	names, err := b.profiles.List()
+	if err != nil {
+		b.showBanner(lang.L("The profiles could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		return
+	}
+	b.profileSelect.SetOptions(names)
+	if b.hasProf {
+		return
+	}
+	for _, n := range names {
+		if n == b.initial {
+			b.profileSelect.SetSelected(n)
+			return
+		}
+	}
+	if len(names) == 1 {
+		b.profileSelect.SetSelected(names[0])
+	}
+}
+
+func (b *Bench) chooseProfile(name string) {
+	if b.profiles == nil || name == "" {
+		return
+	}
+	p, err := b.profiles.Load(name)
+	if err != nil {
+		b.showBanner(lang.L("The profile {{.Name}} could not be read: {{.Reason}}", map[string]any{"Name": name, "Reason": err.Error()}))
+		b.hasProf = false
+		b.refreshTop()
+		return
+	}
+	b.profile, b.hasProf = p, true
+	b.hideBanner()
+	b.refreshTop()
+}
+
+// SetProfile shows p in the top bar as the profile the bench will run.
+func (b *Bench) SetProfile(p provisioning.Profile) {
+	b.profile, b.hasProf = p, true
+	b.refreshTop()
+}
+
+func (b *Bench) showBanner(msg string) {
+	b.banner.SetText(msg)
+	b.banner.Show()
+	b.layoutAll()
+}
+
+func (b *Bench) hideBanner() {
+	if b.banner.Visible() {
+		b.banner.Hide()
+		b.layoutAll()
+	}
+}
+
+// layoutAll lays the bench out again after the header changed height (a
+// banner or the attention line came or went): the tiles get what is left.
+func (b *Bench) layoutAll() {
+	if b.content == nil {
+		return
+	}
+	b.header.Refresh()
+	c := b.content.(*fyne.Container)
+	c.Layout.Layout(c.Objects, c.Size())
+	b.layoutTiles()
+}
+
+// layoutTiles places the tiles again after one was added or changed its
+// height. It refreshes only the grid's layout and the scroll, not every
+// tile: a tile redraws itself when its slot changes.
+func (b *Bench) layoutTiles() {
+	b.gridLayout.Layout(b.grid.Objects, b.grid.Size())
+	b.scroll.Refresh()
+	canvas.Refresh(b.grid)
+}
+
+// refreshTop redraws the top bar and the counters.
+func (b *Bench) refreshTop() {
+	if b.hasProf {
+		b.profileName.Text = b.profile.Name
+		b.product.SetText(lang.L("Product {{.Product}}", map[string]any{"Product": b.profile.Product}))
+		b.network.SetText(lang.L("Wi-Fi {{.SSID}}", map[string]any{"SSID": b.profile.SSID}))
+	} else {
+		b.profileName.Text = ""
+		b.product.SetText(lang.L("No profile chosen"))
+		b.network.SetText("")
+	}
+	setVisible(b.networkIcon, b.hasProf)
+	setVisible(b.network, b.hasProf)
+	if b.locked != nil && b.locked() {
+		b.lockIcon.Show()
+	} else {
+		b.lockIcon.Hide()
+	}
+	setVisible(b.profileSelectBox, !b.running)
+	if b.running {
+		b.profileSelect.Hide()
+		b.profileName.Show()
+		b.startStop.SetText(lang.L("Stop bench"))
+		b.startStop.SetIcon(theme.MediaStopIcon())
+		b.startStop.Importance = widget.DangerImportance
+	} else {
+		b.profileSelect.Show()
+		b.profileName.Hide()
+		b.startStop.SetText(lang.L("Start bench"))
+		b.startStop.SetIcon(theme.MediaPlayIcon())
+		b.startStop.Importance = widget.HighImportance
+	}
+	if b.busy || (!b.running && (!b.hasProf || b.control == nil)) {
+		b.startStop.Disable()
+	} else {
+		b.startStop.Enable()
+	}
+	b.startStop.Refresh()
+	b.profileName.Color = theme.Color(theme.ColorNameForeground)
+	b.profileName.Refresh()
+	if b.profileRow != nil {
+		b.profileRow.Refresh()
+	}
+	b.refreshCounters()
+	hint := lang.L("Choose a profile, press Start bench, then plug in a Photon that is blinking dark blue")
+	if b.running {
+		hint = lang.L("Plug in a Photon that is blinking dark blue")
+	}
+	if hint != b.waiting.waitingHint {
+		b.waiting.waitingHint = hint
+		b.waiting.Display(b.waiting.slot, b.now())
+	}
+}
+
+func (b *Bench) currentCounters() ShiftCounters {
+	c := b.counters
+	if b.running {
+		c.Running += b.now().Sub(b.startedAt)
+	}
+	return c
+}
+
+func (b *Bench) refreshCounters() {
+	c := b.currentCounters()
+	b.passed.set(strconv.Itoa(c.Passed))
+	b.failed.set(strconv.Itoa(c.Failed))
+	if r := c.PerHour(); r < 0 {
+		b.rate.set("—")
+	} else {
+		b.rate.set(strconv.Itoa(int(r + 0.5)))
+	}
+	b.clockBox.set(formatRunning(c.Running))
+	b.refreshAttention()
+}
+
+// refreshAttention names the failed slots in the top bar, so a failure in
+// a tile scrolled out of sight is still seen.
+func (b *Bench) refreshAttention() {
+	var failed []string
+	for _, n := range b.order {
+		if b.slots[n].Phase == PhaseFail {
+			failed = append(failed, n)
+		}
+	}
+	text := ""
+	if len(failed) > 0 {
+		text = lang.L("Needs attention: {{.Slots}}", map[string]any{"Slots": strings.Join(failed, ", ")})
+	}
+	if text == b.attention.Text && b.attentionRow.Visible() == (text != "") {
+		return
+	}
+	b.attention.SetText(text)
+	setVisible(b.attentionRow, text != "")
+	setVisible(b.attentionTap, text != "")
+	b.layoutAll()
+}
+
+// showNextFailed scrolls the tiles to the first failed slot that is not
+// wholly in view: tapping the "Needs attention" line brings the tile that
+// needs the technician on screen when the bench had to scroll. Tapping
+// again moves on to the next one out of view.
+func (b *Bench) showNextFailed() {
+	view := b.scroll.Size()
+	off := b.scroll.Offset
+	for _, n := range b.order {
+		if b.slots[n].Phase != PhaseFail {
+			continue
+		}
+		tl := b.tiles[n]
+		top, bottom := tl.Position().Y, tl.Position().Y+tl.Size().Height
+		if top >= off.Y && bottom <= off.Y+view.Height {
+			continue
+		}
+		limit := max(0, b.grid.Size().Height-view.Height)
+		b.scroll.ScrollToOffset(fyne.NewPos(0, min(top, limit)))
+		return
+	}
+}
+
+// Counters returns the shift counters as the top bar shows them.
+func (b *Bench) Counters() ShiftCounters { return b.currentCounters() }
+
+// formatRunning prints h:mm:ss.
+func formatRunning(d time.Duration) string {
+	s := int(d / time.Second)
+	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+// toggle is the Start/Stop button (and Enter when stopped).
+func (b *Bench) toggle() {
+	if b.busy || b.control == nil {
+		return
+	}
+	if b.running {
+		b.stop()
+		return
+	}
+	if !b.hasProf {
+		b.showBanner(lang.L("Choose a profile first, then press Start bench."))
+		return
+	}
+	b.start()
+}
+
+func (b *Bench) start() {
+	name := b.profile.Name
+	b.busy = true
+	b.refreshTop()
+	go func() {
+		err := b.control.Start(b.intents, name)
+		b.do(func() {
+			b.busy = false
+			if err != nil {
+				b.showBanner(lang.L("The bench did not start: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+			} else {
+				b.hideBanner()
+				b.running = true
+				b.startedAt = b.now()
+				if b.started != nil {
+					b.started(name)
+				}
+			}
+			b.refreshTop()
+		})
+	}()
+}
+
+func (b *Bench) stop() {
+	b.busy = true
+	b.refreshTop()
+	go func() {
+		ctx, cancel := context.WithTimeout(b.intents, 30*time.Second)
+		defer cancel()
+		err := b.control.Stop(ctx)
+		b.do(func() {
+			b.busy = false
+			b.counters.Running += b.now().Sub(b.startedAt)
+			b.running = false
+			if err != nil {
+				b.showBanner(lang.L("The bench did not stop cleanly: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+			}
+			b.refreshTop()
+		})
+	}()
+}
+
+// retry asks the engine to run a failed slot again.
+func (b *Bench) retry(slot string) {
+	if b.control == nil {
+		return
+	}
+	if t := b.tiles[slot]; t != nil {
+		t.retry.Disable()
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(b.intents, 30*time.Second)
+		defer cancel()
+		err := b.control.Retry(ctx, slot)
+		b.do(func() {
+			if t := b.tiles[slot]; t != nil {
+				t.retry.Enable()
+			}
+			if err != nil {
+				b.showBanner(lang.L("{{.Slot}} could not be retried: {{.Reason}}", map[string]any{"Slot": slot, "Reason": err.Error()}))
+			}
+		})
+	}()
+}
+
+// RetryFailed retries every failed slot (Enter while the bench runs).
+func (b *Bench) RetryFailed() {
+	for _, name := range b.order {
+		if b.slots[name].Phase == PhaseFail {
+			b.retry(name)
+		}
+	}
+}
+
+// TypedKey handles the bench's keyboard: Enter starts the bench or
+// retries the failed slots; Escape stops the bench.
+func (b *Bench) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if b.running {
+			b.RetryFailed()
+		} else {
+			b.toggle()
+		}
+	case fyne.KeyEscape:
+		if b.running {
+			b.toggle()
+		}
+	}
+}
+
+// Apply shows one engine event. Call on the UI goroutine (Run does).
+func (b *Bench) Apply(ev provisioning.Event) {
+	if ev.Slot == "" {
+		return
+	}
+	s, ok := b.slots[ev.Slot]
+	if !ok {
+		s = &Slot{Name: ev.Slot}
+		b.slots[ev.Slot] = s
+		b.tiles[ev.Slot] = NewTile(ev.Slot, b.retry)
+		b.order = append(b.order, ev.Slot)
+		sort.Slice(b.order, func(i, j int) bool { return naturalLess(b.order[i], b.order[j]) })
+		b.relayout()
+	}
+	switch s.Apply(ev) {
+	case provisioning.OutcomePass:
+		b.counters.Passed++
+	case provisioning.OutcomeFail:
+		b.counters.Failed++
+	}
+	if !b.running && ev.Step == provisioning.StepDetect && ev.Kind == provisioning.EventStarted {
+		// The station notices plugging while stopped; nothing runs yet.
+		s.Phase = PhaseWaiting
+		s.Chips = [chipCount]ChipState{}
+		s.Message = lang.L("Photon connected. Press Start bench to set it up.")
+	}
+	tl := b.tiles[ev.Slot]
+	before := tl.MinSize().Height
+	tl.Display(*s, b.now())
+	if tl.MinSize().Height != before {
+		b.layoutTiles()
+	}
+	b.refreshCounters()
+}
+
+func (b *Bench) relayout() {
+	objs := make([]fyne.CanvasObject, 0, len(b.order))
+	for _, n := range b.order {
+		objs = append(objs, b.tiles[n])
+	}
+	if len(objs) == 0 {
+		objs = append(objs, b.waiting)
+	}
+	// Past compactAbove slots the tiles get compact so a full hub fits on
+	// screen.
+	compact := len(b.order) > compactAbove
+	for _, n := range b.order {
+		b.tiles[n].SetCompact(compact)
+	}
+	if compact {
+		b.gridLayout.minTile = fyne.NewSize(340, 0)
+	} else {
+		b.gridLayout.minTile = fyne.NewSize(380, 0)
+	}
+	b.grid.Objects = objs
+	b.layoutTiles()
+}
+
+// Tick redraws what moves with the clock: elapsed seconds and time running.
+func (b *Bench) Tick() {
+	now := b.now()
+	for _, n := range b.order {
+		if s := b.slots[n]; s.Phase == PhaseWorking {
+			b.tiles[n].Display(*s, now)
+		}
+	}
+	b.refreshCounters()
+}
+
+// Tile returns the tile of a slot, or nil.
+func (b *Bench) Tile(slot string) *Tile { return b.tiles[slot] }
+
+// Run is the bench's bridge: it brings events and clock ticks onto the UI
+// goroutine until ctx ends or events closes. Run it in its own goroutine.
+func (b *Bench) Run(ctx context.Context, events <-chan provisioning.Event, ticks <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			b.do(func() { b.Apply(ev) })
+		case <-ticks:
+			b.do(b.Tick)
+		}
+	}
+}
+
+// naturalLess orders slot names so "ttyACM2" comes before "ttyACM10".
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := leadingDigits(a), leadingDigits(b)
+		if da != "" && db != "" {
+			na, _ := strconv.Atoi(da)
+			nb, _ := strconv.Atoi(db)
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[len(da):], b[len(db):]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func leadingDigits(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if i < 0 {
+		return s
+	}
+	return s[:i]
+}
+
+// tapArea makes a row of the top bar tappable, with a pointer cursor so a
+// mouse user sees it is.
+type tapArea struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onTap   func()
+}
+
+func newTapArea(content fyne.CanvasObject, onTap func()) *tapArea {
+	a := &tapArea{content: content, onTap: onTap}
+	a.ExtendBaseWidget(a)
+	return a
+}
+
+// CreateRenderer shows the content as it is.
+func (a *tapArea) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(a.content) }
+
+// Tapped runs the action.
+func (a *tapArea) Tapped(*fyne.PointEvent) {
+	if a.onTap != nil {
+		a.onTap()
+	}
+}
+
+// Cursor is the pointing hand.
+func (a *tapArea) Cursor() desktop.Cursor { return desktop.PointerCursor }

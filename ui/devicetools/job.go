@@ -1,0 +1,311 @@
+package devicetools
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/photon-station/photon-station/cloud"
+)
+
+// run does work on its own goroutine under a deadline of limit, showing
+// busy in out and disabling controls meanwhile. Its result goes to done on
+// the UI goroutine; a failure is shown in out in plain words. A call that
+// finishes after Close is dropped. Call run on the UI goroutine.
+func run[T any](t *Tools, out *outcome, busy string, limit time.Duration, controls []fyne.Disableable, work func(ctx context.Context) (T, error), done func(T)) {
+	if t.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(t.ctx, limit)
+	t.nextJob++
+	job := t.nextJob
+	t.running[job] = cancel
+	out.busy(busy, cancel)
+	for _, c := range controls {
+		c.Disable()
+	}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		defer cancel()
+		v, err := work(ctx)
+		timedOut := err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded)
+		stopped := err != nil && errors.Is(ctx.Err(), context.Canceled)
+		if t.ctx.Err() != nil {
+			return // the screen was closed
+		}
+		t.cfg.do(func() {
+			delete(t.running, job)
+			for _, c := range controls {
+				c.Enable()
+			}
+			switch {
+			case stopped:
+				out.info(lang.L("Stopped before it finished. Nothing more will be done; press the button again to retry."))
+			case err != nil:
+				out.fail(err, timedOut, limit)
+			default:
+				out.clear()
+				done(v)
+			}
+		})
+	}()
+}
+
+// outcome is the result line under an action: a progress bar while the
+// call runs, then a sentence with an icon (never colour alone), and for a
+// failure a "Details" expander with the server's own words for support.
+type outcome struct {
+	widget.BaseWidget
+
+	progress *widget.ProgressBarInfinite
+	stop     *widget.Button // cancels the call in progress
+	// progressRow holds the bar and Cancel; hidden, it takes no room.
+	progressRow *fyne.Container
+	cancel      context.CancelFunc
+	icon        *widget.Icon
+	text        *widget.Label
+	details     *widget.Label
+	expander    *widget.Accordion
+	box         *fyne.Container
+
+	// message is the shown sentence, for tests.
+	message string
+	failed  bool
+}
+
+func newOutcome() *outcome {
+	o := &outcome{
+		progress: widget.NewProgressBarInfinite(),
+		icon:     widget.NewIcon(nil),
+		text:     widget.NewLabel(""),
+		details:  widget.NewLabel(""),
+	}
+	o.text.Wrapping = fyne.TextWrapWord
+	o.details.Wrapping = fyne.TextWrapBreak
+	o.details.TextStyle = fyne.TextStyle{Monospace: true}
+	o.details.Selectable = true
+	o.expander = widget.NewAccordion(widget.NewAccordionItem(lang.L("Details"), o.details))
+	o.stop = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), func() {
+		if o.cancel != nil {
+			o.cancel()
+		}
+	})
+	o.stop.Hide()
+	o.progress.Stop()
+	o.progress.Hide()
+	o.icon.Hide()
+	o.expander.Hide()
+	o.progressRow = container.NewBorder(nil, nil, nil, o.stop, o.progress)
+	o.progressRow.Hide()
+	o.box = container.NewVBox(o.progressRow,
+		container.NewBorder(nil, nil, container.NewCenter(o.icon), nil, o.text),
+		o.expander)
+	o.ExtendBaseWidget(o)
+	o.Hide()
+	return o
+}
+
+func (o *outcome) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(o.box) }
+
+func (o *outcome) set(icon fyne.Resource, msg, details string) {
+	o.message = msg
+	o.progress.Stop()
+	o.progress.Hide()
+	o.progressRow.Hide()
+	o.stop.Hide()
+	o.cancel = nil
+	o.icon.SetResource(icon)
+	if icon == nil {
+		o.icon.Hide()
+	} else {
+		o.icon.Show()
+	}
+	o.text.SetText(msg)
+	o.details.SetText(details)
+	if details == "" {
+		o.expander.CloseAll()
+		o.expander.Hide()
+	} else {
+		o.expander.Show()
+	}
+	// An empty outcome takes no room; a parent's layout must be redone
+	// when it appears or goes.
+	if msg == "" && icon == nil {
+		o.Hide()
+	} else {
+		o.Show()
+	}
+	o.Refresh()
+}
+
+// busy shows the progress bar and what is being done; with cancel, a
+// Cancel button that stops it.
+func (o *outcome) busy(msg string, cancel context.CancelFunc) {
+	o.failed = false
+	o.set(nil, msg, "")
+	o.progressRow.Show()
+	o.progress.Show()
+	o.progress.Start()
+	if cancel != nil {
+		o.cancel = cancel
+		o.stop.Show()
+	}
+}
+
+// succeed shows a result.
+func (o *outcome) succeed(msg string) {
+	o.failed = false
+	o.set(theme.NewSuccessThemedResource(theme.ConfirmIcon()), msg, "")
+}
+
+// warn shows a result that needs the technician's attention.
+func (o *outcome) warn(msg string) {
+	o.failed = false
+	o.set(theme.NewWarningThemedResource(theme.WarningIcon()), msg, "")
+}
+
+// info shows a neutral note.
+func (o *outcome) info(msg string) {
+	o.failed = false
+	o.set(theme.InfoIcon(), msg, "")
+}
+
+// fail shows err in plain words.
+func (o *outcome) fail(err error, timedOut bool, limit time.Duration) {
+	msg, details := plainError(err, timedOut, limit)
+	o.failed = true
+	o.set(theme.NewErrorThemedResource(theme.ErrorIcon()), msg, details)
+}
+
+// problem shows a failure the tools found themselves (no cloud call).
+func (o *outcome) problem(msg, details string) {
+	o.failed = true
+	o.set(theme.NewErrorThemedResource(theme.ErrorIcon()), msg, details)
+}
+
+func (o *outcome) clear() {
+	o.failed = false
+	o.set(nil, "", "")
+}
+
+// plainError turns an error into a sentence for a technician and the
+// detail for support. A cloud.Error already says what happened and what to
+// do; its server words, status and operation go to the detail.
+func plainError(err error, timedOut bool, limit time.Duration) (msg, details string) {
+	var ce *cloud.Error
+	isCloud := errors.As(err, &ce)
+	switch {
+	case timedOut:
+		msg = lang.L("The Particle Cloud did not answer within {{.Seconds}} seconds. Check this computer's network connection and try again.",
+			map[string]any{"Seconds": int(limit / time.Second)})
+		if !isCloud {
+			return msg, err.Error()
+		}
+	case isCloud:
+		// The sentence without the operation and status, which go to the details.
+		cp := *ce
+		cp.Op, cp.StatusCode = "", 0
+		english := sentence(strings.TrimPrefix(cp.Error(), "particle cloud: "))
+		if ce.Hint == "" && ce.Kind != cloud.KindRateLimited {
+			msg = lang.X("devicetools.cloud."+strings.ReplaceAll(ce.Kind.String(), " ", "_"), english)
+		} else {
+			msg = english
+		}
+	case errors.As(err, new(*localProblem)):
+		var lp *localProblem
+		errors.As(err, &lp)
+		if lp.Err != nil {
+			return lp.Message, lp.Err.Error()
+		}
+		return lp.Message, ""
+	case errors.Is(err, ErrNotSignedIn):
+		msg = lang.L("Nobody is signed in to the Particle Cloud. Ask a supervisor to sign in, then try again.")
+	case errors.Is(err, ErrNoProduct):
+		msg = lang.L("The station has no product token. Choose a job profile with a product, then try again.")
+	default:
+		msg = lang.L("The operation failed. Try again; if it keeps happening, give the details to a supervisor.")
+		return msg, err.Error()
+	}
+	if ce == nil {
+		return msg, ""
+	}
+	var d []string
+	if ce.Op != "" {
+		d = append(d, lang.L("Operation")+": "+ce.Op)
+	}
+	if s := ce.Details(); s != "" {
+		d = append(d, lang.L("Cloud answer")+": "+s)
+	}
+	if ce.Body != "" && !strings.Contains(ce.Details(), ce.Body) {
+		d = append(d, ce.Body)
+	}
+	return msg, strings.Join(d, "\n")
+}
+
+// localProblem is a failure of the station's own work (reading or writing
+// a file), with its message for the technician already in plain words.
+type localProblem struct {
+	Message string
+	Err     error
+}
+
+func (p *localProblem) Error() string { return p.Message }
+func (p *localProblem) Unwrap() error { return p.Err }
+
+// sentence capitalises s and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ")") {
+		s += "."
+	}
+	return s
+}
+
+// ago says how long ago t was, in words; "never" for a zero time.
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return lang.L("never")
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return lang.L("just now")
+	case d < time.Hour:
+		return lang.L("{{.N}} min ago", map[string]any{"N": int(d / time.Minute)})
+	case d < 48*time.Hour:
+		return lang.L("{{.N}} h ago", map[string]any{"N": int(d / time.Hour)})
+	default:
+		return lang.L("{{.N}} days ago", map[string]any{"N": int(d / (24 * time.Hour))})
+	}
+}
+
+// onlineText is a device's connection state in words.
+func onlineText(online bool) string {
+	if online {
+		return lang.L("Online")
+	}
+	return lang.L("Offline")
+}
+
+// stamp is a time as the technician reads it: local date and time.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}

@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+)
+
+// narrowestTile is the narrowest a tile may get when the grid adds columns
+// to fit a short window: the chips still read in two rows of three and a
+// sentence still has a few words a line.
+const narrowestTile = 270
+
+// tileGrid lays out 1 to 16 tiles in slot order. It starts from as many
+// columns as the width allows at minTile.Width each; when the rows, each
+// as tall as its tallest tile's content, do not fit the visible height, it
+// tries more (narrower) columns, because a tile below the fold is a device
+// nobody looks at. Only when even the narrowest tiles do not fit does the
+// bench scroll. Rows never stretch beyond their content: an empty band in a
+// tile reads as something missing.
+type tileGrid struct {
+	// minTile is the width a tile would like; its height is no longer used
+	// (tiles are as tall as their content).
+	minTile fyne.Size
+	// viewport is the size of the visible area the grid scrolls in, set by
+	// benchLayout before each layout of the grid.
+	viewport fyne.Size
+}
+
+// cols is the column count the width alone suggests, balanced so 5 tiles
+// in 3 columns read as 3+2 rather than 4+1.
+func (g *tileGrid) cols(width float32, n int) int {
+	return g.colsFor(width, n, g.minTile.Width)
+}
+
+func (g *tileGrid) colsFor(width float32, n int, tileWidth float32) int {
+	if n <= 1 {
+		return 1
+	}
+	pad := theme.Padding()
+	c := int((width + pad) / (tileWidth + pad))
+	return balanced(max(1, min(c, n)), n)
+}
+
+// balanced keeps the row count of c columns but spreads the tiles evenly.
+func balanced(c, n int) int {
+	rows := int(math.Ceil(float64(n) / float64(c)))
+	return int(math.Ceil(float64(n) / float64(rows)))
+}
+
+// plan picks the column count and each row's height for the tiles in a
+// width, fitting the height when any column count can.
+func (g *tileGrid) plan(objs []fyne.CanvasObject, width, height float32) (cols int, rows []float32) {
+	n := len(objs)
+	preferred := g.cols(width, n)
+	if height <= 0 {
+		return preferred, g.rowHeights(objs, width, preferred)
+	}
+	most := g.colsFor(width, n, min(narrowestTile, g.minTile.Width))
+	var narrowest float32 // the widest of the tiles' minimum widths
+	for _, o := range objs {
+		narrowest = max(narrowest, o.MinSize().Width)
+	}
+	for c := preferred; c <= most; c++ {
+		if c != balanced(c, n) {
+			continue // the same rows as a smaller count, only narrower
+		}
+		if c > preferred && tileWidth(width, c) < narrowest {
+			break
+		}
+		rows = g.rowHeights(objs, width, c)
+		if total(rows) <= height {
+			return c, rows
+		}
+	}
+	// Nothing fits: keep the widest tiles and let the bench scroll.
+	return preferred, g.rowHeights(objs, width, preferred)
+}
+
+// tileWidth is the width of one of cols columns.
+func tileWidth(width float32, cols int) float32 {
+	return (width - theme.Padding()*float32(cols-1)) / float32(cols)
+}
+
+func (g *tileGrid) rowHeights(objs []fyne.CanvasObject, width float32, cols int) []float32 {
+	w := tileWidth(width, cols)
+	rows := make([]float32, (len(objs)+cols-1)/cols)
+	for i, o := range objs {
+		rows[i/cols] = max(rows[i/cols], heightAt(o, w))
+	}
+	return rows
+}
+
+// heightAt is how tall o needs to be at width w. Tiles wrap their
+// sentences, so they are asked at that width.
+func heightAt(o fyne.CanvasObject, w float32) float32 {
+	if f, ok := o.(interface{ heightFor(float32) float32 }); ok {
+		return f.heightFor(w)
+	}
+	return o.MinSize().Height
+}
+
+// total is the height of rows with the padding between them.
+func total(rows []float32) float32 {
+	var sum float32
+	for _, h := range rows {
+		sum += h
+	}
+	if len(rows) > 1 {
+		sum += theme.Padding() * float32(len(rows)-1)
+	}
+	return sum
+}
+
+// Layout places the tiles row by row, each row as tall as its content.
+func (g *tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) == 0 {
+		return
+	}
+	height := g.viewport.Height
+	if height <= 0 {
+		height = size.Height
+	}
+	width := size.Width - 2*strokeInset
+	cols, rows := g.plan(objs, width, height-2*strokeInset)
+	pad := theme.Padding()
+	w := tileWidth(width, cols)
+	y := float32(strokeInset)
+	for i, o := range objs {
+		c, r := i%cols, i/cols
+		if c == 0 && r > 0 {
+			y += rows[r-1] + pad
+		}
+		o.Move(fyne.NewPos(strokeInset+float32(c)*(w+pad), y))
+		o.Resize(fyne.NewSize(w, rows[r]))
+	}
+}
+
+// MinSize is the height of the chosen rows: no more than the viewport when
+// the tiles fit, so the bench only scrolls when they cannot.
+func (g *tileGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.NewSize(0, 0)
+	}
+	width := g.viewport.Width
+	if width <= 0 {
+		return fyne.NewSize(g.minTile.Width, g.minTile.Height)
+	}
+	_, rows := g.plan(objs, width-2*strokeInset, g.viewport.Height-2*strokeInset)
+	return fyne.NewSize(min(width, narrowestTile), total(rows)+2*strokeInset)
+}
+
+// strokeInset keeps the tiles' borders clear of the scroll's clip.
+const strokeInset = 2
+
+// benchLayout stacks the bench: the top bar at its natural height, the LED
+// legend at the bottom in as many lines as the width needs, and the tiles'
+// scroll in between. It tells the grid how much of the scroll is visible,
+// so the grid can choose columns that fit.
+type benchLayout struct {
+	grid   *tileGrid
+	legend *flowRow
+}
+
+// Layout expects the top bar, the scroll and the legend container.
+func (l benchLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	top, scroll, legend := objs[0], objs[1], objs[2].(*fyne.Container)
+	pad := theme.Padding()
+	topH := top.MinSize().Height
+	legendH := l.legend.lines(legend.Objects, size.Width, false)
+	top.Move(fyne.NewPos(0, 0))
+	top.Resize(fyne.NewSize(size.Width, topH))
+	view := fyne.NewSize(size.Width, max(0, size.Height-topH-legendH-2*pad))
+	l.grid.viewport = view
+	scroll.Move(fyne.NewPos(0, topH+pad))
+	scroll.Resize(view)
+	legend.Move(fyne.NewPos(0, size.Height-legendH))
+	legend.Resize(fyne.NewSize(size.Width, legendH))
+}
+
+// MinSize leaves room for the top bar, the legend and one short row.
+func (l benchLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	top, legend := objs[0].MinSize(), objs[2].(*fyne.Container)
+	w := max(top.Width, narrowestTile)
+	return fyne.NewSize(w, top.Height+l.legend.lines(legend.Objects, w, false)+2*theme.Padding()+120)
+}
+
+// flowRow lays objects out left to right at their natural size, wrapping
+// to a new line when the width runs out: the LED legend takes one line on
+// a wide screen and two on a laptop.
+type flowRow struct {
+	width float32
+}
+
+func (f *flowRow) lines(objs []fyne.CanvasObject, width float32, place bool) float32 {
+	pad := theme.Padding() * 4
+	var x, y, lineH float32
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		if x > 0 && x+m.Width > width {
+			x, y, lineH = 0, y+lineH+theme.Padding(), 0
+		}
+		if place {
+			o.Move(fyne.NewPos(x, y))
+			o.Resize(m)
+		}
+		x += m.Width + pad
+		lineH = max(lineH, m.Height)
+	}
+	return y + lineH
+}
+
+func (f *flowRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	f.width = size.Width
+	f.lines(objs, size.Width, true)
+}
+
+func (f *flowRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var widest float32
+	for _, o := range objs {
+		widest = max(widest, o.MinSize().Width)
+	}
+	width := f.width
+	if width <= 0 {
+		width = widest
+	}
+	return fyne.NewSize(widest, f.lines(objs, max(width, widest), false))
+}

@@ -1,0 +1,231 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// Deps is everything the screens need from the rest of the station. Every
+// field may be nil: the screen that needs it then says what is missing
+// instead of failing, so a partial wiring (or a test) still opens.
+type Deps struct {
+	// Station runs the bench; Events is its stream of events for every
+	// slot, consumed until it closes or the window closes.
+	Station BenchControl
+	Events  <-chan provisioning.Event
+
+	// Profiles and Secrets back the profile screens and the pickers.
+	Profiles ProfileLibrary
+	Secrets  provisioning.Secrets
+	// TestConnection runs the cloud pre-flight for the profile editor.
+	TestConnection ConnectionTester
+
+	// OneDevice, PhotonAP and Ports back the one-device wizard.
+	OneDevice OneDeviceRunner
+	PhotonAP  PhotonAP
+	Ports     PortFinder
+
+	// Journal backs the journal view.
+	Journal JournalSource
+
+	// Console opens a port's raw output for the serial monitor.
+	Console ConsoleOpener
+
+	// DeviceTools builds the Device tools section. Nil shows a placeholder
+	// tab; the seam is for the engineer who writes those tabs.
+	DeviceTools func(w fyne.Window) fyne.CanvasObject
+
+	// Profile is the profile the bench shows first; empty means the one
+	// the bench last started (or the only one).
+	Profile string
+
+	// Dispatch runs the engine goroutines' UI work on the UI goroutine and
+	// waits for it; nil means fyne.DoAndWait. Fyne's test driver runs such
+	// work on the calling goroutine, so whole-window tests pass a queue that
+	// their own goroutine drains.
+	Dispatch func(fn func())
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Title is the window title; empty means "Photon Station".
+	Title string
+}
+
+// MainView is the station's window content: a tab per screen.
+type MainView struct {
+	Window   fyne.Window
+	Bench    *Bench
+	Wizard   *Wizard
+	Profiles *ProfilesView
+	Journal  *JournalView
+	Monitor  *SerialMonitor
+	Tabs     *container.AppTabs
+
+	cancel context.CancelFunc
+}
+
+// Preference keys the station keeps in the Fyne app's preferences.
+const (
+	PrefEditingLocked = "profiles.editing_locked"
+	PrefThemeVariant  = "ui.theme" // "", "light" or "dark"
+	// PrefBenchProfile is the profile the bench last started, chosen again
+	// at the next start of the app.
+	PrefBenchProfile = "bench.profile"
+)
+
+// NewMainWindow creates the station's main window on app a with the
+// station theme and translations, and starts the event bridges. The bridges
+// stop when the window closes. Show it with ShowAndRun.
+func NewMainWindow(a fyne.App, deps Deps) fyne.Window {
+	SetupTranslations()
+	applyThemePreference(a)
+	title := deps.Title
+	if title == "" {
+		title = lang.L("Photon Station")
+	}
+	w := a.NewWindow(title)
+	Build(w, deps)
+	w.Resize(fyne.NewSize(1200, 800))
+	return w
+}
+
+func applyThemePreference(a fyne.App) {
+	th := NewTheme()
+	switch a.Preferences().String(PrefThemeVariant) {
+	case "light":
+		v := theme.VariantLight
+		th.Forced = &v
+	case "dark":
+		v := theme.VariantDark
+		th.Forced = &v
+	}
+	a.Settings().SetTheme(th)
+}
+
+// Build puts the station's screens into w and starts the bridges that feed
+// them; they stop when w closes. Call on the UI goroutine.
+func Build(w fyne.Window, deps Deps) *MainView {
+	if deps.Dispatch != nil {
+		return build(w, deps, deps.Dispatch, realTicker)
+	}
+	return build(w, deps, fyneDispatch, realTicker)
+}
+
+func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainView {
+	SetupTranslations()
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := fyne.CurrentApp()
+	ctx, cancel := context.WithCancel(context.Background())
+	v := &MainView{Window: w, cancel: cancel}
+	locked := func() bool { return a.Preferences().Bool(PrefEditingLocked) }
+
+	initial := deps.Profile
+	if initial == "" {
+		initial = a.Preferences().String(PrefBenchProfile)
+	}
+	v.Bench = newBench(ctx, deps.Station, deps.Profiles, locked, now, do, initial, func(name string) {
+		a.Preferences().SetString(PrefBenchProfile, name)
+	})
+	v.Wizard = newWizard(ctx, deps.OneDevice, deps.PhotonAP, deps.Ports, deps.Profiles, now, do)
+	v.Wizard.preferProfile(initial)
+	v.Profiles = newProfilesView(ctx, w, deps.Profiles, deps.Secrets, deps.TestConnection, locked, func(l bool) {
+		a.Preferences().SetBool(PrefEditingLocked, l)
+		v.Bench.refreshTop()
+	}, do)
+	v.Profiles.onChange = func() {
+		v.Bench.refreshProfiles()
+		v.Wizard.refreshProfiles()
+	}
+	v.Journal = newJournalView(w, deps.Journal, now)
+	v.Monitor = newSerialMonitor(ctx, deps.Console, deps.Ports, do, newTicker)
+
+	var tools fyne.CanvasObject
+	if deps.DeviceTools != nil {
+		tools = deps.DeviceTools(w)
+	} else {
+		msg := widget.NewLabel(lang.L("Device tools are not available in this build."))
+		msg.Alignment = fyne.TextAlignCenter
+		tools = container.NewCenter(msg)
+	}
+
+	v.Tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(lang.L("Bench"), theme.GridIcon(), v.Bench.Content()),
+		container.NewTabItemWithIcon(lang.L("One device"), theme.NavigateNextIcon(), v.Wizard.Content()),
+		container.NewTabItemWithIcon(lang.L("Profiles"), theme.DocumentIcon(), v.Profiles.Content()),
+		container.NewTabItemWithIcon(lang.L("Journal"), theme.HistoryIcon(), v.Journal.Content()),
+		container.NewTabItemWithIcon(lang.L("Serial monitor"), theme.ComputerIcon(), v.Monitor.Content()),
+		container.NewTabItemWithIcon(lang.L("Device tools"), theme.SettingsIcon(), tools),
+	)
+	v.Tabs.OnSelected = func(t *container.TabItem) {
+		switch t.Content {
+		case v.Journal.Content():
+			v.Journal.Reload()
+		case v.Profiles.Content():
+			v.Profiles.reloadList()
+		}
+	}
+	w.SetContent(v.Tabs)
+	w.SetMainMenu(v.menu(a))
+	w.Canvas().SetOnTypedKey(v.TypedKey)
+	w.SetOnClosed(v.Close)
+
+	if deps.Events != nil {
+		ticks, stop := newTicker(time.Second)
+		go func() {
+			defer stop()
+			v.Bench.Run(ctx, deps.Events, ticks)
+		}()
+	}
+	return v
+}
+
+// menu is the window's menu: the theme choice (light, dark or the
+// desktop's) is kept in the app's preferences.
+func (v *MainView) menu(a fyne.App) *fyne.MainMenu {
+	pick := func(value string) func() {
+		return func() {
+			a.Preferences().SetString(PrefThemeVariant, value)
+			applyThemePreference(a)
+			v.Bench.refreshTop()
+			for _, t := range v.Bench.tiles {
+				t.Refresh()
+			}
+			v.Bench.waiting.Refresh()
+		}
+	}
+	return fyne.NewMainMenu(fyne.NewMenu(lang.L("View"),
+		fyne.NewMenuItem(lang.L("Light theme"), pick("light")),
+		fyne.NewMenuItem(lang.L("Dark theme"), pick("dark")),
+		fyne.NewMenuItem(lang.L("Follow the desktop"), pick("")),
+	))
+}
+
+// TypedKey sends Enter and Escape to the screen in front: Enter starts or
+// retries, Escape cancels.
+func (v *MainView) TypedKey(ev *fyne.KeyEvent) {
+	switch v.Tabs.SelectedIndex() {
+	case 0:
+		v.Bench.TypedKey(ev)
+	case 1:
+		v.Wizard.TypedKey(ev)
+	case 4:
+		v.Monitor.TypedKey(ev)
+	}
+}
+
+// Close stops the bridges and cancels what the screens started.
+func (v *MainView) Close() {
+	v.cancel()
+	v.Monitor.Close()
+}

@@ -1,0 +1,292 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// ConsoleOpener opens the raw console of a serial port. Closing the
+// reader releases the port; a read blocked on the port returns when it is
+// closed.
+type ConsoleOpener interface {
+	OpenConsole(ctx context.Context, port string) (io.ReadCloser, error)
+}
+
+// consoleBuffer keeps the newest output of a port, carrying a rune split
+// across two reads over to the next refresh. The reader goroutine writes;
+// the refresh reads; a mutex keeps them apart.
+type consoleBuffer struct {
+	mu    sync.Mutex
+	data  []byte
+	limit int
+	dirty bool
+	// wrote, when set, is told after every write (tests wait on it).
+	wrote chan<- struct{}
+}
+
+func (b *consoleBuffer) write(p []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.data = append(b.data, p...)
+	if over := len(b.data) - b.limit; over > 0 {
+		// Drop whole lines from the front when possible.
+		cut := over
+		if i := strings.IndexByte(string(b.data[over:]), '\n'); i >= 0 && i < 256 {
+			cut = over + i + 1
+		}
+		b.data = append(b.data[:0], b.data[cut:]...)
+	}
+	b.dirty = true
+	if b.wrote != nil {
+		b.wrote <- struct{}{}
+	}
+}
+
+// text returns the printable text up to the last complete rune, and
+// whether anything changed since the last call.
+func (b *consoleBuffer) text() (string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	changed := b.dirty
+	b.dirty = false
+	end := len(b.data)
+	// Hold back an incomplete UTF-8 sequence at the end: its rest is coming.
+	for i := 1; i <= 3 && i <= end; i++ {
+		c := b.data[end-i]
+		if c < 0x80 {
+			break
+		}
+		if c >= 0xC0 { // a leading byte
+			if !utf8.FullRune(b.data[end-i:]) {
+				end -= i
+			}
+			break
+		}
+	}
+	return consoleText(b.data[:end]), changed
+}
+
+func (b *consoleBuffer) reset() {
+	b.mu.Lock()
+	b.data = b.data[:0]
+	b.dirty = true
+	b.mu.Unlock()
+}
+
+// consoleText turns raw device output into lines: CRLF and lone CR become
+// line ends, invalid bytes become U+FFFD, other control bytes are dropped.
+func consoleText(raw []byte) string {
+	s := strings.ToValidUTF8(string(raw), "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || r >= 0x20 && r != 0x7f {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// SerialMonitor is the raw console of one port, like `particle serial
+// monitor`: a reader goroutine fills a buffer and a throttled refresh
+// draws it, so a chatty device never floods the UI goroutine.
+type SerialMonitor struct {
+	opener    ConsoleOpener
+	ports     PortFinder
+	do        dispatcher
+	newTicker tickerFunc
+	parent    context.Context
+
+	buf    *consoleBuffer
+	cancel context.CancelFunc
+	run    int
+
+	portSelect *widget.Select
+	connect    *widget.Button
+	find       *widget.Button
+	status     *widget.Label
+	grid       *widget.TextGrid
+	scroll     *container.Scroll
+	content    fyne.CanvasObject
+}
+
+// monitorRefresh is how often new output is drawn.
+const monitorRefresh = 100 * time.Millisecond
+
+func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinder, do dispatcher, newTicker tickerFunc) *SerialMonitor {
+	m := &SerialMonitor{opener: opener, ports: ports, do: do, newTicker: newTicker, parent: ctx, buf: &consoleBuffer{limit: 256 << 10}}
+	m.portSelect = widget.NewSelect(nil, nil)
+	m.portSelect.PlaceHolder = lang.L("Choose a port")
+	m.find = widget.NewButtonWithIcon(lang.L("Look for Photons"), theme.SearchIcon(), m.findPorts)
+	m.connect = widget.NewButtonWithIcon(lang.L("Open"), theme.MediaPlayIcon(), m.toggle)
+	m.connect.Importance = widget.HighImportance
+	clear := widget.NewButtonWithIcon(lang.L("Clear"), theme.ContentClearIcon(), func() {
+		m.buf.reset()
+		m.grid.SetText("")
+	})
+	m.status = widget.NewLabel(lang.L("Choose a port and press Open to see what the device prints."))
+	m.grid = widget.NewTextGrid()
+	m.scroll = container.NewScroll(m.grid)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(m.find, m.connect, clear), m.portSelect)
+	m.content = container.NewBorder(top, m.status, nil, nil, m.scroll)
+	return m
+}
+
+// Content is the screen's canvas object.
+func (m *SerialMonitor) Content() fyne.CanvasObject { return m.content }
+
+func (m *SerialMonitor) findPorts() {
+	if m.ports == nil {
+		m.status.SetText(lang.L("Listing ports is not available in this build."))
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(m.parent, 10*time.Second)
+		defer cancel()
+		ports, err := m.ports.Photons(ctx)
+		m.do(func() {
+			if err != nil {
+				m.status.SetText(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+				return
+			}
+			m.portSelect.SetOptions(ports)
+			if len(ports) > 0 && m.portSelect.Selected == "" {
+				m.portSelect.SetSelected(ports[0])
+			}
+			if len(ports) == 0 {
+				m.status.SetText(lang.L("No Photon found on USB."))
+			}
+		})
+	}()
+}
+
+func (m *SerialMonitor) toggle() {
+	if m.cancel != nil {
+		m.Close()
+		return
+	}
+	m.Open(m.portSelect.Selected)
+}
+
+// Open starts streaming port. Call on the UI goroutine.
+func (m *SerialMonitor) Open(port string) {
+	if m.opener == nil || port == "" || m.cancel != nil {
+		return
+	}
+	m.run++
+	run := m.run
+	ctx, cancel := context.WithCancel(m.parent)
+	m.cancel = cancel
+	m.connect.SetText(lang.L("Close"))
+	m.connect.SetIcon(theme.MediaStopIcon())
+	m.status.SetText(lang.L("Opening {{.Port}}…", map[string]any{"Port": port}))
+	ticks, stop := m.newTicker(monitorRefresh)
+	go m.stream(ctx, run, port, ticks, stop)
+}
+
+// stream is the reader goroutine: it reads until the port closes and hands
+// the text to the UI at most every monitorRefresh.
+func (m *SerialMonitor) stream(ctx context.Context, run int, port string, ticks <-chan time.Time, stopTicks func()) {
+	defer stopTicks()
+	openCtx, cancelOpen := context.WithTimeout(ctx, 10*time.Second)
+	rc, err := m.opener.OpenConsole(openCtx, port)
+	cancelOpen()
+	if err != nil {
+		m.do(func() {
+			m.ended(run, lang.L("{{.Port}} could not be opened: {{.Reason}}", map[string]any{"Port": port, "Reason": err.Error()}))
+		})
+		return
+	}
+	m.do(func() {
+		if run == m.run {
+			m.status.SetText(lang.L("Showing {{.Port}}", map[string]any{"Port": port}))
+		}
+	})
+	readDone := make(chan error, 1)
+	go func() {
+		p := make([]byte, 4096)
+		for {
+			n, err := rc.Read(p)
+			if n > 0 {
+				m.buf.write(p[:n])
+			}
+			if err != nil {
+				readDone <- err
+				return
+			}
+		}
+	}()
+	stop := context.AfterFunc(ctx, func() { rc.Close() })
+	defer stop()
+	for {
+		select {
+		case err := <-readDone:
+			rc.Close()
+			m.flush(run)
+			msg := lang.L("{{.Port}} closed.", map[string]any{"Port": port})
+			if ctx.Err() == nil && err != nil && !errors.Is(err, io.EOF) {
+				msg = lang.L("{{.Port}} stopped: {{.Reason}}", map[string]any{"Port": port, "Reason": err.Error()})
+			}
+			m.do(func() { m.ended(run, msg) })
+			return
+		case <-ticks:
+			m.flush(run)
+		}
+	}
+}
+
+// flush draws the buffer if it changed.
+func (m *SerialMonitor) flush(run int) {
+	text, changed := m.buf.text()
+	if !changed {
+		return
+	}
+	m.do(func() {
+		if run != m.run {
+			return
+		}
+		m.grid.SetText(text)
+		m.scroll.ScrollToBottom()
+	})
+}
+
+func (m *SerialMonitor) ended(run int, msg string) {
+	if run != m.run {
+		return
+	}
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+	m.connect.SetText(lang.L("Open"))
+	m.connect.SetIcon(theme.MediaPlayIcon())
+	m.status.SetText(msg)
+}
+
+// Text is what the console shows.
+func (m *SerialMonitor) Text() string { return m.grid.Text() }
+
+// Close stops streaming; the port is released.
+func (m *SerialMonitor) Close() {
+	if m.cancel != nil {
+		m.cancel()
+	}
+}
+
+// TypedKey: Escape closes the port.
+func (m *SerialMonitor) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape {
+		m.Close()
+	}
+}

@@ -1,0 +1,112 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// StationRunner is the part of *provisioning.Station the bench drives.
+type StationRunner interface {
+	Start(ctx context.Context) error
+	Stop()
+	Retry(slot string) error
+	Subscribe() (<-chan provisioning.Event, func())
+}
+
+// StationBench adapts a station built per profile to BenchControl and one
+// event stream for Deps.Events: the engine binds a profile into its
+// station, while the technician picks the profile on the bench. It holds no
+// protocol logic, only the switch between stations.
+type StationBench struct {
+	// NewStation builds the station for a profile (its pipeline, ports
+	// and channels). It is called on Start from a non-UI goroutine.
+	NewStation func(ctx context.Context, profile string) (StationRunner, error)
+
+	once   sync.Once
+	events chan provisioning.Event
+
+	mu    sync.Mutex
+	cur   StationRunner
+	unsub func()
+}
+
+func (s *StationBench) init() {
+	s.once.Do(func() { s.events = make(chan provisioning.Event, 256) })
+}
+
+// Events is the stream of every station's events, for Deps.Events.
+func (s *StationBench) Events() <-chan provisioning.Event {
+	s.init()
+	return s.events
+}
+
+// Start builds the profile's station, forwards its events and starts it.
+func (s *StationBench) Start(ctx context.Context, profile string) error {
+	s.init()
+	if s.NewStation == nil {
+		return errors.New("no station is wired")
+	}
+	st, err := s.NewStation(ctx, profile)
+	if err != nil {
+		return err
+	}
+	ch, unsub := st.Subscribe()
+	go func() {
+		for e := range ch {
+			select {
+			case s.events <- e:
+			case <-ctx.Done():
+				unsub()
+				return
+			}
+		}
+	}()
+	if err := st.Start(ctx); err != nil {
+		unsub()
+		return err
+	}
+	s.mu.Lock()
+	if s.unsub != nil {
+		s.unsub() // the previous profile's station has stopped
+	}
+	s.cur, s.unsub = st, unsub
+	s.mu.Unlock()
+	return nil
+}
+
+// Stop stops the running station; its last events still arrive. It
+// returns when the station has stopped or ctx ends.
+func (s *StationBench) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	st := s.cur
+	s.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { st.Stop(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("the devices did not stop in time; they are still being stopped")
+	}
+}
+
+// Retry runs a slot again.
+func (s *StationBench) Retry(ctx context.Context, slot string) error {
+	s.mu.Lock()
+	st := s.cur
+	s.mu.Unlock()
+	if st == nil {
+		return errors.New("start the bench first")
+	}
+	return st.Retry(slot)
+}
+
+var _ StationRunner = (*provisioning.Station)(nil)
+var _ ProfileLibrary = (*provisioning.ProfileStore)(nil)
+var _ JournalSource = (*provisioning.Journal)(nil)

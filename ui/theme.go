@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+)
+
+// Sizes the station adds to Fyne's theme. Bench tiles are read from a metre
+// away, so their text is two to four times the body size.
+const (
+	SizeNameTileText  fyne.ThemeSizeName = "photonTileText"
+	SizeNameTileLarge fyne.ThemeSizeName = "photonTileLarge"
+	SizeNameTileHuge  fyne.ThemeSizeName = "photonTileHuge"
+	SizeNameCounter   fyne.ThemeSizeName = "photonCounter"
+)
+
+// Colours the station adds: tile backgrounds tinted by phase. Text on them
+// keeps the theme's foreground, so contrast holds in light and dark.
+const (
+	ColorNameTileWaiting fyne.ThemeColorName = "photonTileWaiting"
+	ColorNameTileWorking fyne.ThemeColorName = "photonTileWorking"
+	ColorNameTilePass    fyne.ThemeColorName = "photonTilePass"
+	ColorNameTileFail    fyne.ThemeColorName = "photonTileFail"
+)
+
+// StationTheme is Fyne's default theme plus the bench's large text sizes and
+// phase tints. Forced pins the variant (light or dark) when the supervisor
+// chose one; otherwise the desktop's choice wins.
+type StationTheme struct {
+	Forced *fyne.ThemeVariant
+}
+
+var _ fyne.Theme = (*StationTheme)(nil)
+
+// NewTheme returns the station theme following the desktop's light or dark
+// choice.
+func NewTheme() *StationTheme { return &StationTheme{} }
+
+// Color returns the theme's colours, adding the tile tints.
+func (t *StationTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if t.Forced != nil {
+		v = *t.Forced
+	}
+	dark := v == theme.VariantDark
+	switch n {
+	case ColorNameTileWaiting:
+		if dark {
+			return color.NRGBA{R: 0x3a, G: 0x3a, B: 0x3e, A: 0xff}
+		}
+		return color.NRGBA{R: 0xe6, G: 0xe6, B: 0xe8, A: 0xff}
+	case ColorNameTileWorking:
+		if dark {
+			return color.NRGBA{R: 0x1d, G: 0x33, B: 0x4d, A: 0xff}
+		}
+		return color.NRGBA{R: 0xdc, G: 0xea, B: 0xfb, A: 0xff}
+	case ColorNameTilePass:
+		if dark {
+			return color.NRGBA{R: 0x1b, G: 0x4d, B: 0x2a, A: 0xff}
+		}
+		return color.NRGBA{R: 0xcd, G: 0xf0, B: 0xd5, A: 0xff}
+	case ColorNameTileFail:
+		if dark {
+			return color.NRGBA{R: 0x5c, G: 0x1e, B: 0x1e, A: 0xff}
+		}
+		return color.NRGBA{R: 0xfb, G: 0xd5, B: 0xd5, A: 0xff}
+	case theme.ColorNameSuccess:
+		if !dark {
+			// Fyne's green is too pale for a white background at a metre.
+			return color.NRGBA{R: 0x1e, G: 0x7e, B: 0x34, A: 0xff}
+		}
+	case theme.ColorNameError:
+		if !dark {
+			return color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
+		}
+	}
+	return theme.DefaultTheme().Color(n, v)
+}
+
+// Font returns the default fonts.
+func (t *StationTheme) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme().Font(s) }
+
+// Icon returns the default icons.
+func (t *StationTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
+
+// Size returns the default sizes plus the bench's large text.
+func (t *StationTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case SizeNameTileText:
+		return 18
+	case SizeNameTileLarge:
+		return 28
+	case SizeNameTileHuge:
+		return 40
+	case SizeNameCounter:
+		return 30
+	}
+	return theme.DefaultTheme().Size(n)
+}
+
+// ThemeVariantLight and ThemeVariantDark are addressable copies for
+// StationTheme.Forced.
+var (
+	ThemeVariantLight = theme.VariantLight
+	ThemeVariantDark  = theme.VariantDark
+)
+
+// largeText is a theme override for the few controls a technician hits
+// from a distance (Start/Stop, Retry): the app's theme with bigger text
+// and padding.
+type largeText struct{}
+
+func (largeText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
+
+func (l largeText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return l.base().Color(n, v)
+}
+func (l largeText) Font(s fyne.TextStyle) fyne.Resource     { return l.base().Font(s) }
+func (l largeText) Icon(n fyne.ThemeIconName) fyne.Resource { return l.base().Icon(n) }
+func (l largeText) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameText:
+		return l.base().Size(SizeNameTileText) + 2
+	case theme.SizeNameInlineIcon:
+		return 28
+	case theme.SizeNameInnerPadding:
+		return 14
+	}
+	return l.base().Size(n)
+}
+
+// large wraps a control in the largeText override.
+func large(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewThemeOverride(o, largeText{})
+}
+
+// tightText is a theme override for the sentences on a tile: the same text,
+// with the label's inner padding cut so a tile spends its height on words.
+type tightText struct{}
+
+func (tightText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
+
+func (l tightText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return l.base().Color(n, v)
+}
+func (l tightText) Font(s fyne.TextStyle) fyne.Resource     { return l.base().Font(s) }
+func (l tightText) Icon(n fyne.ThemeIconName) fyne.Resource { return l.base().Icon(n) }
+func (l tightText) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameInnerPadding {
+		return 2
+	}
+	return l.base().Size(n)
+}

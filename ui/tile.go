@@ -1,0 +1,635 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// chipLabel is the word on each chip, short enough for six in a row.
+func chipLabel(c Chip) string {
+	switch c {
+	case ChipIdentify:
+		return lang.L("identify")
+	case ChipCloud:
+		return lang.L("cloud")
+	case ChipCustomer:
+		return lang.L("customer")
+	case ChipClaim:
+		return lang.L("claim")
+	case ChipWiFi:
+		return lang.L("Wi-Fi")
+	case ChipVerify:
+		return lang.L("verify")
+	}
+	return ""
+}
+
+// stepChip is one step of the pipeline on a tile: a word, an icon for its
+// state, and a fill. The icon carries the state for colour-blind eyes.
+type stepChip struct {
+	bg    *canvas.Rectangle
+	icon  *widget.Icon
+	label *canvas.Text
+	box   *fyne.Container
+}
+
+func newStepChip(c Chip) *stepChip {
+	ch := &stepChip{
+		bg:    canvas.NewRectangle(theme.Color(theme.ColorNameBackground)),
+		icon:  widget.NewIcon(nil),
+		label: canvas.NewText(chipLabel(c), theme.Color(theme.ColorNameForeground)),
+	}
+	ch.bg.CornerRadius = 6
+	ch.bg.StrokeWidth = 1
+	ch.label.TextSize = theme.TextSize()
+	// Thin padding: a chip is a word and an icon, not a button.
+	ch.box = container.NewStack(ch.bg, container.New(layout.NewCustomPaddedLayout(2, 2, 4, 4), container.NewHBox(ch.icon, ch.label)))
+	return ch
+}
+
+func (ch *stepChip) set(s ChipState) {
+	fg := theme.Color(theme.ColorNameForeground)
+	ch.bg.StrokeColor = theme.Color(theme.ColorNameInputBorder)
+	ch.label.TextStyle = fyne.TextStyle{}
+	switch s {
+	case ChipPending:
+		ch.bg.FillColor = theme.Color(theme.ColorNameBackground)
+		ch.icon.SetResource(theme.NewDisabledResource(theme.RadioButtonIcon()))
+		fg = theme.Color(theme.ColorNameDisabled)
+	case ChipActive:
+		ch.bg.FillColor = theme.Color(theme.ColorNamePrimary)
+		ch.bg.StrokeColor = theme.Color(theme.ColorNamePrimary)
+		ch.icon.SetResource(theme.NewColoredResource(theme.MediaPlayIcon(), theme.ColorNameForegroundOnPrimary))
+		fg = theme.Color(theme.ColorNameForegroundOnPrimary)
+		ch.label.TextStyle = fyne.TextStyle{Bold: true}
+	case ChipDone:
+		ch.bg.FillColor = theme.Color(theme.ColorNameBackground)
+		ch.icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+	case ChipSkipped:
+		ch.bg.FillColor = theme.Color(theme.ColorNameBackground)
+		ch.icon.SetResource(theme.NewDisabledResource(theme.ContentRemoveIcon()))
+		fg = theme.Color(theme.ColorNameDisabled)
+	case ChipFailed:
+		ch.bg.FillColor = theme.Color(theme.ColorNameError)
+		ch.bg.StrokeColor = theme.Color(theme.ColorNameError)
+		ch.icon.SetResource(theme.NewColoredResource(theme.CancelIcon(), theme.ColorNameForegroundOnError))
+		fg = theme.Color(theme.ColorNameForegroundOnError)
+		ch.label.TextStyle = fyne.TextStyle{Bold: true}
+	}
+	ch.label.Color = fg
+	ch.bg.Refresh()
+	ch.label.Refresh()
+}
+
+// chipRow lays the six chips in one row when the tile is wide enough, in
+// two rows of three otherwise, and in three rows of two in the narrowest
+// tiles. Chips keep their natural height; the row remembers the width it
+// was given, so its MinSize matches the rows it draws.
+type chipRow struct {
+	width float32
+}
+
+func (r *chipRow) cols(width float32, objs []fyne.CanvasObject) int {
+	var widest float32
+	for _, o := range objs {
+		widest = max(widest, o.MinSize().Width)
+	}
+	pad := theme.Padding()
+	for _, c := range []int{len(objs), 3, 2} {
+		if c > 0 && width+pad >= float32(c)*(widest+pad) {
+			return c
+		}
+	}
+	return 2
+}
+
+func (r *chipRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	r.width = size.Width
+	cols := r.cols(size.Width, objs)
+	pad := theme.Padding()
+	w := (size.Width - pad*float32(cols-1)) / float32(cols)
+	var h float32
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	for i, o := range objs {
+		c, rr := i%cols, i/cols
+		o.Move(fyne.NewPos(float32(c)*(w+pad), float32(rr)*(h+pad)))
+		o.Resize(fyne.NewSize(w, h))
+	}
+}
+
+func (r *chipRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var mw, mh float32
+	for _, o := range objs {
+		m := o.MinSize()
+		mw, mh = max(mw, m.Width), max(mh, m.Height)
+	}
+	pad := theme.Padding()
+	cols := 3
+	if r.width > 0 {
+		cols = r.cols(r.width, objs)
+	}
+	rows := (len(objs) + cols - 1) / cols
+	return fyne.NewSize(2*mw+pad, float32(rows)*mh+float32(rows-1)*pad)
+}
+
+// column stacks a tile's parts top to bottom, each at its natural height
+// for the column's width. It gives each part the width before asking its
+// height, so wrapped sentences and chip rows measure the lines they will
+// really take.
+type column struct{}
+
+func (column) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	var y float32
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		if o.Size().Width != size.Width {
+			o.Resize(fyne.NewSize(size.Width, o.Size().Height))
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + pad
+	}
+}
+
+func (column) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		w, h = max(w, m.Width), h+m.Height
+		n++
+	}
+	if n > 1 {
+		h += theme.Padding() * float32(n-1)
+	}
+	return fyne.NewSize(w, h)
+}
+
+// headerRow puts the verdict badge to the right of the slot name and
+// device ID, or above them when the tile is too narrow for both side by
+// side.
+type headerRow struct {
+	width float32
+}
+
+func (h *headerRow) beside(width float32, ident, badge fyne.CanvasObject) bool {
+	return width >= ident.MinSize().Width+theme.Padding()+badge.MinSize().Width
+}
+
+// Layout expects the name and ID, then the badge.
+func (h *headerRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	h.width = size.Width
+	ident, badge := objs[0], objs[1]
+	im, bm := ident.MinSize(), badge.MinSize()
+	if !shown(badge) {
+		ident.Move(fyne.NewPos(0, 0))
+		ident.Resize(fyne.NewSize(size.Width, im.Height))
+		return
+	}
+	if h.beside(size.Width, ident, badge) {
+		ident.Move(fyne.NewPos(0, 0))
+		ident.Resize(fyne.NewSize(size.Width-bm.Width-theme.Padding(), im.Height))
+		badge.Move(fyne.NewPos(size.Width-bm.Width, 0))
+		badge.Resize(bm)
+		return
+	}
+	badge.Move(fyne.NewPos(0, 0))
+	badge.Resize(bm)
+	ident.Move(fyne.NewPos(0, bm.Height))
+	ident.Resize(fyne.NewSize(size.Width, im.Height))
+}
+
+// MinSize is as narrow as the stacked form; its height is the form the
+// last width chose.
+func (h *headerRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	ident, badge := objs[0], objs[1]
+	im, bm := ident.MinSize(), badge.MinSize()
+	if !shown(badge) {
+		return im
+	}
+	w := max(im.Width, bm.Width)
+	if h.width > 0 && h.beside(h.width, ident, badge) {
+		return fyne.NewSize(w, max(im.Height, bm.Height))
+	}
+	return fyne.NewSize(w, im.Height+bm.Height)
+}
+
+// actionRow puts the Retry button beside the action sentence when the tile
+// is wide enough, saving a line, and under it otherwise.
+type actionRow struct {
+	width float32
+}
+
+// besideMin is the room the sentence needs beside the button.
+const besideMin = 220
+
+func (a *actionRow) beside(width float32, retry fyne.CanvasObject) bool {
+	return shown(retry) && width-retry.MinSize().Width-theme.Padding() >= besideMin
+}
+
+// shown tells whether o takes room.
+func shown(o fyne.CanvasObject) bool {
+	return o.Visible() && !o.MinSize().IsZero()
+}
+
+// Layout expects the action sentence, then the Retry button.
+func (a *actionRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	a.width = size.Width
+	action, retry := objs[0], objs[1]
+	pad := theme.Padding()
+	rm := retry.MinSize()
+	if a.beside(size.Width, retry) {
+		aw := size.Width - rm.Width - pad
+		if action.Size().Width != aw {
+			action.Resize(fyne.NewSize(aw, action.Size().Height))
+		}
+		ah := action.MinSize().Height
+		h := max(ah, rm.Height)
+		action.Move(fyne.NewPos(0, (h-ah)/2))
+		action.Resize(fyne.NewSize(aw, ah))
+		retry.Move(fyne.NewPos(aw+pad, (h-rm.Height)/2))
+		retry.Resize(rm)
+		return
+	}
+	if action.Size().Width != size.Width {
+		action.Resize(fyne.NewSize(size.Width, action.Size().Height))
+	}
+	var y float32
+	if shown(action) {
+		ah := action.MinSize().Height
+		action.Move(fyne.NewPos(0, 0))
+		action.Resize(fyne.NewSize(size.Width, ah))
+		y = ah + pad
+	}
+	retry.Move(fyne.NewPos(0, y))
+	retry.Resize(rm)
+}
+
+func (a *actionRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	action, retry := objs[0], objs[1]
+	am, rm := action.MinSize(), retry.MinSize()
+	if !shown(action) {
+		am = fyne.Size{}
+	}
+	if !shown(retry) {
+		return am
+	}
+	w := max(am.Width, rm.Width) // the stacked form is the narrowest
+	if a.width > 0 && a.beside(a.width, retry) {
+		return fyne.NewSize(w, max(am.Height, rm.Height))
+	}
+	h := rm.Height
+	if shown(action) {
+		h += am.Height + theme.Padding()
+	}
+	return fyne.NewSize(w, h)
+}
+
+// thinBar is the progress of the current step: a slim bar, because the
+// words and the seconds beside it carry the news, not the bar's bulk.
+type thinBar struct {
+	track, fill *canvas.Rectangle
+	value       float64
+	box         *fyne.Container
+}
+
+func newThinBar() *thinBar {
+	b := &thinBar{track: canvas.NewRectangle(theme.Color(theme.ColorNameInputBorder)), fill: canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))}
+	b.track.CornerRadius, b.fill.CornerRadius = 4, 4
+	b.box = container.New(b, b.track, b.fill)
+	return b
+}
+
+// thinBarHeight is the bar's thickness.
+const thinBarHeight = 10
+
+func (b *thinBar) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	y := (size.Height - thinBarHeight) / 2
+	b.track.Move(fyne.NewPos(0, y))
+	b.track.Resize(fyne.NewSize(size.Width, thinBarHeight))
+	b.fill.Move(fyne.NewPos(0, y))
+	b.fill.Resize(fyne.NewSize(size.Width*float32(b.value), thinBarHeight))
+}
+
+func (b *thinBar) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(40, thinBarHeight) }
+
+// SetValue shows progress from 0 to 1.
+func (b *thinBar) SetValue(v float64) {
+	b.value = max(0, min(1, v))
+	b.track.FillColor = theme.Color(theme.ColorNameInputBorder)
+	b.fill.FillColor = theme.Color(theme.ColorNamePrimary)
+	b.box.Refresh()
+}
+
+// Tile shows one bench slot. It is driven only from the UI goroutine:
+// the bench bridge calls Display through the dispatcher.
+type Tile struct {
+	widget.BaseWidget
+
+	slot    Slot
+	shownAt time.Time
+	onRetry func(slot string)
+
+	bg          *canvas.Rectangle
+	name        *canvas.Text
+	idHead      *canvas.Text
+	idTail      *canvas.Text
+	phaseImg    *canvas.Image
+	phase       *canvas.Text
+	chips       [chipCount]*stepChip
+	progress    *thinBar
+	elapsed     *canvas.Text
+	message     *widget.Label
+	action      *widget.Label
+	retry       *widget.Button
+	retryBox    fyne.CanvasObject // the Retry button in its large-text wrapper
+	chipRow     *fyne.Container
+	progressRow *fyne.Container
+	verdict     *fyne.Container
+	badgeImg    *canvas.Image
+	badge       *canvas.Text
+	badgeBox    *fyne.Container
+	// compact puts the verdict in a badge beside the slot name, for
+	// benches with many slots.
+	compact bool
+	// waitingHint is the sentence an empty slot shows; the bench changes it
+	// while it is stopped.
+	waitingHint string
+	content     *fyne.Container
+	tints       tints               // the colours Display last drew in
+	heights     map[float32]float32 // heightFor's answers for what is shown now
+}
+
+// NewTile makes an empty (waiting) tile for a slot. onRetry is called on
+// the UI goroutine when the technician taps Retry.
+func NewTile(name string, onRetry func(slot string)) *Tile {
+	t := &Tile{onRetry: onRetry}
+	t.ExtendBaseWidget(t)
+	t.bg = canvas.NewRectangle(theme.Color(ColorNameTileWaiting))
+	t.bg.CornerRadius = 10
+	t.bg.StrokeWidth = 3
+	fg := theme.Color(theme.ColorNameForeground)
+	t.name = canvas.NewText("", fg)
+	t.name.TextSize = theme.Size(SizeNameTileText)
+	t.name.TextStyle = fyne.TextStyle{Bold: true}
+	t.idHead = canvas.NewText("", fg)
+	t.idHead.TextSize = theme.TextSize()
+	t.idHead.TextStyle = fyne.TextStyle{Monospace: true}
+	t.idTail = canvas.NewText("", fg)
+	t.idTail.TextSize = theme.Size(SizeNameTileLarge) + 4
+	t.idTail.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+	t.phaseImg = canvas.NewImageFromResource(theme.RadioButtonIcon())
+	t.phaseImg.FillMode = canvas.ImageFillContain
+	t.phaseImg.SetMinSize(fyne.NewSquareSize(theme.Size(SizeNameTileHuge) * 1.6))
+	t.phase = canvas.NewText("", fg)
+	t.phase.TextSize = theme.Size(SizeNameTileHuge)
+	t.phase.TextStyle = fyne.TextStyle{Bold: true}
+	var chipObjs []fyne.CanvasObject
+	for i := range t.chips {
+		t.chips[i] = newStepChip(Chip(i))
+		chipObjs = append(chipObjs, t.chips[i].box)
+	}
+	t.progress = newThinBar()
+	t.elapsed = canvas.NewText("", fg)
+	t.elapsed.TextSize = theme.Size(SizeNameTileText)
+	t.message = widget.NewLabel("")
+	t.message.Wrapping = fyne.TextWrapWord
+	t.message.SizeName = SizeNameTileText
+	t.action = widget.NewLabel("")
+	t.action.Wrapping = fyne.TextWrapWord
+	t.action.SizeName = SizeNameTileText
+	t.action.TextStyle = fyne.TextStyle{Bold: true}
+	t.retry = widget.NewButtonWithIcon(lang.L("Retry"), theme.ViewRefreshIcon(), func() {
+		if t.onRetry != nil {
+			t.onRetry(t.slot.Name)
+		}
+	})
+	t.retry.Importance = widget.HighImportance
+	t.retry.Hide()
+
+	t.badgeImg = canvas.NewImageFromResource(theme.RadioButtonIcon())
+	t.badgeImg.FillMode = canvas.ImageFillContain
+	t.badgeImg.SetMinSize(fyne.NewSquareSize(theme.Size(SizeNameTileLarge) + 4))
+	t.badge = canvas.NewText("", fg)
+	t.badge.TextSize = theme.Size(SizeNameTileLarge) + 4
+	t.badge.TextStyle = fyne.TextStyle{Bold: true}
+	t.badgeBox = container.NewHBox(t.badgeImg, container.NewCenter(t.badge))
+	header := container.New(&headerRow{},
+		container.NewVBox(t.name, container.NewHBox(t.idHead, t.idTail)), t.badgeBox)
+	t.verdict = container.NewHBox(t.phaseImg, container.NewCenter(t.phase))
+	t.chipRow = container.New(&chipRow{}, chipObjs...)
+	t.retryBox = large(t.retry)
+	t.progressRow = container.NewBorder(nil, nil, nil, t.elapsed, t.progress.box)
+	words := container.NewThemeOverride(container.New(column{},
+		t.message,
+		container.New(&actionRow{}, t.action, t.retryBox),
+	), tightText{})
+	body := container.New(column{},
+		header,
+		t.chipRow,
+		t.progressRow,
+		t.verdict,
+		words,
+	)
+	t.content = container.NewStack(t.bg, container.New(layout.NewCustomPaddedLayout(8, 10, 10, 10), body))
+	t.Display(Slot{Name: name}, time.Time{})
+	return t
+}
+
+// CreateRenderer builds the tile's renderer.
+func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(t.content)
+}
+
+// Refresh redraws the tile. After a theme change it draws the slot again
+// in the new colours; otherwise the tile is already up to date (Display
+// redraws what changed), and it only asks the canvas to repaint, because
+// measuring every sentence again on each refresh of the grid is what makes
+// a full hub slow.
+func (t *Tile) Refresh() {
+	if currentTints() != t.tints {
+		t.Display(t.slot, t.shownAt)
+		t.BaseWidget.Refresh()
+		return
+	}
+	canvas.Refresh(t)
+}
+
+// tints are the theme colours a tile was drawn in, to notice a theme change.
+type tints [3]color.Color
+
+func currentTints() tints {
+	return tints{theme.Color(theme.ColorNameForeground), theme.Color(ColorNameTilePass), theme.Color(theme.ColorNamePrimary)}
+}
+
+// Slot returns what the tile shows.
+func (t *Tile) Slot() Slot { return t.slot }
+
+// Display draws slot s; now is used for the elapsed seconds. Call it on the UI
+// goroutine.
+func (t *Tile) Display(s Slot, now time.Time) {
+	t.slot, t.shownAt = s, now
+	t.tints = currentTints()
+	clear(t.heights)
+	fg := theme.Color(theme.ColorNameForeground)
+	t.name.Color, t.idHead.Color, t.idTail.Color, t.elapsed.Color = fg, fg, fg, fg
+	t.name.Text = slotTitle(s)
+	head, tail := ShortID(s.DeviceID)
+	if s.DeviceID == "" {
+		head, tail = lang.L("No device yet"), ""
+		t.idHead.TextStyle = fyne.TextStyle{Italic: true}
+	} else {
+		t.idHead.TextStyle = fyne.TextStyle{Monospace: true}
+	}
+	t.idHead.Text, t.idTail.Text = head, tail
+	for i, c := range t.chips {
+		c.set(s.Chips[i])
+	}
+	border := theme.Color(theme.ColorNameInputBorder)
+	message, action := s.Message, s.Action
+	t.retry.Hide()
+	t.retryBox.Hide()
+	switch s.Phase {
+	case PhaseWaiting:
+		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
+		t.phaseImg.Resource = theme.NewThemedResource(theme.MediaPauseIcon())
+		t.phase.Text = lang.L("WAITING")
+		t.phase.Color = theme.Color(theme.ColorNameForeground)
+		if message == "" {
+			message = t.waitingHint
+		}
+		if message == "" {
+			message = lang.L("Plug in a Photon that is blinking dark blue")
+		}
+	case PhaseWorking:
+		t.bg.FillColor = theme.Color(ColorNameTileWorking)
+		border = theme.Color(theme.ColorNamePrimary)
+		t.phaseImg.Resource = theme.NewPrimaryThemedResource(theme.MediaPlayIcon())
+		t.phase.Text = lang.L("WORKING")
+		t.phase.Color = theme.Color(theme.ColorNameForeground)
+	case PhasePass:
+		t.bg.FillColor = theme.Color(ColorNameTilePass)
+		border = theme.Color(theme.ColorNameSuccess)
+		t.phaseImg.Resource = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+		t.phase.Text = lang.L("PASS")
+		t.phase.Color = theme.Color(theme.ColorNameSuccess)
+		if message == "" {
+			message = lang.L("Verified in the cloud")
+		}
+		action = lang.L("Unplug and plug in the next one")
+	case PhaseFail:
+		t.bg.FillColor = theme.Color(ColorNameTileFail)
+		border = theme.Color(theme.ColorNameError)
+		t.phaseImg.Resource = theme.NewErrorThemedResource(theme.CancelIcon())
+		t.phase.Text = lang.L("FAIL")
+		t.phase.Color = theme.Color(theme.ColorNameError)
+		if message == "" {
+			message = lang.L("The attempt failed")
+		}
+		if action == "" {
+			action = lang.L("Check the device and tap Retry")
+		}
+		t.retry.Show()
+		t.retryBox.Show()
+	}
+	t.bg.StrokeColor = border
+	t.badgeImg.Resource = t.phaseImg.Resource
+	t.badge.Text, t.badge.Color = t.phase.Text, t.phase.Color
+	setVisible(t.badgeBox, t.compact)
+	setVisible(t.verdict, !t.compact)
+	t.badgeImg.Refresh()
+	if s.Phase == PhaseWorking && s.Progress < 0 {
+		t.progress.SetValue(0)
+	} else {
+		t.progress.SetValue(max(0, min(1, s.Progress)))
+	}
+	// The bar and the seconds are for the step under way; a finished tile
+	// says PASS or FAIL and spends no line on them.
+	setVisible(t.progressRow, s.Phase == PhaseWorking)
+	setVisible(t.chipRow, s.Phase != PhaseWaiting)
+	if s.Phase != PhaseWaiting {
+		t.elapsed.Text = formatElapsed(s.Elapsed(now))
+		if s.Phase == PhaseWorking && s.Remaining > 0 {
+			left := s.Remaining - now.Sub(s.RemainingAt)
+			if left > 0 {
+				t.elapsed.Text = lang.L("{{.Elapsed}} · {{.Left}} left", map[string]any{"Elapsed": t.elapsed.Text, "Left": formatElapsed(left)})
+			}
+		}
+	}
+	t.message.SetText(message)
+	t.action.SetText(action)
+	if action == "" {
+		t.action.Hide()
+	} else {
+		t.action.Show()
+	}
+	t.content.Refresh()
+}
+
+// heightFor is how tall the tile needs to be at width w: its sentences
+// wrap, so it is laid out at that width and then measured.
+// The answers are kept until the tile shows something else, because the
+// grid asks for a few widths on every layout and wrapping sentences is the
+// costly part of drawing a bench.
+func (t *Tile) heightFor(w float32) float32 {
+	if h, ok := t.heights[w]; ok {
+		return h
+	}
+	h := t.MinSize().Height
+	if was := t.Size(); was.Width != w {
+		// Measure at w, then put the tile back: the grid asks during
+		// MinSize too, which must not move anything.
+		t.Resize(fyne.NewSize(w, was.Height))
+		h = t.MinSize().Height
+		t.Resize(was)
+	}
+	if t.heights == nil {
+		t.heights = map[float32]float32{}
+	}
+	t.heights[w] = h
+	return h
+}
+
+// SetCompact switches between the big verdict row and the badge.
+func (t *Tile) SetCompact(compact bool) {
+	if t.compact != compact {
+		t.compact = compact
+		t.Display(t.slot, t.shownAt)
+	}
+}
+
+// slotTitle is the name a technician finds on the hub: the slot, and the
+// port when it differs.
+func slotTitle(s Slot) string {
+	if s.Port != "" && s.Port != s.Name {
+		return fmt.Sprintf("%s · %s", s.Name, s.Port)
+	}
+	return s.Name
+}
+
+// formatElapsed prints seconds, and minutes once there are more than 90.
+func formatElapsed(d time.Duration) string {
+	sec := int(d.Round(time.Second) / time.Second)
+	if sec < 90 {
+		return lang.L("{{.Seconds}} s", map[string]any{"Seconds": sec})
+	}
+	return lang.L("{{.Minutes}} min {{.Seconds}} s", map[string]any{"Minutes": sec / 60, "Seconds": fmt.Sprintf("%02d", sec%60)})
+}

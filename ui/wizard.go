@@ -1,0 +1,809 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// OneDeviceRequest is what the wizard asks the engine to provision.
+type OneDeviceRequest struct {
+	Profile string
+	Channel provisioning.Channel
+	Port    string // serial port; empty with SoftAP
+}
+
+// OneDeviceRunner provisions a single device and reports each step through
+// emit (from any goroutine). It returns when the attempt has ended, after
+// emitting the EventResult; an error means the attempt could not begin.
+type OneDeviceRunner interface {
+	ProvisionOne(ctx context.Context, req OneDeviceRequest, emit func(provisioning.Event)) error
+}
+
+// PhotonAP gets the laptop onto a Photon's own access point for SoftAP
+// (softap.Joiner does the work). Find names the Photon network in range;
+// it fails where the station cannot look for networks itself. Join joins
+// it; failing is normal where the station cannot switch networks, and the
+// wizard then asks the person to join by hand and calls WaitJoined, which
+// returns once the laptop is on a Photon's network (with its name when
+// known) or ctx ends.
+type PhotonAP interface {
+	Find(ctx context.Context) (ssid string, err error)
+	Join(ctx context.Context, ssid string) error
+	WaitJoined(ctx context.Context) (ssid string, err error)
+}
+
+// PortFinder lists the serial ports that hold a Photon.
+type PortFinder interface {
+	Photons(ctx context.Context) ([]string, error)
+}
+
+// wizardPage is one page of the wizard. The pipeline pages reuse the
+// bench's chips, so the wizard and the tiles speak of the same six steps.
+type wizardPage int
+
+const (
+	pageConnect wizardPage = iota
+	pageListening
+	pageJoinAP
+	pageIdentify
+	pageCloud
+	pageCustomer
+	pageClaim
+	pageWiFi
+	pageVerify
+	pageFinish
+	pageCount
+)
+
+func pageOfChip(c Chip) wizardPage { return pageIdentify + wizardPage(c) }
+
+func (p wizardPage) title() string {
+	switch p {
+	case pageConnect:
+		return lang.L("Connect")
+	case pageListening:
+		return lang.L("Listening mode")
+	case pageJoinAP:
+		return lang.L("Join Photon Wi-Fi")
+	case pageIdentify:
+		return lang.L("Identify")
+	case pageCloud:
+		return lang.L("Add to product")
+	case pageCustomer:
+		return lang.L("Customer")
+	case pageClaim:
+		return lang.L("Claim code")
+	case pageWiFi:
+		return lang.L("Wi-Fi")
+	case pageVerify:
+		return lang.L("Verify")
+	}
+	return lang.L("Finish")
+}
+
+// explain is the page's text in the words of the tutorial, and the LED
+// the person should see meanwhile.
+func (p wizardPage) explain(softAP bool) (string, []LED) {
+	switch p {
+	case pageConnect:
+		return lang.L("This wizard sets up one Photon, step by step. Choose the job profile, then how the Photon is connected: with a USB cable (best), or over its own Wi-Fi network when there is no cable."), nil
+	case pageListening:
+		return lang.L("Put the Photon in listening mode: hold its SETUP button for about 3 seconds until the LED blinks dark blue, then let go. Press Next when it is blinking dark blue."), []LED{LEDListening}
+	case pageJoinAP:
+		return lang.L("In listening mode the Photon makes its own Wi-Fi network called Photon- and four letters. The computer has to join that network so the station can talk to the Photon."), []LED{LEDListening}
+	case pageIdentify:
+		if softAP {
+			return lang.L("The station asks the Photon over its Wi-Fi network for its device ID."), []LED{LEDListening}
+		}
+		return lang.L("The station asks the Photon over USB for its device ID, Wi-Fi MAC address and firmware version, and checks it is in listening mode."), []LED{LEDListening}
+	case pageCloud:
+		return lang.L("The station signs in to the Particle Cloud with the product's OAuth client and adds the device ID to the product, so the product owns it."), []LED{LEDListening}
+	case pageCustomer:
+		return lang.L("The station creates or finds the customer this Photon will belong to. A shadow customer has no password; it exists so the device can be claimed to it."), []LED{LEDListening}
+	case pageClaim:
+		return lang.L("The cloud issues a claim code for the customer and the station gives it to the Photon. When the Photon first connects, the cloud uses the code to claim it for the customer."), []LED{LEDListening}
+	case pageWiFi:
+		return lang.L("The station gives the Photon the Wi-Fi network name and password. The Photon then leaves listening mode and joins the network."), []LED{LEDJoiningWiFi}
+	case pageVerify:
+		return lang.L("The station waits until the Particle Cloud reports the Photon online in the product. It never says done before the cloud has confirmed it."), []LED{LEDJoiningWiFi, LEDReachingCloud, LEDConnected}
+	}
+	return "", nil
+}
+
+// Wizard is the one-device wizard for field installers and first-time
+// users. Its state belongs to the UI goroutine; engine events reach it
+// through the dispatcher.
+type Wizard struct {
+	runner   OneDeviceRunner
+	ap       PhotonAP
+	ports    PortFinder
+	profiles ProfileLibrary
+	initial  string // the profile to choose first, when it exists
+	now      clock
+	do       dispatcher
+	parent   context.Context
+
+	page     wizardPage
+	done     [pageCount]ChipState
+	softAP   bool
+	apSSID   string
+	apJoined bool
+	apManual bool // the person joined the Photon's network by hand
+	run      int  // counts runs, so a late event from a cancelled run is ignored
+	cancel   context.CancelFunc
+	running  bool
+	outcome  provisioning.Outcome
+	slot     Slot
+	logLines []string
+
+	stepList   *fyne.Container
+	stepRows   [pageCount]*stepRow
+	title      *canvas.Text
+	body       *widget.Label
+	leds       *fyne.Container
+	status     *widget.Label
+	action     *widget.Label
+	verdict    *fyne.Container
+	verdictImg *canvas.Image
+	verdictTxt *canvas.Text
+	progress   *widget.ProgressBar
+	pageExtra  *fyne.Container
+	right      *fyne.Container
+	buttons    *fyne.Container
+	deviceHead *canvas.Text
+	deviceTail *canvas.Text
+	deviceRow  *fyne.Container
+
+	profileSelect *widget.Select
+	channel       *widget.RadioGroup
+	portSelect    *widget.Select
+	connectForm   fyne.CanvasObject
+	apBox         fyne.CanvasObject
+	apName        *canvas.Text
+	apStatus      *widget.Label
+
+	back, next, cancelBtn *widget.Button
+	log                   *widget.List
+	content               fyne.CanvasObject
+}
+
+type stepRow struct {
+	icon  *widget.Icon
+	label *widget.Label
+	box   fyne.CanvasObject
+}
+
+// newWizard builds the wizard. Call on the UI goroutine.
+func newWizard(ctx context.Context, runner OneDeviceRunner, ap PhotonAP, ports PortFinder, profiles ProfileLibrary, now clock, do dispatcher) *Wizard {
+	w := &Wizard{runner: runner, ap: ap, ports: ports, profiles: profiles, now: now, do: do, parent: ctx}
+	rows := []fyne.CanvasObject{}
+	for p := pageConnect; p < pageCount; p++ {
+		r := &stepRow{icon: widget.NewIcon(theme.RadioButtonIcon()), label: widget.NewLabel(p.title())}
+		r.label.SizeName = SizeNameTileText
+		r.box = container.NewHBox(r.icon, r.label)
+		w.stepRows[p] = r
+		rows = append(rows, r.box)
+	}
+	w.stepList = container.NewVBox(rows...)
+
+	w.title = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	w.title.TextSize = theme.Size(SizeNameTileLarge)
+	w.title.TextStyle = fyne.TextStyle{Bold: true}
+	w.body = widget.NewLabel("")
+	w.body.Wrapping = fyne.TextWrapWord
+	w.body.SizeName = SizeNameTileText
+	w.leds = container.NewVBox()
+	w.status = widget.NewLabel("")
+	w.status.Wrapping = fyne.TextWrapWord
+	w.status.SizeName = SizeNameTileText
+	w.action = widget.NewLabel("")
+	w.action.Wrapping = fyne.TextWrapWord
+	w.action.SizeName = SizeNameTileText
+	w.action.TextStyle = fyne.TextStyle{Bold: true}
+	w.verdictImg = canvas.NewImageFromResource(theme.ConfirmIcon())
+	w.verdictImg.FillMode = canvas.ImageFillContain
+	w.verdictImg.SetMinSize(fyne.NewSquareSize(theme.Size(SizeNameTileHuge) * 1.6))
+	w.verdictTxt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	w.verdictTxt.TextSize = theme.Size(SizeNameTileHuge)
+	w.verdictTxt.TextStyle = fyne.TextStyle{Bold: true}
+	w.verdict = container.NewHBox(w.verdictImg, container.NewCenter(w.verdictTxt))
+	w.progress = widget.NewProgressBar()
+	w.progress.TextFormatter = func() string { return "" }
+
+	w.profileSelect = widget.NewSelect(nil, w.chooseProfile)
+	w.profileSelect.PlaceHolder = lang.L("Choose a profile")
+	w.channel = widget.NewRadioGroup([]string{lang.L("USB cable"), lang.L("Wi-Fi (SoftAP)")}, func(string) { w.refreshConnect() })
+	w.channel.Required = true
+	w.portSelect = widget.NewSelect(nil, func(string) { w.refreshButtons() })
+	w.portSelect.PlaceHolder = lang.L("Choose the USB port")
+	w.channel.SetSelected(lang.L("USB cable"))
+	findPorts := widget.NewButtonWithIcon(lang.L("Look for Photons"), theme.SearchIcon(), w.findPorts)
+	w.connectForm = widget.NewForm(
+		widget.NewFormItem(lang.L("Profile"), w.profileSelect),
+		widget.NewFormItem(lang.L("Connection"), w.channel),
+		widget.NewFormItem(lang.L("USB port"), container.NewBorder(nil, nil, nil, findPorts, w.portSelect)),
+	)
+	w.apName = canvas.NewText("", theme.Color(theme.ColorNamePrimary))
+	w.apName.TextSize = theme.Size(SizeNameTileHuge)
+	w.apName.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	w.apStatus = widget.NewLabel("")
+	w.apStatus.Wrapping = fyne.TextWrapWord
+	w.apStatus.SizeName = SizeNameTileText
+	w.apBox = container.NewVBox(w.apName, w.apStatus)
+	w.pageExtra = container.NewVBox()
+
+	w.back = widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), w.Back)
+	w.next = widget.NewButtonWithIcon(lang.L("Next"), theme.NavigateNextIcon(), w.Next)
+	w.next.Importance = widget.HighImportance
+	w.next.IconPlacement = widget.ButtonIconTrailingText
+	w.cancelBtn = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), w.Cancel)
+
+	w.log = widget.NewList(
+		func() int { return len(w.logLines) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.TextStyle = fyne.TextStyle{Monospace: true}
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(w.logLines[i]) })
+	logItem := widget.NewAccordionItem(lang.L("Live log"), container.New(&minHeight{h: 150}, w.log))
+	logAcc := widget.NewAccordion(logItem)
+
+	w.deviceHead = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	w.deviceHead.TextStyle = fyne.TextStyle{Monospace: true}
+	w.deviceHead.TextSize = theme.Size(SizeNameTileText)
+	w.deviceTail = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	w.deviceTail.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+	w.deviceTail.TextSize = theme.Size(SizeNameTileLarge)
+	w.deviceRow = container.NewHBox(widget.NewLabel(lang.L("Device")), container.NewCenter(w.deviceHead), w.deviceTail)
+	w.right = container.NewVBox(w.title, w.deviceRow, w.body, w.leds, w.pageExtra, w.progress, w.verdict, w.status, w.action)
+	w.buttons = container.NewHBox(large(w.cancelBtn), layout.NewSpacer(), large(w.back), large(w.next))
+	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.NewPadded(w.stepList))
+	w.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), logAcc, w.buttons), left, nil,
+		container.NewVScroll(container.NewPadded(w.right)))
+	w.refreshProfiles()
+	w.refreshConnect()
+	w.show(pageConnect)
+	return w
+}
+
+// Content is the wizard's canvas object.
+func (w *Wizard) Content() fyne.CanvasObject { return w.content }
+
+func (w *Wizard) refreshProfiles() {
+	if w.profiles == nil {
+		return
+	}
+	names, err := w.profiles.List()
+	if err != nil {
+		w.setStatus(lang.L("The profiles could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}), "")
+		return
+	}
+	w.profileSelect.SetOptions(names)
+	if w.profileSelect.Selected != "" {
+		return
+	}
+	for _, n := range names {
+		if n == w.initial {
+			w.profileSelect.SetSelected(n)
+			return
+		}
+	}
+	if len(names) == 1 {
+		w.profileSelect.SetSelected(names[0])
+	}
+}
+
+// preferProfile chooses name (when it exists and nothing is chosen yet):
+// the wizard starts on the profile the bench shows.
+func (w *Wizard) preferProfile(name string) {
+	w.initial = name
+	w.refreshProfiles()
+}
+
+// chooseProfile takes the profile's device channel as the suggested
+// connection; the person can still change it.
+func (w *Wizard) chooseProfile(name string) {
+	if w.profiles != nil && name != "" {
+		if p, err := w.profiles.Load(name); err == nil && w.channel != nil {
+			if p.Channel == provisioning.ChannelSoftAP {
+				w.channel.SetSelected(lang.L("Wi-Fi (SoftAP)"))
+			} else {
+				w.channel.SetSelected(lang.L("USB cable"))
+			}
+		}
+	}
+	if w.next != nil {
+		w.refreshButtons()
+	}
+}
+
+func (w *Wizard) findPorts() {
+	if w.ports == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(w.parent, 10*time.Second)
+		defer cancel()
+		ports, err := w.ports.Photons(ctx)
+		w.do(func() {
+			if err != nil {
+				w.setStatus(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": err.Error()}), "")
+				return
+			}
+			w.portSelect.SetOptions(ports)
+			if len(ports) == 0 {
+				w.setStatus(lang.L("No Photon found on USB. Check the cable (some cables only charge) and press Look for Photons again."), "")
+				return
+			}
+			w.setStatus("", "")
+			if w.portSelect.Selected == "" {
+				w.portSelect.SetSelected(ports[0])
+			}
+		})
+	}()
+}
+
+func (w *Wizard) refreshConnect() {
+	if w.next == nil {
+		return // still building
+	}
+	w.softAP = w.channel.Selected == lang.L("Wi-Fi (SoftAP)")
+	if w.softAP {
+		w.portSelect.Disable()
+	} else {
+		w.portSelect.Enable()
+	}
+	w.refreshButtons()
+}
+
+// pages lists the pages this run visits: the SoftAP page only over Wi-Fi.
+func (w *Wizard) visits(p wizardPage) bool { return p != pageJoinAP || w.softAP }
+
+func (w *Wizard) setStatus(status, action string) {
+	w.status.SetText(status)
+	setVisible(w.status, status != "")
+	w.action.SetText(action)
+	setVisible(w.action, action != "")
+	if w.right != nil {
+		w.right.Refresh()
+	}
+}
+
+// show draws page p.
+func (w *Wizard) show(p wizardPage) {
+	w.page = p
+	w.title.Text = p.title()
+	w.title.Refresh()
+	text, leds := p.explain(w.softAP)
+	if p == pageFinish {
+		text = w.finishText()
+	}
+	w.body.SetText(text)
+	w.leds.Objects = nil
+	if len(leds) > 0 {
+		w.leds.Add(widget.NewLabelWithStyle(lang.L("What the LED should do:"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, l := range leds {
+			w.leds.Add(ledHint(l))
+		}
+	}
+	w.leds.Refresh()
+	w.pageExtra.Objects = nil
+	switch p {
+	case pageConnect:
+		w.pageExtra.Add(w.connectForm)
+	case pageJoinAP:
+		w.pageExtra.Add(w.apBox)
+	}
+	w.pageExtra.Refresh()
+	pipeline := p >= pageIdentify && p <= pageVerify
+	setVisible(w.progress, pipeline)
+	w.showVerdict()
+	for q := pageConnect; q < pageCount; q++ {
+		r := w.stepRows[q]
+		if w.visits(q) {
+			r.box.Show()
+		} else {
+			r.box.Hide()
+		}
+		r.label.TextStyle = fyne.TextStyle{Bold: q == p}
+		switch {
+		case w.done[q] == ChipFailed:
+			r.icon.SetResource(theme.NewErrorThemedResource(theme.CancelIcon()))
+		case w.done[q] == ChipDone:
+			r.icon.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+		case w.done[q] == ChipSkipped:
+			r.icon.SetResource(theme.NewDisabledResource(theme.ContentRemoveIcon()))
+		case q == p:
+			r.icon.SetResource(theme.NewPrimaryThemedResource(theme.MediaPlayIcon()))
+		default:
+			r.icon.SetResource(theme.NewDisabledResource(theme.RadioButtonIcon()))
+		}
+		r.label.Refresh()
+	}
+	head, tail := ShortID(w.slot.DeviceID)
+	w.deviceHead.Text, w.deviceTail.Text = head, tail
+	setVisible(w.deviceRow, w.slot.DeviceID != "")
+	w.deviceHead.Refresh()
+	w.deviceTail.Refresh()
+	w.stepList.Refresh()
+	w.right.Refresh()
+	if w.content != nil {
+		w.content.Refresh()
+	}
+	w.refreshButtons()
+}
+
+func (w *Wizard) showVerdict() {
+	show := w.page == pageFinish || (w.outcome == provisioning.OutcomeFail && !w.running)
+	show = show && w.outcome != provisioning.OutcomePending
+	setVisible(w.verdict, show)
+	if !show {
+		return
+	}
+	switch w.outcome {
+	case provisioning.OutcomePass:
+		w.verdictImg.Resource = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+		w.verdictTxt.Text = lang.L("PASS")
+		w.verdictTxt.Color = theme.Color(theme.ColorNameSuccess)
+	case provisioning.OutcomeFail:
+		w.verdictImg.Resource = theme.NewErrorThemedResource(theme.CancelIcon())
+		w.verdictTxt.Text = lang.L("FAIL")
+		w.verdictTxt.Color = theme.Color(theme.ColorNameError)
+	}
+	w.verdictImg.Refresh()
+	w.verdictTxt.Refresh()
+}
+
+func (w *Wizard) finishText() string {
+	var b strings.Builder
+	switch w.outcome {
+	case provisioning.OutcomePass:
+		b.WriteString(lang.L("The Photon is online in the product and its LED is breathing cyan. It is ready."))
+	case provisioning.OutcomeFail:
+		b.WriteString(lang.L("The Photon was not set up. The reason and what to do are below; press Try again when you are ready."))
+	default:
+		b.WriteString(lang.L("The setup was cancelled. Nothing is half-done: running it again is safe."))
+	}
+	if w.softAP && w.apManual && w.apSSID != "" {
+		b.WriteString("\n\n")
+		b.WriteString(lang.L("Now return this computer to your usual Wi-Fi network: it is still on {{.SSID}}.", map[string]any{"SSID": w.apSSID}))
+	}
+	return b.String()
+}
+
+func (w *Wizard) refreshButtons() {
+	w.back.Enable()
+	w.next.Enable()
+	w.cancelBtn.Enable()
+	w.next.SetText(lang.L("Next"))
+	switch {
+	case w.running:
+		w.back.Disable()
+		w.next.Disable()
+	case w.page == pageConnect:
+		w.back.Disable()
+		if w.profileSelect.Selected == "" || (!w.softAP && w.portSelect.Selected == "") || w.runner == nil {
+			w.next.Disable()
+		}
+	case w.page == pageJoinAP:
+		if !w.apJoined {
+			w.next.Disable()
+		}
+	case w.page == pageListening:
+		w.next.SetText(lang.L("Start"))
+	case w.page == pageFinish || w.outcome == provisioning.OutcomeFail:
+		if w.outcome == provisioning.OutcomePass {
+			w.next.SetText(lang.L("Set up another"))
+		} else {
+			w.next.SetText(lang.L("Try again"))
+		}
+	}
+	w.back.Refresh()
+	w.next.Refresh()
+	if w.buttons != nil {
+		w.buttons.Refresh()
+	}
+}
+
+// Next goes forward: it is the wizard's one obvious action on each page.
+func (w *Wizard) Next() {
+	if w.running || w.next.Disabled() {
+		return
+	}
+	switch {
+	case w.page == pageConnect:
+		w.show(pageListening)
+	case w.page == pageListening && w.softAP:
+		w.show(pageJoinAP)
+		w.joinAP()
+	case w.page == pageListening || w.page == pageJoinAP:
+		w.startRun()
+	case w.outcome == provisioning.OutcomePass:
+		w.reset()
+		w.show(pageListening)
+	default: // after a failure or a cancel: try again from listening mode
+		w.reset()
+		w.show(pageListening)
+	}
+}
+
+// Back goes to the previous page the person can act on.
+func (w *Wizard) Back() {
+	if w.running {
+		return
+	}
+	switch w.page {
+	case pageConnect:
+	case pageListening:
+		w.show(pageConnect)
+	case pageJoinAP:
+		w.show(pageListening)
+	default:
+		w.reset()
+		w.show(pageListening)
+	}
+}
+
+// Cancel stops a running attempt, or goes back to the start.
+func (w *Wizard) Cancel() {
+	if w.running && w.cancel != nil {
+		w.cancel()
+		w.appendLog(lang.L("Cancelling…"))
+		return
+	}
+	w.reset()
+	w.show(pageConnect)
+}
+
+func (w *Wizard) reset() {
+	w.run++
+	w.done = [pageCount]ChipState{}
+	w.outcome = provisioning.OutcomePending
+	w.slot = Slot{}
+	w.apJoined = false
+	w.setStatus("", "")
+}
+
+// joinAP finds the Photon's network and joins it, or asks the person to
+// and waits until they have.
+func (w *Wizard) joinAP() {
+	run := w.run
+	w.apName.Text = ""
+	w.apName.Refresh()
+	w.apManual = false
+	if w.ap == nil {
+		w.askManualJoin("")
+		w.apJoined = true // nothing can tell; trust the person
+		w.refreshButtons()
+		return
+	}
+	w.apStatus.SetText(lang.L("Looking for the Photon's Wi-Fi network…"))
+	go func() {
+		ctx, cancel := context.WithTimeout(w.parent, 10*time.Minute)
+		defer cancel()
+		ssid, err := w.ap.Find(ctx)
+		if err == nil {
+			err = w.ap.Join(ctx, ssid)
+		}
+		if err == nil {
+			w.do(func() {
+				if run == w.run {
+					w.apJoinedNow(ssid)
+				}
+			})
+			return
+		}
+		w.do(func() {
+			if run == w.run {
+				w.askManualJoin(ssid)
+				w.appendLog(err.Error())
+			}
+		})
+		joined, err := w.ap.WaitJoined(ctx)
+		w.do(func() {
+			if run != w.run {
+				return
+			}
+			if err != nil {
+				w.apStatus.SetText(lang.L("The computer did not join a Photon network. Check the LED blinks dark blue, press Back, then Start again."))
+				return
+			}
+			if joined == "" {
+				joined = ssid
+			}
+			w.apJoinedNow(joined)
+		})
+	}()
+}
+
+// askManualJoin shows the network to join from the computer's Wi-Fi menu.
+func (w *Wizard) askManualJoin(ssid string) {
+	w.apManual = true
+	w.apSSID = ssid
+	if ssid == "" {
+		ssid = "Photon-XXXX"
+	}
+	w.apName.Text = ssid
+	w.apName.Refresh()
+	w.apStatus.SetText(lang.L("Open your computer's Wi-Fi menu and join the network shown above (XXXX are four letters that differ per Photon). It has no password. This page notices when you have joined."))
+	if w.apSSID != "" {
+		w.apStatus.SetText(lang.L("Open your computer's Wi-Fi menu and join the network shown above. It has no password. This page notices when you have joined."))
+	}
+	w.right.Refresh()
+}
+
+func (w *Wizard) apJoinedNow(ssid string) {
+	w.apJoined = true
+	w.apSSID = ssid
+	w.apName.Text = ssid
+	w.apName.Refresh()
+	w.done[pageJoinAP] = ChipDone
+	w.apStatus.SetText(lang.L("This computer has joined {{.SSID}}. Press Next.", map[string]any{"SSID": ssid}))
+	w.appendLog(lang.L("Joined {{.SSID}}", map[string]any{"SSID": ssid}))
+	w.show(w.page)
+}
+
+func (w *Wizard) startRun() {
+	w.run++
+	run := w.run
+	w.done[pageConnect], w.done[pageListening] = ChipDone, ChipDone
+	w.running = true
+	w.outcome = provisioning.OutcomePending
+	w.slot = Slot{}
+	ctx, cancel := context.WithCancel(w.parent)
+	w.cancel = cancel
+	req := OneDeviceRequest{Profile: w.profileSelect.Selected, Channel: provisioning.ChannelSerial, Port: w.portSelect.Selected}
+	if w.softAP {
+		req.Channel, req.Port = provisioning.ChannelSoftAP, ""
+	}
+	w.appendLog(lang.L("Starting with profile {{.Profile}}", map[string]any{"Profile": req.Profile}))
+	w.show(pageIdentify)
+	go func() {
+		defer cancel()
+		err := w.runner.ProvisionOne(ctx, req, func(ev provisioning.Event) {
+			w.do(func() {
+				if run == w.run {
+					w.apply(ev)
+				}
+			})
+		})
+		if ctx.Err() != nil {
+			err = nil // cancelled by the person: not a failure to report
+		}
+		w.do(func() {
+			if run != w.run {
+				return
+			}
+			w.running = false
+			if err != nil && w.outcome == provisioning.OutcomePending {
+				w.outcome = provisioning.OutcomeFail
+				w.setStatus(lang.L("The setup could not start: {{.Reason}}", map[string]any{"Reason": err.Error()}), "")
+				w.appendLog(err.Error())
+			}
+			if w.outcome == provisioning.OutcomePending {
+				w.appendLog(lang.L("Cancelled"))
+				w.show(pageFinish)
+				return
+			}
+			w.show(w.page)
+		})
+	}()
+}
+
+// apply shows one engine event. UI goroutine only.
+func (w *Wizard) apply(ev provisioning.Event) {
+	w.slot.Apply(ev)
+	w.appendLog(logLine(ev, w.now()))
+	for c := Chip(0); c < chipCount; c++ {
+		w.done[pageOfChip(c)] = w.slot.Chips[c]
+	}
+	if c, ok := chipOf(ev.Step); ok && ev.Kind != provisioning.EventResult {
+		if pg := pageOfChip(c); pg != w.page && (ev.Kind == provisioning.EventStarted || ev.Kind == provisioning.EventProgress || ev.Kind == provisioning.EventFailed) {
+			w.page = pg
+		}
+	}
+	if ev.Progress >= 0 {
+		w.progress.SetValue(min(1, ev.Progress))
+	}
+	switch {
+	case ev.Kind == provisioning.EventResult && ev.Outcome == provisioning.OutcomePass:
+		w.outcome = provisioning.OutcomePass
+		w.running = false
+		w.done[pageFinish] = ChipDone
+		w.setStatus(w.slot.Message, "")
+		w.show(pageFinish)
+		return
+	case ev.Kind == provisioning.EventResult:
+		w.outcome = provisioning.OutcomeFail
+		w.running = false
+		w.setStatus(w.slot.Message, w.slot.Action)
+	case ev.Kind == provisioning.EventFailed:
+		w.setStatus(ev.Message, ev.Action)
+	default:
+		w.setStatus(w.slot.Message, "")
+	}
+	w.show(w.page)
+}
+
+func (w *Wizard) appendLog(line string) {
+	w.logLines = append(w.logLines, line)
+	if len(w.logLines) > 500 {
+		w.logLines = w.logLines[len(w.logLines)-500:]
+	}
+	w.log.Refresh()
+	w.log.ScrollToBottom()
+}
+
+// logLine is one line of the live log: time, step, what happened.
+func logLine(ev provisioning.Event, now time.Time) string {
+	t := ev.Time
+	if t.IsZero() {
+		t = now
+	}
+	s := fmt.Sprintf("%s %-12s %-8s", t.Format("15:04:05"), ev.Step, ev.Kind)
+	if ev.DeviceID != "" {
+		s += " " + ev.DeviceID
+	}
+	if ev.Message != "" {
+		s += " " + ev.Message
+	}
+	if ev.Action != "" {
+		s += " → " + ev.Action
+	}
+	return strings.TrimRight(s, " ")
+}
+
+// TypedKey: Enter is Next (start, retry), Escape is Cancel.
+func (w *Wizard) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		w.Next()
+	case fyne.KeyEscape:
+		w.Cancel()
+	}
+}
+
+// setVisible shows or hides o.
+func setVisible(o fyne.CanvasObject, visible bool) {
+	if visible {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// minHeight gives its one child a minimum height (the live log's list has
+// none of its own).
+type minHeight struct{ h float32 }
+
+func (m *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (m *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w float32
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w, m.h)
+}
+
+// LogText is the live log as text.
+func (w *Wizard) LogText() string { return strings.Join(w.logLines, "\n") }

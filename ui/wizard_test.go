@@ -1,0 +1,280 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// scriptedRunner emits whatever the test sends on script, until it is
+// closed or the context ends; each run takes a fresh script from runs.
+type scriptedRunner struct {
+	runs chan chan provisioning.Event
+	reqs chan OneDeviceRequest
+}
+
+func newScriptedRunner() *scriptedRunner {
+	return &scriptedRunner{runs: make(chan chan provisioning.Event, 4), reqs: make(chan OneDeviceRequest, 4)}
+}
+
+func (r *scriptedRunner) ProvisionOne(ctx context.Context, req OneDeviceRequest, emit func(provisioning.Event)) error {
+	r.reqs <- req
+	script := <-r.runs
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-script:
+			if !ok {
+				return nil
+			}
+			emit(ev)
+		}
+	}
+}
+
+type fakePorts []string
+
+func (p fakePorts) Photons(ctx context.Context) ([]string, error) { return p, nil }
+
+// wizardRun feeds events to a running wizard, running the UI work each
+// one causes.
+type wizardRun struct {
+	t      *testing.T
+	q      *uiQueue
+	script chan provisioning.Event
+}
+
+func (r *wizardRun) emit(e provisioning.Event) {
+	r.t.Helper()
+	r.script <- e
+	r.q.runOne(r.t)
+}
+
+// end closes the script: the runner returns and the wizard notes it.
+func (r *wizardRun) end() {
+	r.t.Helper()
+	close(r.script)
+	r.q.runOne(r.t)
+}
+
+func startWizardRun(t *testing.T, q *uiQueue, runner *scriptedRunner) *wizardRun {
+	script := make(chan provisioning.Event)
+	runner.runs <- script
+	return &wizardRun{t: t, q: q, script: script}
+}
+
+func wizEv(step provisioning.Step, kind provisioning.EventKind, msg string) provisioning.Event {
+	return provisioning.Event{Time: shiftStart, Slot: "ttyACM0", Port: "/dev/ttyACM0", Step: step, Kind: kind, Message: msg, Progress: -1}
+}
+
+func TestWizardSerialFailureThenRetry(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	runner := newScriptedRunner()
+	ctx := testContext(t)
+	wz := newWizard(ctx, runner, nil, fakePorts{"/dev/ttyACM0"}, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	w := test.NewTempWindow(t, wz.Content())
+	w.Resize(fyne.NewSize(1100, 760))
+
+	if got := wz.title.Text; got != "Connect" {
+		t.Fatalf("first page = %q, want Connect", got)
+	}
+	if !wz.next.Disabled() {
+		t.Error("Next is enabled before a USB port is chosen")
+	}
+	test.Tap(findButton(t, w.Canvas(), "Look for Photons"))
+	q.runOne(t)
+	if got := wz.portSelect.Selected; got != "/dev/ttyACM0" {
+		t.Fatalf("port = %q, want the Photon found", got)
+	}
+	shoot(t, "wizard-connect", w.Canvas())
+	test.AssertImageMatches(t, "wizard-connect.png", w.Canvas().Capture())
+
+	test.Tap(wz.next)
+	if diff := cmp.Diff([]string{"Listening mode", "Start"}, []string{wz.title.Text, wz.next.Text}); diff != "" {
+		t.Fatalf("listening page (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(wz.body.Text, "blinks dark blue") {
+		t.Errorf("listening page does not say what the LED shows: %q", wz.body.Text)
+	}
+
+	// First attempt: the device never reaches the cloud.
+	test.Tap(wz.next)
+	run := startWizardRun(t, q, runner)
+	if diff := cmp.Diff(OneDeviceRequest{Profile: lineProfile.Name, Channel: provisioning.ChannelSerial, Port: "/dev/ttyACM0"}, recv(t, runner.reqs)); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+	if !wz.next.Disabled() || !wz.back.Disabled() {
+		t.Error("Next or Back is enabled while the attempt runs")
+	}
+	id := provisioning.Event{DeviceID: "3c0021000447363339343137"}
+	e := wizEv(provisioning.StepIdentify, provisioning.EventStarted, "Checking the device is in listening mode")
+	e.DeviceID = id.DeviceID
+	run.emit(e)
+	run.emit(wizEv(provisioning.StepIdentify, provisioning.EventDone, "Photon 3c00…4137, firmware 1.5.2"))
+	run.emit(wizEv(provisioning.StepImport, provisioning.EventDone, "Added to product 12345"))
+	run.emit(wizEv(provisioning.StepCustomer, provisioning.EventDone, "Customer ready"))
+	run.emit(wizEv(provisioning.StepDeliverCode, provisioning.EventDone, "Claim code given to the device"))
+	run.emit(wizEv(provisioning.StepWiFi, provisioning.EventDone, "Wi-Fi credentials sent"))
+	v := wizEv(provisioning.StepVerify, provisioning.EventProgress, "Waiting for the device to reach the cloud (blinking green, then cyan)")
+	v.Progress = 0.4
+	run.emit(v)
+	if got := wz.title.Text; got != "Verify" {
+		t.Errorf("page while verifying = %q, want Verify", got)
+	}
+	shoot(t, "wizard-verifying", w.Canvas())
+	fail := wizEv(provisioning.StepVerify, provisioning.EventFailed, "The device did not come online within 3 minutes.")
+	fail.Action = "If the LED blinks green for a long time, the Wi-Fi password is probably wrong: check the profile, hold SETUP until it blinks dark blue, and try again."
+	run.emit(fail)
+	res := wizEv("", provisioning.EventResult, "")
+	res.Outcome = provisioning.OutcomeFail
+	run.emit(res)
+	run.end()
+	if diff := cmp.Diff([]string{"FAIL", fail.Message, fail.Action, "Try again"},
+		[]string{wz.verdictTxt.Text, wz.status.Text, wz.action.Text, wz.next.Text}); diff != "" {
+		t.Errorf("failure page (-want +got):\n%s", diff)
+	}
+	if wz.done[pageVerify] != ChipFailed || wz.done[pageWiFi] != ChipDone {
+		t.Errorf("step marks = %v, want Wi-Fi done and Verify failed", wz.done)
+	}
+	if !strings.Contains(wz.LogText(), "did not come online") {
+		t.Errorf("live log lacks the failure:\n%s", wz.LogText())
+	}
+	shoot(t, "wizard-failed", w.Canvas())
+	test.AssertImageMatches(t, "wizard-failed.png", w.Canvas().Capture())
+
+	// Retry: Enter is the same as Try again, then Start.
+	wz.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if got := wz.title.Text; got != "Listening mode" {
+		t.Fatalf("after Try again page = %q, want Listening mode", got)
+	}
+	wz.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	run = startWizardRun(t, q, runner)
+	recv(t, runner.reqs)
+	if wz.done[pageVerify] != ChipPending {
+		t.Error("retry kept the old failure mark")
+	}
+	run.emit(e)
+	for _, st := range []provisioning.Step{provisioning.StepIdentify, provisioning.StepImport, provisioning.StepCustomer, provisioning.StepDeliverCode, provisioning.StepWiFi} {
+		run.emit(wizEv(st, provisioning.EventDone, ""))
+	}
+	pass := wizEv(provisioning.StepVerify, provisioning.EventDone, "Online in product 12345")
+	run.emit(pass)
+	res.Outcome, res.Message = provisioning.OutcomePass, "Online in product 12345"
+	run.emit(res)
+	run.end()
+	if diff := cmp.Diff([]string{"Finish", "PASS", "Set up another"}, []string{wz.title.Text, wz.verdictTxt.Text, wz.next.Text}); diff != "" {
+		t.Errorf("finish page (-want +got):\n%s", diff)
+	}
+	shoot(t, "wizard-pass", w.Canvas())
+	test.AssertImageMatches(t, "wizard-pass.png", w.Canvas().Capture())
+}
+
+func TestWizardCancel(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	runner := newScriptedRunner()
+	wz := newWizard(testContext(t), runner, nil, fakePorts{"/dev/ttyACM3"}, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	test.NewTempWindow(t, wz.Content())
+	wz.portSelect.SetOptions([]string{"/dev/ttyACM3"})
+	wz.portSelect.SetSelected("/dev/ttyACM3")
+	test.Tap(wz.next)
+	test.Tap(wz.next)
+	run := startWizardRun(t, q, runner)
+	recv(t, runner.reqs)
+	run.emit(wizEv(provisioning.StepIdentify, provisioning.EventStarted, "Checking"))
+	wz.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	q.runOne(t) // the runner returns on cancel
+	if diff := cmp.Diff([]string{"Finish", "Try again"}, []string{wz.title.Text, wz.next.Text}); diff != "" {
+		t.Errorf("after cancel (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(wz.body.Text, "cancelled") {
+		t.Errorf("finish text = %q, want it to say the setup was cancelled", wz.body.Text)
+	}
+}
+
+// fakeAP is a Photon access point the station cannot join by itself: the
+// person joins it, which the test signals through joined.
+type fakeAP struct {
+	waiting chan struct{}
+	joined  chan string
+}
+
+func (a *fakeAP) Find(ctx context.Context) (string, error) { return "Photon-7QXK", nil }
+func (a *fakeAP) Join(ctx context.Context, ssid string) error {
+	return errors.New("NetworkManager is not running")
+}
+func (a *fakeAP) WaitJoined(ctx context.Context) (string, error) {
+	close(a.waiting)
+	select {
+	case s := <-a.joined:
+		return s, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func TestWizardSoftAPGuidesTheJoin(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	runner := newScriptedRunner()
+	ap := &fakeAP{waiting: make(chan struct{}), joined: make(chan string)}
+	wz := newWizard(testContext(t), runner, ap, nil, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	w := test.NewTempWindow(t, wz.Content())
+	w.Resize(fyne.NewSize(1100, 760))
+	wz.channel.SetSelected("Wi-Fi (SoftAP)")
+	test.Tap(wz.next) // to listening mode
+	test.Tap(wz.next) // to joining
+	if got := wz.title.Text; got != "Join Photon Wi-Fi" {
+		t.Fatalf("page = %q", got)
+	}
+	q.runOne(t) // found, join failed: the person is asked to join
+	if diff := cmp.Diff("Photon-7QXK", wz.apName.Text); diff != "" {
+		t.Errorf("network shown (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(wz.apStatus.Text, "join the network shown above") || !wz.next.Disabled() {
+		t.Errorf("before joining: status %q, Next disabled %v", wz.apStatus.Text, wz.next.Disabled())
+	}
+	shoot(t, "wizard-softap-join", w.Canvas())
+	test.AssertImageMatches(t, "wizard-softap-join.png", w.Canvas().Capture())
+	recv(t, ap.waiting)
+	go func() { ap.joined <- "Photon-7QXK" }()
+	q.runOne(t) // the wizard notices
+	if !strings.Contains(wz.apStatus.Text, "has joined Photon-7QXK") || wz.next.Disabled() {
+		t.Errorf("after joining: status %q, Next disabled %v", wz.apStatus.Text, wz.next.Disabled())
+	}
+	test.Tap(wz.next)
+	run := startWizardRun(t, q, runner)
+	if got := recv(t, runner.reqs); got.Channel != provisioning.ChannelSoftAP {
+		t.Errorf("channel = %q, want softap", got.Channel)
+	}
+	res := wizEv("", provisioning.EventResult, "Online")
+	res.Slot = "softap"
+	res.Outcome = provisioning.OutcomePass
+	run.emit(res)
+	run.end()
+	if !strings.Contains(wz.body.Text, "return this computer to your usual Wi-Fi network") {
+		t.Errorf("finish page does not remind to return to the usual network: %q", wz.body.Text)
+	}
+}
+
+// findButton finds a visible button by its text anywhere on the canvas.
+func findButton(t *testing.T, c fyne.Canvas, text string) *widget.Button {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(c.Content()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() {
+			return b
+		}
+	}
+	t.Fatalf("no button %q on screen", text)
+	return nil
+}

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/demo"
+	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/serialio"
+	"github.com/photon-station/photon-station/softap"
+	"github.com/photon-station/photon-station/ui"
+	"github.com/photon-station/photon-station/ui/devicetools"
+)
+
+// station is what the GUI's screens are wired to: the real bench (USB
+// ports, the OS keyring, the Particle Cloud) or the demo's simulated one.
+// Both give the engine's own types; the adapters below turn them into the
+// ui package's small interfaces.
+type station struct {
+	title    string
+	profile  string // the profile the bench shows first ("" for the last used)
+	profiles *provisioning.ProfileStore
+	secrets  provisioning.Secrets
+	journal  *provisioning.Journal
+	api      *cloud.Client // no token: the pipelines' and Test connection's base client
+
+	// pipelineFor builds the pipeline of a stored profile.
+	pipelineFor func(ctx context.Context, profile string) (*provisioning.Pipeline, error)
+	// newStation builds the bench station of a profile.
+	newStation func(ctx context.Context, pl *provisioning.Pipeline) (*provisioning.Station, error)
+	// serialDevice and softAPDevice hand one Photon to the wizard.
+	serialDevice func(path string) (provisioning.Device, error)
+	softAPDevice func() provisioning.Device
+
+	ap        ui.PhotonAP
+	ports     ui.PortFinder
+	console   ui.ConsoleOpener
+	toolsFrom devicetools.Source
+	close     func()
+	world     *demo.World // the simulated bench, in demo mode
+}
+
+// deps turns the station into the screens' dependencies.
+func (s *station) deps() ui.Deps {
+	bench := &ui.StationBench{NewStation: func(ctx context.Context, profile string) (ui.StationRunner, error) {
+		pl, err := s.pipelineFor(ctx, profile)
+		if err != nil {
+			return nil, err
+		}
+		if pl.Profile.Channel == provisioning.ChannelSoftAP {
+			return nil, errors.New("the bench sends Wi-Fi over USB: pick a USB serial profile, or use One device for SoftAP")
+		}
+		return s.newStation(ctx, pl)
+	}}
+	d := ui.Deps{
+		Station:        bench,
+		Events:         bench.Events(),
+		Profiles:       s.profiles,
+		Secrets:        s.secrets,
+		Journal:        s.journal,
+		TestConnection: ui.ConnectionTesterFunc(s.testConnection),
+		OneDevice:      ui.OneDeviceFunc(s.provisionOne),
+		PhotonAP:       s.ap,
+		Ports:          s.ports,
+		Console:        s.console,
+		Title:          s.title,
+		Profile:        s.profile,
+	}
+	if s.toolsFrom != nil {
+		d.DeviceTools = func(w fyne.Window) fyne.CanvasObject { return devicetools.New(w, s.toolsFrom) }
+	}
+	return d
+}
+
+// provisionOne runs the one-device wizard's attempt.
+func (s *station) provisionOne(ctx context.Context, req ui.OneDeviceRequest, emit func(provisioning.Event)) error {
+	pl, err := s.pipelineFor(ctx, req.Profile)
+	if err != nil {
+		return err
+	}
+	var dev provisioning.Device
+	switch req.Channel {
+	case provisioning.ChannelSoftAP:
+		dev = s.softAPDevice()
+	default:
+		if dev, err = s.serialDevice(req.Port); err != nil {
+			return err
+		}
+	}
+	return pl.RunDevice(ctx, dev, emit).Err()
+}
+
+// testConnection is the profile editor's "Test connection": a product
+// token from the profile's OAuth client, then what the cloud knows of the
+// product. typedSecret is the secret just typed ("" uses the stored one).
+func (s *station) testConnection(ctx context.Context, p provisioning.Profile, typedSecret string) (ui.ConnectionReport, error) {
+	secret := typedSecret
+	if secret == "" {
+		var err error
+		if secret, err = s.secrets.Get(ctx, p.Name, provisioning.SecretClientSecret); err != nil {
+			return ui.ConnectionReport{}, err
+		}
+	}
+	found, err := provisioning.CheckConnection(ctx, s.api, p, secret)
+	if err != nil {
+		return ui.ConnectionReport{}, err
+	}
+	return ui.ConnectionReport{ProductName: found.ProductName, Platform: found.Platform,
+		Devices: found.Devices, Customers: found.Customers}, nil
+}
+
+// realStation wires the bench to USB ports, the OS keyring and the cloud
+// at PARTICLE_API_URL (default https://api.particle.io).
+func realStation() (*station, error) {
+	base := os.Getenv("PARTICLE_API_URL")
+	if base == "" {
+		base = cloud.DefaultBaseURL
+	}
+	if err := cloud.CheckBaseURL(base); err != nil {
+		return nil, fmt.Errorf("PARTICLE_API_URL: %w", err)
+	}
+	secrets := provisioning.EnvSecrets{Store: provisioning.Keyring{}}
+	dir, err := provisioning.DefaultProfileDir()
+	if err != nil {
+		return nil, err
+	}
+	store, err := provisioning.NewProfileStore(dir, secrets)
+	if err != nil {
+		return nil, err
+	}
+	jpath, err := provisioning.DefaultJournalPath()
+	if err != nil {
+		return nil, err
+	}
+	journal, err := provisioning.OpenJournal(jpath)
+	if err != nil {
+		return nil, err
+	}
+	api := &cloud.Client{BaseURL: base}
+	limit := provisioning.NewCloudLimit(0, nil)
+	ap := &photonAP{}
+	s := &station{
+		title: "Photon Station", profiles: store, secrets: secrets, journal: journal, api: api,
+		pipelineFor: func(ctx context.Context, name string) (*provisioning.Pipeline, error) {
+			p, err := store.Load(name)
+			if err != nil {
+				return nil, err
+			}
+			creds, err := provisioning.ResolveCredentials(ctx, secrets, p)
+			if err != nil {
+				return nil, err
+			}
+			return &provisioning.Pipeline{Profile: p, Credentials: creds, Cloud: provisioning.NewCloudAPI(api),
+				Journal: journal, Station: hostname(), Operator: operator(), Limit: limit}, nil
+		},
+		newStation: func(_ context.Context, pl *provisioning.Pipeline) (*provisioning.Station, error) {
+			return provisioning.New(provisioning.Config{Pipeline: pl, Ports: provisioning.SerialPorts{}, Open: provisioning.SerialOpener()})
+		},
+		serialDevice: func(path string) (provisioning.Device, error) {
+			if path == "" {
+				return provisioning.Device{}, errors.New("pick the USB port of the Photon first")
+			}
+			return provisioning.Device{Slot: path, Port: path, Open: func(ctx context.Context) (provisioning.DeviceChannel, error) {
+				return provisioning.OpenSerial(ctx, path)
+			}}, nil
+		},
+		softAPDevice: func() provisioning.Device {
+			// The wizard has put the laptop on the Photon's access point;
+			// the channel dials from that link until it is restored.
+			c := &softap.Client{Addr: "192.168.0.1"}
+			if l := ap.link(); l != nil {
+				c.Dialer = l.Dialer()
+			}
+			ch := provisioning.NewSoftAPChannel(c)
+			return provisioning.Device{Slot: "softap", OneNetwork: true,
+				Open: func(context.Context) (provisioning.DeviceChannel, error) { return ch, nil }}
+		},
+		ap:      ap,
+		ports:   ui.PortFinderFunc(serialPhotons),
+		console: ui.ConsoleOpenerFunc(openSerialConsole),
+		close:   func() { journal.Close() },
+	}
+	s.toolsFrom = &profileTools{s: s}
+	return s, nil
+}
+
+// demoStation wires the bench to the demo's simulated Photons and cloud,
+// keeping the demo's profiles and journal in dir.
+func demoStation(ctx context.Context, dir string, opt demo.Options) (*station, error) {
+	w, err := demo.Start(ctx, dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	s := &station{
+		title: "Photon Station (demo)", profile: w.Profile.Name, profiles: w.Profiles, secrets: w.Secrets, journal: w.Journal, api: w.API,
+		pipelineFor: func(ctx context.Context, name string) (*provisioning.Pipeline, error) {
+			if name == w.Profile.Name {
+				return w.Pipeline, nil
+			}
+			p, err := w.Profiles.Load(name)
+			if err != nil {
+				return nil, err
+			}
+			return w.PipelineFor(ctx, p)
+		},
+		newStation: func(_ context.Context, pl *provisioning.Pipeline) (*provisioning.Station, error) {
+			if pl == w.Pipeline {
+				return w.Station, nil
+			}
+			return provisioning.New(provisioning.Config{Pipeline: pl, Ports: w.Ports, Open: w.Open})
+		},
+		serialDevice: w.SerialDevice,
+		softAPDevice: w.SoftAPDevice,
+		ap:           demoAP{w.AP},
+		ports:        w.PortFinder(),
+		console:      w,
+		toolsFrom:    devicetools.StaticSource{User: w.UserClient, ProductClient: w.ProductClient, ProductID: w.Product.Slug},
+		close:        func() { w.Close() },
+		world:        w,
+	}
+	return s, nil
+}
+
+// demoAP gives the demo's simulated Wi-Fi radio the wizard's WaitJoined:
+// in the demo the laptop is on whichever network it last joined.
+type demoAP struct{ *demo.AccessPoints }
+
+func (a demoAP) WaitJoined(ctx context.Context) (string, error) { return a.Current(ctx) }
+
+// photonAP moves the laptop onto a Photon's access point for the wizard
+// (softap.Joiner does the work) and remembers the link, so the SoftAP
+// channel dials from it.
+type photonAP struct {
+	j  softap.Joiner
+	mu sync.Mutex
+	l  *softap.Link
+}
+
+func (a *photonAP) link() *softap.Link {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.l
+}
+
+func (a *photonAP) keep(l *softap.Link) {
+	a.mu.Lock()
+	a.l = l
+	a.mu.Unlock()
+}
+
+func (a *photonAP) Find(ctx context.Context) (string, error) {
+	aps, err := a.j.Find(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(aps) == 0 {
+		return "", softap.ErrNoPhotonAP
+	}
+	return aps[0].SSID, nil
+}
+
+func (a *photonAP) Join(ctx context.Context, ssid string) error {
+	l, err := a.j.Join(ctx, ssid)
+	if err != nil {
+		return err
+	}
+	a.keep(l)
+	return nil
+}
+
+func (a *photonAP) WaitJoined(ctx context.Context) (string, error) {
+	l, err := a.j.WaitJoined(ctx)
+	if err != nil {
+		return "", err
+	}
+	a.keep(l)
+	return l.SSID, nil
+}
+
+// serialPhotons lists the USB serial ports that hold a Photon.
+func serialPhotons(ctx context.Context) ([]string, error) {
+	ports, err := serialio.Detect(ctx, serialio.SystemPorts)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, p := range ports {
+		if p.Mode == serialio.ModeSerial {
+			paths = append(paths, p.Path)
+		}
+	}
+	return paths, nil
+}
+
+// openSerialConsole streams a port's raw output for the serial monitor.
+func openSerialConsole(ctx context.Context, port string) (io.ReadCloser, error) {
+	c, err := serialio.Open(ctx, port)
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	stop := c.Monitor(func(b []byte) { pw.Write(b) })
+	return &consoleStream{PipeReader: pr, close: func() {
+		stop()
+		c.Close()
+		pw.Close()
+	}}, nil
+}
+
+type consoleStream struct {
+	*io.PipeReader
+	once  sync.Once
+	close func()
+}
+
+func (c *consoleStream) Close() error {
+	c.once.Do(c.close)
+	return c.PipeReader.Close()
+}
+
+// profileTools gives the device tools a product token from the first
+// stored profile's OAuth client. User routes need a signed-in supervisor,
+// which this station does not offer yet.
+type profileTools struct{ s *station }
+
+func (t *profileTools) firstProfile() (provisioning.Profile, error) {
+	names, err := t.s.profiles.List()
+	if err != nil {
+		return provisioning.Profile{}, err
+	}
+	if len(names) == 0 {
+		return provisioning.Profile{}, devicetools.ErrNoProduct
+	}
+	return t.s.profiles.Load(names[0])
+}
+
+func (t *profileTools) Product() string {
+	p, err := t.firstProfile()
+	if err != nil {
+		return ""
+	}
+	return p.Product
+}
+
+func (t *profileTools) UserCloud(context.Context) (*cloud.Client, error) {
+	return nil, devicetools.ErrNotSignedIn
+}
+
+func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) {
+	p, err := t.firstProfile()
+	if err != nil {
+		return nil, err
+	}
+	secret, err := t.s.secrets.Get(ctx, p.Name, provisioning.SecretClientSecret)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := t.s.api.ProductToken(ctx, cloud.ClientCredentials{ID: p.ClientID, Secret: secret}, 0)
+	if err != nil {
+		return nil, err
+	}
+	return t.s.api.WithToken(tok.AccessToken), nil
+}
