@@ -84,7 +84,9 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", provisioning.DefaultVerifyTimeout, "how long to wait for the device to reach the cloud")
 	jsonOut := fs.Bool("json", false, "print JSON lines: step events, then the result")
 
-	out := &provisionOutput{stdout: stdout, stderr: stderr}
+	// A script that asked for --json gets its result line even when the
+	// rest of the command line does not parse.
+	out := &provisionOutput{stdout: stdout, stderr: stderr, json: asksForJSON(args)}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, provisionUsage)
@@ -207,6 +209,20 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	}
 	out.pass(res)
 	return exitOK
+}
+
+// asksForJSON tells whether the command line sets --json, before the flag
+// parser has had its say.
+func asksForJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "-json", "--json=true", "-json=true", "--json=1", "-json=1":
+			return true
+		}
+	}
+	return false
 }
 
 // provisionOutput writes what provision prints: events and the result on

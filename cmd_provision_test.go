@@ -318,11 +318,11 @@ func TestProvisionFaults(t *testing.T) {
 			if !strings.Contains(stderr, tc.stderr) {
 				t.Errorf("stderr %q does not contain %q", stderr, tc.stderr)
 			}
-			if code != 2 || !strings.Contains(stderr, "flag provided") {
-				_, res := jsonLines(t, stdout)
-				if res.Outcome != provisioning.OutcomeFail {
-					t.Errorf("result %+v", res)
-				}
+			// With --json the last line is the result, even when the
+			// command line did not parse.
+			_, res := jsonLines(t, stdout)
+			if res.Outcome != provisioning.OutcomeFail {
+				t.Errorf("result %+v", res)
 			}
 			rec := ph.Received()
 			if touched := rec.ClaimCode != "" || rec.SSID != ""; touched != tc.touched {
@@ -489,5 +489,29 @@ func TestProvisionDamagedJournal(t *testing.T) {
 	recs := j.ByDevice(id)
 	if len(recs) != 2 || recs[1].Outcome != provisioning.OutcomePass {
 		t.Errorf("records: %+v", recs)
+	}
+}
+
+// --json is honoured even on a command line the flag parser refuses, so a
+// script always gets its result line.
+func TestAsksForJSON(t *testing.T) {
+	tests := []struct {
+		args []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"--port", "/dev/x"}, false},
+		{[]string{"--json"}, true},
+		{[]string{"-json"}, true},
+		{[]string{"--bogus", "--json=true"}, true},
+		{[]string{"--json=false"}, false},
+		{[]string{"--", "--json"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			if got := asksForJSON(tc.args); got != tc.want {
+				t.Errorf("asksForJSON(%q) = %v, want %v", tc.args, got, tc.want)
+			}
+		})
 	}
 }

@@ -148,13 +148,20 @@ func (l *CloudLimit) do(ctx context.Context, f func(context.Context) error) erro
 			try--
 			continue
 		}
-		err := f(ctx)
-		<-l.sem
-		if err == nil || !cloud.IsRateLimited(err) || try >= rateLimitRetries {
+		err := func() error {
+			defer func() { <-l.sem }() // even if f panics: a lost slot would starve every slot
+			return f(ctx)
+		}()
+		if err == nil || !cloud.IsRateLimited(err) {
 			return err
 		}
+		// Every 429 closes the gate for the other slots, even the one
+		// this call gives up on.
 		ra, _ := cloud.RetryAfter(err)
 		l.hold(ra)
+		if try >= rateLimitRetries {
+			return err
+		}
 		if dl, ok := ctx.Deadline(); ok && l.clock == SystemClock && time.Until(dl) < ra {
 			// Waiting would outlast the step: say so now. (Deadlines are
 			// in real time, so this applies only on the real clock.)

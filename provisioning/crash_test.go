@@ -93,14 +93,21 @@ func TestCrashResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The child waits for a go-ahead after every acknowledged write, so
+		// it can never run ahead of the kill (on a loaded machine it used
+		// to finish the whole tray before the parent read its first ACKs).
+		goAhead, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		// The first rounds die with SIGKILL right after a random number of
-		// acknowledged writes (so the kill lands mid-work however fast the
-		// machine is); the last rounds run to completion.
+		// acknowledged writes (so the kill lands mid-work however fast or
+		// loaded the machine is); the last rounds run to completion.
 		target := 0
 		if round < 30 {
 			target = 1 + rng.IntN(12)
@@ -121,6 +128,10 @@ func TestCrashResume(t *testing.T) {
 						acks = append(acks, a)
 						mu.Unlock()
 					}
+					// Let the child go on; at the target, kill it at once, so
+					// the kill lands somewhere in the work before its next
+					// acknowledged write (which it cannot pass unanswered).
+					goAhead.Write([]byte("\n")) // fails only once the child is gone
 					if n++; n == target {
 						cmd.Process.Kill()
 						mu.Lock()
@@ -136,6 +147,7 @@ func TestCrashResume(t *testing.T) {
 			}
 		}()
 		<-done
+		goAhead.Close()
 		err = cmd.Wait()
 		mu.Lock()
 		finished = childDone
@@ -226,6 +238,10 @@ func TestCrashChild(t *testing.T) {
 		os.Exit(3)
 	}
 	control := os.Getenv(crashControlEnv)
+	// Lock-step with the parent: after each acknowledged write, wait for
+	// its go-ahead (or for stdin to close, which means go on freely).
+	goAhead := bufio.NewReader(os.Stdin)
+	lockStep := true
 	p := &Pipeline{
 		Profile: Profile{Name: "crash", Product: productSlug, ClientID: clientID, SSID: wifiSSID, Security: SecurityWPA2,
 			Customer: CustomerEmail, CustomerPattern: "unit-{device_id}@acme.example", Channel: ChannelSerial, VerifyTimeout: 10 * time.Second},
@@ -278,6 +294,11 @@ func TestCrashChild(t *testing.T) {
 				}
 				b, _ := json.Marshal(ack{Attempt: e.Attempt, Device: id, Step: e.Step, Outcome: out})
 				os.Stdout.Write([]byte("ACK " + string(b) + "\n"))
+				if lockStep {
+					if _, err := goAhead.ReadString('\n'); err != nil {
+						lockStep = false
+					}
+				}
 			})
 			if passed = res.Outcome == OutcomePass; passed {
 				break

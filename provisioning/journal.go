@@ -110,6 +110,11 @@ type Journal struct {
 	order    []string
 	latest   map[string]Record
 	problems []JournalProblem
+	// write appends to f (tests make it fail half-way).
+	write func([]byte) (int, error)
+	// partial says a failed write may have left part of a line: the next
+	// record starts on a new line so it is not glued to the fragment.
+	partial bool
 }
 
 // OpenJournal opens (or creates) the journal at path and reads it. A torn
@@ -123,7 +128,7 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the journal %s: %w", path, err)
 	}
-	j := &Journal{path: path, f: f, latest: map[string]Record{}}
+	j := &Journal{path: path, f: f, latest: map[string]Record{}, write: f.Write}
 	data, err := io.ReadAll(f)
 	if err != nil {
 		f.Close()
@@ -211,9 +216,14 @@ func (j *Journal) Append(r Record) error {
 	if j.f == nil {
 		return errors.New("journal: closed")
 	}
-	if _, err := j.f.Write(b); err != nil {
+	if j.partial {
+		b = append([]byte{'\n'}, b...)
+	}
+	if _, err := j.write(b); err != nil {
+		j.partial = true
 		return fmt.Errorf("cannot write the journal %s: %w", j.path, err)
 	}
+	j.partial = false
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("cannot flush the journal %s to disk: %w", j.path, err)
 	}

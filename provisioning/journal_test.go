@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -240,4 +241,70 @@ func FuzzJournalLoad(f *testing.F) {
 			t.Fatalf("the record appended after damage was lost: %d records", len(recs))
 		}
 	})
+}
+
+// A write that fails half-way (a full disk) leaves part of a line; the
+// next acknowledged record must still start on its own line and survive
+// a reopen.
+func TestJournalFailedWriteDoesNotSwallowTheNext(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.Append(sampleRecord("a1", devID, OutcomePass)); err != nil {
+		t.Fatal(err)
+	}
+	j.write = func(b []byte) (int, error) {
+		n, _ := j.f.Write(b[:len(b)/2])
+		return n, errors.New("no space left on device")
+	}
+	if err := j.Append(sampleRecord("a2", devID, OutcomePass)); err == nil {
+		t.Fatal("a failed write was acknowledged")
+	}
+	j.write = j.f.Write
+	if err := j.Append(sampleRecord("a3", devID, OutcomePass)); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j2, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	var got []string
+	for _, r := range j2.Records() {
+		got = append(got, r.Attempt)
+	}
+	if diff := cmp.Diff([]string{"a1", "a3"}, got); diff != "" {
+		t.Errorf("attempts after reopen (-want +got):\n%s", diff)
+	}
+	if p := j2.Problems(); len(p) != 1 || p[0].Torn {
+		t.Errorf("problems %v, want the one damaged fragment", p)
+	}
+}
+
+// Every cell a spreadsheet would run as a formula is defused; others are
+// left alone.
+func TestCSVSafe(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain", "plain"},
+		{"3b0021001747353236343033", "3b0021001747353236343033"},
+		{"=1+1", "'=1+1"},
+		{"+1", "'+1"},
+		{"-1", "'-1"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\t=1", "'\t=1"},
+		{"\r=1", "'\r=1"},
+		{"a=b", "a=b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := csvSafe(tc.in); got != tc.want {
+				t.Errorf("csvSafe(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
 }

@@ -183,6 +183,8 @@ type attempt struct {
 	// abandoned is set when a device step failed and the concurrent cloud
 	// steps are being stopped: their cancellation is not a failure.
 	abandoned atomic.Bool
+	// finished is set once finish has begun writing the final record.
+	finished atomic.Bool
 
 	mu      sync.Mutex // guards rec, secrets and emit ordering
 	rec     Record
@@ -323,6 +325,18 @@ func (a *attempt) run(ctx context.Context) Result {
 			a.ch.Close()
 		}
 	}()
+	// A panic (a bug) still closes the journal record, so the attempt is
+	// not mistaken for one interrupted by a crash; then it goes on up (the
+	// station turns it into a FAIL of this slot only).
+	defer func() {
+		if r := recover(); r != nil {
+			if !a.finished.Load() {
+				a.abandoned.Store(true) // concurrent cloud steps end as skipped
+				a.finish(ctx, internalError(r))
+			}
+			panic(r)
+		}
+	}()
 	where := a.dev.Port
 	if where == "" {
 		where = a.dev.Slot
@@ -339,6 +353,11 @@ func (a *attempt) run(ctx context.Context) Result {
 	defer cancelEarly()
 	customerKnown := a.p.Profile.Customer == CustomerEmail && !strings.Contains(a.p.Profile.CustomerPattern, "{device_id}")
 	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				early <- internalError(r) // this goroutine's panic would end the whole station
+			}
+		}()
 		early <- a.earlyCloud(earlyCtx, customerKnown)
 	}()
 	if a.dev.OneNetwork {
@@ -623,14 +642,35 @@ func (a *attempt) afterIdentify(ctx context.Context, customerKnown bool) error {
 			return a.fail(StepImport, &StepError{Step: StepImport,
 				Message: fmt.Sprintf("Photon %s is owned by a Particle user who is not a member of this product. Nothing was written to the device.", id),
 				Action:  "Set it aside for a supervisor: the owner must release the device before it can join the product."})
-		case containsID(res.Existing, id):
-			if err := a.done(StepImport, "Already in the product."); err != nil {
+		}
+		msg := "Added to product " + prof.Product + "."
+		if containsID(res.Existing, id) {
+			msg = "Already in the product."
+		}
+		// A device owned by a member of the product joins it with its
+		// owner: look again before anything is written to the device.
+		if a.customer != "" {
+			var after CloudDevice
+			err := a.productCall(ctx, func(ctx context.Context, tok Token) error {
+				d, err := p.Cloud.ProductDevice(ctx, tok, prof.Product, id)
+				after = d
 				return err
+			})
+			if err != nil {
+				return a.fail(StepImport, err)
 			}
-		default:
-			if err := a.done(StepImport, "Added to product "+prof.Product+"."); err != nil {
-				return err
+			switch {
+			case after.Owner == "":
+			case strings.EqualFold(after.Owner, a.customer):
+				alreadyOwned = true
+			default:
+				return a.fail(StepImport, &StepError{Step: StepImport,
+					Message: fmt.Sprintf("Photon %s is already claimed by another account (%s); nothing was written to it.", id, after.Owner),
+					Action:  "Set it aside for a supervisor: the owner must release it (or a transfer must be requested) before it can be claimed."})
 			}
+		}
+		if err := a.done(StepImport, msg); err != nil {
+			return err
 		}
 	}
 
@@ -1017,8 +1057,16 @@ func (a *attempt) fail(s Step, err error) error {
 	return se
 }
 
+// internalError is a recovered panic in the technician's words; the raw
+// value is kept for the details only.
+func internalError(r any) *StepError {
+	return &StepError{Message: "The station hit an internal error on this Photon; the other slots go on.",
+		Action: "Press Retry; if it repeats, report it with the details.", Detail: fmt.Sprint(r)}
+}
+
 // finish writes the final record version and returns the Result.
 func (a *attempt) finish(ctx context.Context, err error) Result {
+	a.finished.Store(true)
 	a.mu.Lock()
 	rec := &a.rec
 	rec.Ended = a.p.Clock.Now()

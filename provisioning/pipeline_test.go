@@ -628,3 +628,90 @@ func TestStepTimeout(t *testing.T) {
 		t.Errorf("wrote %v", ph.written())
 	}
 }
+
+// A device owned by a member of the product is imported with its owner
+// (the cloud lists it as updated, not nonmember): the pipeline looks again
+// after the import and stops before writing anything to the device.
+func TestDeviceOwnedByProductMemberIsNotWritten(t *testing.T) {
+	b := newBench(t, Profile{Product: "team-product", ClientID: "team-client", Customer: CustomerEmail, CustomerPattern: customerMail})
+	b.cloud.AddProduct(cloudtest.Product{ID: 100, Slug: "team-product", Name: "Team", Members: []string{"tech@acme.example"}})
+	b.cloud.AddOAuthClient(cloudtest.OAuthClient{ID: "team-client", Secret: clientSecret, Name: "bench", ProductID: 100})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID, Owner: "tech@acme.example"})
+	ph := newFakePhoton(b.cloud, devID)
+	res := b.run(ph)
+	if res.Outcome != OutcomeFail || res.FailedStep != StepImport {
+		t.Fatalf("outcome %q at %q: %s (%s)", res.Outcome, res.FailedStep, res.Message, res.Details)
+	}
+	for _, want := range []string{"already claimed by another account (tech@acme.example)", "nothing was written"} {
+		if !strings.Contains(res.Message, want) {
+			t.Errorf("message %q does not contain %q", res.Message, want)
+		}
+	}
+	if !strings.Contains(res.Action, "supervisor") {
+		t.Errorf("action %q", res.Action)
+	}
+	if diff := cmp.Diff([]string(nil), ph.written()); diff != "" {
+		t.Errorf("writes to the device (-want +got):\n%s", diff)
+	}
+	wantSteps := []string{"detect:done", "identify:done", "preflight:done", "import:failed", "customer:done", "claim-code:done", "record:done"}
+	if diff := cmp.Diff(wantSteps, stepOutcomes(res.Record)); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	if d, _ := b.cloud.Device(devID); d.Owner != "tech@acme.example" || d.Online {
+		t.Errorf("cloud %+v", d)
+	}
+}
+
+// panickyCloud panics in ProductToken: a bug on the concurrent cloud
+// goroutine.
+type panickyCloud struct{ CloudAPI }
+
+func (panickyCloud) ProductToken(context.Context, string, string) (Token, error) {
+	panic("cloud adapter bug")
+}
+
+// A panic never leaves an attempt looking interrupted in the journal (the
+// next attempt would "resume" it), and a panic on the concurrent cloud
+// goroutine fails this attempt instead of ending the process.
+func TestRunDevicePanicClosesTheRecord(t *testing.T) {
+	t.Run("device side: the panic goes on up", func(t *testing.T) {
+		b := newBench(t, Profile{})
+		b.cloud.AddDevice(cloudtest.Device{ID: devID})
+		ph := newFakePhoton(b.cloud, devID)
+		ph.panicky = true
+		func() {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Error("the panic was swallowed")
+				}
+			}()
+			b.run(ph)
+		}()
+		recs := b.journal.Records()
+		if len(recs) != 1 || !recs[0].Finished() || recs[0].Outcome != OutcomeFail || !strings.Contains(recs[0].Message, "internal error") {
+			t.Fatalf("journal: %+v", recs)
+		}
+		if _, ok := b.journal.LastInterrupted(devID); ok {
+			t.Error("the panicked attempt is resumable")
+		}
+	})
+	t.Run("cloud goroutine: FAIL, no crash", func(t *testing.T) {
+		b := newBench(t, Profile{})
+		b.cloud.AddDevice(cloudtest.Device{ID: devID})
+		b.pipeline.Cloud = panickyCloud{b.pipeline.Cloud}
+		ph := newFakePhoton(b.cloud, devID)
+		res := b.run(ph)
+		if res.Outcome != OutcomeFail || !strings.Contains(res.Message, "internal error") {
+			t.Fatalf("%s: %s", res.Outcome, res.Message)
+		}
+		if len(ph.written()) != 0 {
+			t.Errorf("wrote %v", ph.written())
+		}
+		if recs := b.journal.Records(); len(recs) != 1 || !recs[0].Finished() {
+			t.Errorf("journal: %+v", recs)
+		}
+		if n := len(b.pipeline.Limit.sem); n != 0 {
+			t.Errorf("the panic kept %d of the shared cloud slots", n)
+		}
+	})
+}

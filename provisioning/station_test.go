@@ -395,3 +395,65 @@ func TestCloudLimitSharedHold(t *testing.T) {
 		t.Errorf("after the hold ran %v", ran)
 	}
 }
+
+// A call that gives up on a 429 still closes the gate for the other
+// slots: they must not hammer a cloud that just said "slow down".
+func TestCloudLimitHoldsAfterTheLast429(t *testing.T) {
+	clk := newTestClock()
+	l := NewCloudLimit(2, clk)
+	calls := 0
+	err := l.do(context.Background(), func(context.Context) error {
+		calls++
+		return &cloud.Error{Kind: cloud.KindRateLimited, StatusCode: 429, RetryAfter: 30 * time.Second}
+	})
+	if !cloud.IsRateLimited(err) {
+		t.Fatalf("err = %v, want the 429", err)
+	}
+	if want := rateLimitRetries + 1; calls != want {
+		t.Errorf("%d calls, want %d", calls, want)
+	}
+	if got, want := l.HoldUntil().Sub(clk.Now()), 30*time.Second; got != want {
+		t.Errorf("after giving up, the gate is held for %s, want %s", got, want)
+	}
+	if got, want := l.Holds(), rateLimitRetries+1; got != want {
+		t.Errorf("%d holds, want %d", got, want)
+	}
+}
+
+// Retry straight from the result event: the slot is settled before the
+// event goes out, so the station never answers "still running".
+func TestStationRetryRightAfterResult(t *testing.T) {
+	sb := newStationBench(t)
+	ph := sb.photon("/dev/ttyACM0", 7, func(ph *fakePhoton) { ph.listening = false })
+	if err := sb.station.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		res := sb.await(t, EventResult, "/dev/ttyACM0")
+		if res["/dev/ttyACM0"].Outcome != OutcomeFail {
+			t.Fatalf("round %d: %+v", i, res)
+		}
+		if err := sb.station.Retry("/dev/ttyACM0"); err != nil {
+			t.Fatalf("round %d: retry right after the result: %v", i, err)
+		}
+	}
+	ph.mu.Lock()
+	ph.listening = true
+	ph.mu.Unlock()
+	// The last retry may already have failed; retry until it passes.
+	for i := 0; ; i++ {
+		res := sb.await(t, EventResult, "/dev/ttyACM0")
+		if res["/dev/ttyACM0"].Outcome == OutcomePass {
+			break
+		}
+		if i > 2 {
+			t.Fatalf("never passed: %+v", res)
+		}
+		if err := sb.station.Retry("/dev/ttyACM0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := sb.station.Counters(); c.Passed != 1 || c.Failed < 20 {
+		t.Errorf("counters %+v", c)
+	}
+}
