@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/photon-station/photon-station/serialio"
 )
 
 // Security is the Wi-Fi security family a profile's network uses. Only the
@@ -296,47 +297,25 @@ func ValidateClientID(s string) error {
 	return nil
 }
 
-// ValidateSSID checks that the Photon can store the network name: 1 to 32
-// bytes, no control characters, and over SoftAP no quote or backslash (the
-// device does not unescape JSON strings).
+// ValidateSSID checks that the Photon can store the network name (the
+// device's own rules, in serialio.ValidateSSID: 1 to 32 bytes of valid text,
+// no control characters) and, over SoftAP, that it holds no quote or
+// backslash (the device does not unescape JSON strings).
 func ValidateSSID(ssid string, ch Channel) error {
-	switch {
-	case ssid == "":
-		return errors.New("give the Wi-Fi network name")
-	case len(ssid) > 32:
-		return fmt.Errorf("the network name is %d bytes; a Photon stores at most 32", len(ssid))
-	case !utf8.ValidString(ssid):
-		return errors.New("the network name is not valid text")
-	case strings.ContainsFunc(ssid, unicode.IsControl):
-		return errors.New("the network name contains a control character the Photon cannot store")
-	case ch == ChannelSoftAP && strings.ContainsAny(ssid, `"\`):
+	if err := serialio.ValidateSSID(ssid); err != nil {
+		return err
+	}
+	if ch == ChannelSoftAP && strings.ContainsAny(ssid, `"\`) {
 		return errors.New(`a network name with " or \ cannot be sent over SoftAP; use USB serial`)
 	}
 	return nil
 }
 
 // ValidateWiFiPassword checks the password against what the Photon accepts
-// for the security family: WPA/WPA2 8 to 64 characters, WEP 5 to 58, none
-// for an open network.
+// for the security family (serialio.ValidatePassword: WPA/WPA2 8 to 64
+// characters, WEP 5 to 58, nothing for an open network).
 func ValidateWiFiPassword(sec Security, pw string) error {
-	switch sec {
-	case SecurityOpen:
-		return nil
-	case SecurityWEP:
-		if len(pw) < 5 || len(pw) > 58 {
-			return fmt.Errorf("a WEP key has 5 to 58 characters; this one has %d", len(pw))
-		}
-	case SecurityWPA, SecurityWPA2:
-		if len(pw) < 8 || len(pw) > 64 {
-			return fmt.Errorf("a WPA password has 8 to 64 characters; this one has %d", len(pw))
-		}
-	default:
-		return fmt.Errorf("unknown security %q", sec)
-	}
-	if strings.ContainsFunc(pw, unicode.IsControl) {
-		return errors.New("the Wi-Fi password contains a control character the Photon cannot store")
-	}
-	return nil
+	return serialio.ValidatePassword(serialio.Security(sec), pw)
 }
 
 // ValidateCustomerEmail checks a customer e-mail or pattern.
