@@ -3,6 +3,8 @@ package cloud_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +104,11 @@ func TestCheckBaseURL(t *testing.T) {
 	}
 }
 
+func isLoopbackIP(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func FuzzCheckBaseURL(f *testing.F) {
 	for _, tt := range baseURLCases {
 		f.Add(tt.url)
@@ -110,9 +117,20 @@ func FuzzCheckBaseURL(f *testing.F) {
 		if cloud.CheckBaseURL(raw) != nil {
 			return
 		}
-		// Whatever passes is https, or http to a loopback host.
-		if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") {
-			t.Fatalf("accepted %q", raw)
+		// Whatever passes is https, or http to a loopback host, and
+		// carries no user name, query or fragment.
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatalf("accepted %q, which does not parse: %v", raw, err)
+		}
+		switch {
+		case u.Scheme == "https":
+		case u.Scheme == "http" && (strings.EqualFold(u.Hostname(), "localhost") || strings.HasSuffix(strings.ToLower(u.Hostname()), ".localhost") || isLoopbackIP(u.Hostname())):
+		default:
+			t.Fatalf("accepted %q (scheme %q, host %q)", raw, u.Scheme, u.Hostname())
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			t.Fatalf("accepted %q with user info, query or fragment", raw)
 		}
 	})
 }
