@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"os/user"
 	"strings"
+	"syscall"
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/provisioning"
@@ -150,7 +151,11 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	}
 	prof.VerifyTimeout = *timeout // any positive value: scripts and tests may want seconds
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl-C, and SIGTERM from a factory script's timeout or a service
+	// manager, end the attempt with a "stopped" FAIL record rather than an
+	// interrupted one. (syscall.SIGTERM exists on Windows too, where it is
+	// never sent: only os.Interrupt applies there.)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	creds, err := headlessCredentials(ctx, prof)

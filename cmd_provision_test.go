@@ -255,7 +255,7 @@ func TestProvisionFaults(t *testing.T) {
 			args: func(h *headless, p string) []string { return replaceArg(h.provisionArgs(p), "--ssid", "bad\tname") }},
 		{name: "malformed customer", code: 2, stderr: "--customer",
 			args: func(h *headless, p string) []string { return h.provisionArgs(p, "--customer", "nobody") }},
-		{name: "WPA password too short", code: 2, stderr: "WIFI_PASSWORD: a WPA password has 8 to 64 characters",
+		{name: "WPA password too short", code: 2, stderr: "WIFI_PASSWORD: A WPA or WPA2 password has 8 to 64 characters",
 			env: map[string]string{"WIFI_PASSWORD": "short"}},
 		{name: "WPA password too long", code: 2, stderr: "8 to 64",
 			env: map[string]string{"WIFI_PASSWORD": strings.Repeat("p", 65)}},

@@ -26,7 +26,7 @@ func (a cloudAdapter) ProductDevice(ctx context.Context, tok Token, product, dev
 	if err != nil {
 		return CloudDevice{}, err
 	}
-	return CloudDevice{ID: d.ID, Name: d.Name, Online: d.Online || d.Connected, Owner: d.Owner}, nil
+	return CloudDevice{ID: d.ID, Name: d.Name, Online: d.Online || d.Connected, Owner: d.Owner, LastHeard: d.LastHeard}, nil
 }
 
 func (a cloudAdapter) ImportDevice(ctx context.Context, tok Token, product, deviceID string) (ImportResult, error) {

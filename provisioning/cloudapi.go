@@ -27,6 +27,11 @@ type CloudDevice struct {
 	// Owner is the e-mail of the user or customer that owns the device,
 	// empty when unclaimed.
 	Owner string
+	// LastHeard is when the cloud last heard from the device (zero when
+	// never, or not reported). The online flag alone can be stale for a
+	// while after a device drops into listening mode; verification needs
+	// contact newer than the Wi-Fi step.
+	LastHeard time.Time
 }
 
 // ImportResult is the cloud's answer to importing device IDs into a product.

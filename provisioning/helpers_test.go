@@ -144,6 +144,16 @@ func (b *bench) run(ph *fakePhoton) Result {
 		Open: func(context.Context) (DeviceChannel, error) { return ph, ph.openErr }}, b.record)
 }
 
+// runUSB provisions one fake Photon whose USB serial number gave usbID
+// ("" for a port that reports none).
+func (b *bench) runUSB(ph *fakePhoton, usbID string) Result {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return b.pipeline.RunDevice(ctx, Device{Slot: "/dev/ttyACM0", Port: "/dev/ttyACM0", DeviceID: usbID,
+		Open: func(context.Context) (DeviceChannel, error) { return ph, ph.openErr }}, b.record)
+}
+
 func (b *bench) record(e Event) {
 	b.mu.Lock()
 	b.events = append(b.events, e)

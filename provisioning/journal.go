@@ -61,10 +61,14 @@ type Record struct {
 	// created (the code itself is never written), so a resume knows
 	// whether it is still fresh.
 	ClaimCodeAt time.Time `json:"claim_code_at,omitzero"`
-	Outcome     Outcome   `json:"outcome,omitempty"`
-	FailedStep  Step      `json:"failed_step,omitempty"`
-	Message     string    `json:"message,omitempty"`
-	Action      string    `json:"action,omitempty"`
+	// WiFiSentAt is when the Wi-Fi settings were sent to the device (on
+	// this station's clock), so verification — also of a resumed attempt —
+	// accepts only cloud contact newer than that.
+	WiFiSentAt time.Time `json:"wifi_sent_at,omitzero"`
+	Outcome    Outcome   `json:"outcome,omitempty"`
+	FailedStep Step      `json:"failed_step,omitempty"`
+	Message    string    `json:"message,omitempty"`
+	Action     string    `json:"action,omitempty"`
 }
 
 // Finished tells whether the attempt reached PASS or FAIL.

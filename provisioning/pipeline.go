@@ -200,6 +200,9 @@ type attempt struct {
 	// customerResumed is the customer of an attempt resumed at
 	// verification (set by identify, read after the early steps).
 	customerResumed string
+	// heardBefore is the device's last_heard as pre-flight saw it, before
+	// anything was sent to the device (zero when unknown).
+	heardBefore time.Time
 }
 
 // secret registers a value to scrub from messages.
@@ -465,6 +468,13 @@ func (a *attempt) identify(ctx context.Context) error {
 			a.rec.ResumedFrom = prev.Attempt
 			a.rec.DeviceID, a.rec.MAC, a.rec.Firmware = prev.DeviceID, prev.MAC, prev.Firmware
 			a.rec.Customer, a.rec.ClaimCodeAt = prev.Customer, prev.ClaimCodeAt
+			a.rec.WiFiSentAt = prev.WiFiSentAt
+			if a.rec.WiFiSentAt.IsZero() {
+				// A journal from before WiFiSentAt was recorded.
+				if st, ok := prev.StepOf(StepWiFi); ok {
+					a.rec.WiFiSentAt = st.Started
+				}
+			}
 			a.mu.Unlock()
 			a.customerResumed = prev.Customer
 			if err := a.skip(StepIdentify, "The Photon already has its Wi-Fi settings from the interrupted attempt "+prev.Attempt+"; checking the cloud."); err != nil {
@@ -504,11 +514,20 @@ func (a *attempt) resumable(id string) (Record, bool) {
 	if a.p.Journal == nil || id == "" {
 		return Record{}, false
 	}
-	prev, ok := a.p.Journal.LastInterrupted(id)
-	if !ok || prev.Attempt == a.rec.Attempt || prev.Product != a.p.Profile.Product {
-		return Record{}, false
+	// The latest attempt of this device other than this one (which the
+	// journal already holds when the USB serial number named the device).
+	recs := a.p.Journal.ByDevice(id)
+	for i := len(recs) - 1; i >= 0; i-- {
+		prev := recs[i]
+		if prev.Attempt == a.rec.Attempt {
+			continue
+		}
+		if prev.Finished() || prev.Product != a.p.Profile.Product {
+			return Record{}, false
+		}
+		return prev, true
 	}
-	return prev, true
+	return Record{}, false
 }
 
 func trimForMessage(s string) string {
@@ -523,31 +542,22 @@ func trimForMessage(s string) string {
 var errResumeAtVerify = errors.New("resume at verification")
 
 // afterWiFiCandidate finds the interrupted attempt whose Wi-Fi step made
-// this device leave listening mode: by the device ID the USB serial number
-// gave, or else the newest interrupted attempt on the same port.
+// this device leave listening mode. The device must name itself: only the
+// device ID its USB serial number gave is trusted. A port alone is not
+// enough, since a different Photon may be plugged into the same port after
+// a crash; such a device is asked to enter listening mode instead, and a
+// successful identify then finds its own interrupted attempt by its ID.
 func (a *attempt) afterWiFiCandidate(identifyErr error) (Record, bool) {
 	k := deviceKind(identifyErr)
-	if (k != DeviceNotListening && k != DeviceSilent) || a.p.Journal == nil {
+	if (k != DeviceNotListening && k != DeviceSilent) || a.p.Journal == nil || a.dev.DeviceID == "" {
 		return Record{}, false
 	}
-	var prev Record
-	found := false
-	if a.dev.DeviceID != "" {
-		prev, found = a.resumable(strings.ToLower(a.dev.DeviceID))
-	} else if a.dev.Port != "" {
-		recs := a.p.Journal.Records()
-		for i := len(recs) - 1; i >= 0; i-- {
-			r := recs[i]
-			if r.Attempt == a.rec.Attempt || r.Port != a.dev.Port {
-				continue
-			}
-			if !r.Finished() && r.DeviceID != "" && r.Product == a.p.Profile.Product {
-				prev, found = r, true
-			}
-			break
-		}
+	id, err := cloud.NormalizeDeviceID(a.dev.DeviceID)
+	if err != nil {
+		return Record{}, false
 	}
-	if !found || !prev.Completed(StepWiFi) {
+	prev, found := a.resumable(id)
+	if !found || !prev.Completed(StepWiFi) || !strings.EqualFold(prev.DeviceID, id) {
 		return Record{}, false
 	}
 	return prev, true
@@ -586,6 +596,7 @@ func (a *attempt) afterIdentify(ctx context.Context, customerKnown bool) error {
 	switch {
 	case err == nil:
 		inProduct = true
+		a.heardBefore = cd.LastHeard
 	case cloud.IsNotFound(err):
 	default:
 		return a.fail(StepPreflight, err)
@@ -858,6 +869,11 @@ func (a *attempt) wifi(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.WiFi)
 	defer cancel()
 	w := WiFiCredentials{SSID: prof.SSID, Security: prof.Security, Password: p.Credentials.WiFiPassword}
+	// Taken before sending: a device may reach the cloud before the send
+	// call returns.
+	a.mu.Lock()
+	a.rec.WiFiSentAt = p.Clock.Now()
+	a.mu.Unlock()
 	if err := a.ch.ConfigureWiFi(sctx, w); err != nil {
 		return a.fail(StepWiFi, err)
 	}
@@ -902,10 +918,11 @@ func (a *attempt) verify(ctx context.Context) error {
 		switch {
 		case err == nil:
 			sawInProduct = true
-			if cd.Online {
+			online := cd.Online && a.heardSinceWiFi(cd.LastHeard)
+			if online {
 				sawOnline = true
 			}
-			if cd.Online && (a.customer == "" || strings.EqualFold(cd.Owner, a.customer)) {
+			if online && (a.customer == "" || strings.EqualFold(cd.Owner, a.customer)) {
 				return a.done(StepVerify, "The cloud confirms Photon "+id+" is "+what+".")
 			}
 			if a.customer != "" && cd.Owner != "" && !strings.EqualFold(cd.Owner, a.customer) {
@@ -920,6 +937,11 @@ func (a *attempt) verify(ctx context.Context) error {
 		default:
 			lastErr = err
 		}
+		if ctx.Err() != nil {
+			// Stopped (Stop, unplugging, a signal): not a device that
+			// never arrived.
+			return a.fail(StepVerify, ctx.Err())
+		}
 		now := p.Clock.Now()
 		remaining := deadline.Sub(now)
 		if remaining <= 0 || vctx.Err() != nil {
@@ -933,6 +955,35 @@ func (a *attempt) verify(ctx context.Context) error {
 			return a.fail(StepVerify, err)
 		}
 	}
+}
+
+// ClockSkewMargin is how far the cloud's clock may lag this computer's
+// when verification compares the cloud's last_heard with the moment the
+// Wi-Fi settings were sent. Computers and the cloud keep time by NTP, well
+// within it; a device heard of more than this before the Wi-Fi step is
+// stale news.
+const ClockSkewMargin = 5 * time.Second
+
+// heardSinceWiFi tells whether the cloud heard from the device after the
+// Wi-Fi settings were sent: the online flag alone may still describe the
+// connection the device dropped when it entered listening mode ("never
+// report success that the cloud has not confirmed"). Evidence is a
+// last_heard later than the one pre-flight saw (no clock involved), or one
+// no older than the Wi-Fi step less ClockSkewMargin.
+func (a *attempt) heardSinceWiFi(lastHeard time.Time) bool {
+	if lastHeard.IsZero() {
+		return false
+	}
+	if !a.heardBefore.IsZero() && lastHeard.After(a.heardBefore) {
+		return true
+	}
+	a.mu.Lock()
+	sent := a.rec.WiFiSentAt
+	a.mu.Unlock()
+	if sent.IsZero() {
+		return false
+	}
+	return !lastHeard.Before(sent.Add(-ClockSkewMargin))
 }
 
 // neverArrived names the likely cause of a device that did not reach the

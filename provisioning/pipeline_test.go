@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -459,6 +460,42 @@ func TestRunDeviceStopped(t *testing.T) {
 	}
 }
 
+// stopAfterLookUp ends the attempt's context right after a successful
+// product device look-up once the Wi-Fi settings were sent: a stop (or
+// SIGTERM) arriving while verification waits.
+type stopAfterLookUp struct {
+	CloudAPI
+	ph   *fakePhoton
+	stop context.CancelFunc
+}
+
+func (s stopAfterLookUp) ProductDevice(ctx context.Context, tok Token, product, id string) (CloudDevice, error) {
+	d, err := s.CloudAPI.ProductDevice(ctx, tok, product, id)
+	if err == nil && slices.Contains(s.ph.written(), "wifi") {
+		s.stop()
+	}
+	return d, err
+}
+
+// A stop during verification is a stop, not a device that never arrived.
+func TestRunDeviceStoppedWhileVerifying(t *testing.T) {
+	b := newBench(t, Profile{})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ph := newFakePhoton(b.cloud, devID)
+	ph.outOfRange = true
+	b.pipeline.Cloud = stopAfterLookUp{CloudAPI: b.api, ph: ph, stop: cancel}
+	res := b.pipeline.RunDevice(ctx, Device{Slot: "s", Port: "/dev/ttyACM9",
+		Open: func(context.Context) (DeviceChannel, error) { return ph, nil }}, nil)
+	if res.Outcome != OutcomeFail || res.FailedStep != StepVerify || !strings.Contains(res.Message, "Stopped") {
+		t.Fatalf("got %q at %q: %q", res.Outcome, res.FailedStep, res.Message)
+	}
+	if recs := b.journal.Records(); len(recs) != 1 || !recs[0].Finished() || recs[0].Message != res.Message {
+		t.Errorf("journal: %+v", recs)
+	}
+}
+
 // The station never acts without a record: a journal that cannot be
 // written stops the attempt before the device is touched.
 func TestRunDeviceJournalUnwritable(t *testing.T) {
@@ -530,7 +567,9 @@ func TestResumeAfterWiFi(t *testing.T) {
 	ph := newFakePhoton(b.cloud, devID)
 	ph.listening = false
 	b.cloud.SetOnline(devID, true)
-	res := b.run(ph)
+	// The USB serial number names the device: a port alone does not (see
+	// TestResumeNeedsTheDeviceItself).
+	res := b.runUSB(ph, strings.ToUpper(devID))
 	if res.Outcome != OutcomePass {
 		t.Fatalf("%s (%s)", res.Message, res.Details)
 	}
@@ -714,4 +753,158 @@ func TestRunDevicePanicClosesTheRecord(t *testing.T) {
 			t.Errorf("the panic kept %d of the shared cloud slots", n)
 		}
 	})
+}
+
+// The cloud may still call a device online for a while after it dropped
+// into listening mode: verification must see contact newer than the Wi-Fi
+// step, or a re-run of a device already in the product would pass without
+// the device ever joining the new network.
+func TestVerifyNeedsContactAfterWiFi(t *testing.T) {
+	withCustomer := Profile{Customer: CustomerEmail, CustomerPattern: customerMail}
+	tests := []struct {
+		name       string
+		profile    Profile
+		owned      bool // the device is already owned by the customer
+		reconnects bool // the device joins the network and reaches the cloud
+		outcome    Outcome
+		failedStep Step
+		message    string
+	}{
+		{name: "stale online, never reconnects", outcome: OutcomeFail, failedStep: StepVerify,
+			message: "did not reach the cloud within"},
+		{name: "stale online and owned, never reconnects", profile: withCustomer, owned: true,
+			outcome: OutcomeFail, failedStep: StepVerify, message: "did not reach the cloud within"},
+		{name: "stale online, reconnects", reconnects: true, outcome: OutcomePass, message: "provisioned and verified"},
+		{name: "stale online and owned, reconnects", profile: withCustomer, owned: true, reconnects: true,
+			outcome: OutcomePass, message: "provisioned and verified"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBench(t, tc.profile)
+			owner := ""
+			if tc.owned {
+				b.cloud.AddCustomer(cloudtest.Customer{Email: customerMail, ProductID: productID})
+				owner = customerMail
+			}
+			// Online in the cloud from an earlier life; then it was put in
+			// listening mode a while ago and the cloud has not noticed.
+			b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: productID, Owner: owner, Online: true})
+			heard := b.clock.Now()
+			b.clock.Advance(10 * time.Minute)
+			ph := newFakePhoton(b.cloud, devID)
+			ph.outOfRange = !tc.reconnects
+			res := b.run(ph)
+			if res.Outcome != tc.outcome || res.FailedStep != tc.failedStep {
+				t.Fatalf("outcome %q at %q, want %q at %q: %s (%s)", res.Outcome, res.FailedStep, tc.outcome, tc.failedStep, res.Message, res.Details)
+			}
+			if !strings.Contains(res.Message, tc.message) {
+				t.Errorf("message %q does not contain %q", res.Message, tc.message)
+			}
+			if diff := cmp.Diff([]string{"wifi"}, ph.written()); diff != "" {
+				t.Errorf("writes to the device (-want +got):\n%s", diff)
+			}
+			if res.Record.WiFiSentAt.Before(heard.Add(10 * time.Minute)) {
+				t.Errorf("WiFiSentAt %v is before the Wi-Fi step", res.Record.WiFiSentAt)
+			}
+			d, _ := b.cloud.Device(devID)
+			if got := d.LastHeard.After(heard); got != tc.reconnects {
+				t.Errorf("cloud heard from the device again = %v, want %v", got, tc.reconnects)
+			}
+		})
+	}
+}
+
+// heardSinceWiFi accepts a last_heard newer than pre-flight's, or one no
+// older than the Wi-Fi step less ClockSkewMargin, and nothing else.
+func TestHeardSinceWiFi(t *testing.T) {
+	sent := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		before    time.Time // pre-flight's last_heard
+		sent      time.Time
+		lastHeard time.Time
+		want      bool
+	}{
+		{name: "never heard", sent: sent, want: false},
+		{name: "after the Wi-Fi step", sent: sent, lastHeard: sent.Add(time.Second), want: true},
+		{name: "at the Wi-Fi step", sent: sent, lastHeard: sent, want: true},
+		{name: "cloud clock behind, within the margin", sent: sent, lastHeard: sent.Add(-ClockSkewMargin), want: true},
+		{name: "before the Wi-Fi step beyond the margin", sent: sent, lastHeard: sent.Add(-ClockSkewMargin - time.Second), want: false},
+		{name: "unchanged since pre-flight", before: sent.Add(-time.Hour), sent: sent, lastHeard: sent.Add(-time.Hour), want: false},
+		{name: "newer than pre-flight though the clocks disagree", before: sent.Add(-time.Hour), sent: sent,
+			lastHeard: sent.Add(-time.Minute), want: true},
+		{name: "no Wi-Fi step known", lastHeard: sent, want: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &attempt{heardBefore: tc.before, rec: Record{WiFiSentAt: tc.sent}}
+			if got := a.heardSinceWiFi(tc.lastHeard); got != tc.want {
+				t.Errorf("heardSinceWiFi(%v) = %v, want %v", tc.lastHeard, got, tc.want)
+			}
+		})
+	}
+}
+
+// After a crash, a different Photon plugged into the same port is not the
+// interrupted attempt's device: without the device naming itself (USB
+// serial number, or identify in listening mode) nothing is resumed.
+func TestResumeNeedsTheDeviceItself(t *testing.T) {
+	const otherID = "3b0021001747353236343099"
+	tests := []struct {
+		name       string
+		usbID      string // what the USB serial number gave
+		phID       string // the Photon actually plugged in
+		listening  bool
+		outcome    Outcome
+		failedStep Step
+		resumed    string
+		deviceID   string
+	}{
+		{name: "no serial number, another Photon, running its app", phID: otherID,
+			outcome: OutcomeFail, failedStep: StepIdentify, deviceID: ""},
+		{name: "serial number of another Photon, running its app", usbID: otherID, phID: otherID,
+			outcome: OutcomeFail, failedStep: StepIdentify, deviceID: otherID},
+		{name: "no serial number, another Photon in listening mode", phID: otherID, listening: true,
+			outcome: OutcomePass, deviceID: otherID},
+		{name: "serial number of the interrupted device", usbID: devID, phID: devID,
+			outcome: OutcomePass, resumed: "crashed-1", deviceID: devID},
+		{name: "no serial number, the interrupted device in listening mode", phID: devID, listening: true,
+			outcome: OutcomePass, resumed: "crashed-1", deviceID: devID},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBench(t, Profile{})
+			b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: productID})
+			b.cloud.AddDevice(cloudtest.Device{ID: otherID, ProductID: productID})
+			now := b.clock.Now()
+			prev := Record{Attempt: "crashed-1", Port: "/dev/ttyACM0", DeviceID: devID, Product: productSlug, Started: now,
+				WiFiSentAt: now,
+				Steps: []StepEntry{
+					{Step: StepIdentify, Started: now, Ended: now, Outcome: StepDone},
+					{Step: StepWiFi, Started: now, Ended: now, Outcome: StepDone},
+				}}
+			if err := b.journal.Append(prev); err != nil {
+				t.Fatal(err)
+			}
+			// The interrupted device reached the cloud after its Wi-Fi step.
+			b.cloud.SetOnline(devID, true)
+			ph := newFakePhoton(b.cloud, tc.phID)
+			ph.listening = tc.listening
+			res := b.runUSB(ph, tc.usbID)
+			if res.Outcome != tc.outcome || res.FailedStep != tc.failedStep {
+				t.Fatalf("outcome %q at %q, want %q at %q: %s (%s)", res.Outcome, res.FailedStep, tc.outcome, tc.failedStep, res.Message, res.Details)
+			}
+			if diff := cmp.Diff(tc.resumed, res.Record.ResumedFrom); diff != "" {
+				t.Errorf("resumed from (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.deviceID, res.DeviceID); diff != "" {
+				t.Errorf("device ID (-want +got):\n%s", diff)
+			}
+			if tc.resumed == "" {
+				if _, ok := b.journal.LastInterrupted(devID); !ok {
+					t.Error("the interrupted attempt of the other device was closed")
+				}
+			}
+		})
+	}
 }

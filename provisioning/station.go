@@ -137,6 +137,17 @@ func New(cfg Config) (*Station, error) {
 // Photon starts at once and every newly plugged one starts by itself.
 func (s *Station) Start(ctx context.Context) error {
 	s.mu.Lock()
+	for s.watchDone != nil && !s.runningLocked() {
+		// The last run may still be winding down (its context ended on
+		// its own): let its slots finish first, so none runs twice.
+		prev := s.watchDone
+		s.mu.Unlock()
+		<-prev
+		s.mu.Lock()
+		if s.watchDone == prev {
+			s.watchDone = nil
+		}
+	}
 	if s.running {
 		s.mu.Unlock()
 		return errors.New("the bench is already running")
@@ -172,6 +183,10 @@ func (s *Station) Watch(ctx context.Context) {
 	}
 }
 
+// watch scans for plugging and unplugging while the bench runs. When its
+// context ends without Stop (the context given to Start ended), it marks
+// the bench stopped itself and waits for the slots, so Start works again
+// and Retry does not start a slot on a dead context.
 func (s *Station) watch(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(s.cfg.ScanInterval)
@@ -180,6 +195,12 @@ func (s *Station) watch(ctx context.Context, done chan struct{}) {
 		s.scan(ctx)
 		select {
 		case <-ctx.Done():
+			s.mu.Lock()
+			if s.watchDone == done {
+				s.running = false
+			}
+			s.mu.Unlock()
+			s.wg.Wait()
 			return
 		case <-t.C:
 		}
@@ -217,7 +238,7 @@ func (s *Station) scan(ctx context.Context) {
 		s.slots[p.Path] = sl
 		s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: p.Path, Port: p.Path, DeviceID: p.DeviceID,
 			Step: StepDetect, Kind: EventStarted, Progress: -1, Message: "A Photon is connected on " + p.Path + "."})
-		if s.running {
+		if s.runningLocked() {
 			s.startLocked(p.Path, sl)
 		}
 	}
@@ -274,8 +295,9 @@ func (s *Station) startLocked(name string, sl *slot) {
 		switch {
 		case res.Outcome == OutcomePass:
 			s.passed++
-		case context.Cause(ctx) == nil || errors.Is(context.Cause(ctx), context.Canceled) && s.running:
-			// Stops and unplugging are not failures of the device.
+		case context.Cause(ctx) == nil:
+			// Stops (by the operator, or by the end of the context given
+			// to Start) and unplugging are not failures of the device.
 			s.failed++
 		}
 	}()
@@ -315,11 +337,16 @@ func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Resu
 }
 
 // Stop stops every slot and the port watcher and waits for them. Slots
-// stay listed (idle, or with their last result).
+// stay listed (idle, or with their last result). After the context given
+// to Start ended, it waits for the run to wind down.
 func (s *Station) Stop() {
 	s.mu.Lock()
 	if !s.running {
+		done := s.watchDone
 		s.mu.Unlock()
+		if done != nil {
+			<-done
+		}
 		return
 	}
 	s.running = false
@@ -335,11 +362,19 @@ func (s *Station) Stop() {
 	s.wg.Wait()
 }
 
-// Running tells whether the bench runs.
+// Running tells whether the bench runs: Start was called, and neither
+// Stop nor the end of Start's context stopped it.
 func (s *Station) Running() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.running
+	return s.runningLocked()
+}
+
+// runningLocked is Running with s.mu held. A run whose context ended is
+// over even before its watcher has marked it stopped: nothing new may
+// start on a dead context.
+func (s *Station) runningLocked() bool {
+	return s.running && s.runCtx.Err() == nil
 }
 
 // StopSlot stops one slot's attempt; the others go on. It waits until the
@@ -366,7 +401,7 @@ func (s *Station) Retry(name string) error {
 	if !ok {
 		return fmt.Errorf("no Photon on %s", name)
 	}
-	if !s.running {
+	if !s.runningLocked() {
 		return errors.New("start the bench first")
 	}
 	if sl.cancel != nil {
@@ -393,7 +428,7 @@ func (s *Station) Counters() Counters {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := Counters{Passed: s.passed, Failed: s.failed}
-	if s.running {
+	if s.runningLocked() {
 		c.RunningSince = s.since
 		if h := s.cfg.Pipeline.Clock.Now().Sub(s.since).Hours(); h > 0 {
 			c.PerHour = float64(s.passed) / h

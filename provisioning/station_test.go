@@ -457,3 +457,42 @@ func TestStationRetryRightAfterResult(t *testing.T) {
 		t.Errorf("counters %+v", c)
 	}
 }
+
+// When the context given to Start ends (the window closes, a supervisor's
+// deadline), the bench stops by itself: Retry does not start a slot on the
+// dead context, and Start works again.
+func TestStationStopsWhenItsContextEnds(t *testing.T) {
+	sb := newStationBench(t)
+	a := sb.photon("/dev/ttyACM0", 1, held)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := sb.station.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-a.entered
+	cancel()
+	if res := sb.await(t, EventResult, "/dev/ttyACM0"); res["/dev/ttyACM0"].Outcome != OutcomeFail ||
+		!strings.Contains(res["/dev/ttyACM0"].Message, "Stopped") {
+		t.Fatalf("slot after the context ended: %+v", res)
+	}
+	if sb.station.Running() {
+		t.Error("the bench still says it runs after its context ended")
+	}
+	if err := sb.station.Retry("/dev/ttyACM0"); err == nil {
+		t.Error("retry started a slot on the ended context")
+	}
+	if c := sb.station.Counters(); c.Failed != 0 || !c.RunningSince.IsZero() {
+		t.Errorf("counters %+v: a stop is not a failure, and the bench is stopped", c)
+	}
+	// Start again: the stopped slot starts over on the new run.
+	a.hold = nil
+	a.entered = nil
+	if err := sb.station.Start(context.Background()); err != nil {
+		t.Fatalf("start after the context ended: %v", err)
+	}
+	if res := sb.await(t, EventResult, "/dev/ttyACM0"); res["/dev/ttyACM0"].Outcome != OutcomePass {
+		t.Fatalf("after the restart: %+v", res)
+	}
+	if n := len(sb.journal.Interrupted()); n != 0 {
+		t.Errorf("%d attempts left unfinished", n)
+	}
+}
