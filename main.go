@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	_ "github.com/photon-station/photon-station/internal/clocale" // before Fyne reads the locale
 )
 
 func main() {
