@@ -181,15 +181,19 @@ func IsDeviceID(s string) bool {
 	return err == nil
 }
 
-// showID returns a caller-supplied identifier for a message, unless it is
-// long enough to be a token or a claim code pasted into the wrong field: those
-// must never reach a log.
+// showID returns a caller-supplied identifier (device ID or name, product
+// ID or slug, organization) for a message, unless it does not look like one:
+// longer than 32 characters (a token or claim code pasted into the wrong
+// field) or holding characters identifiers never have (a password pasted
+// there). Such values must never reach a message or a log.
 func showID(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) > 32 {
+	if len(s) > 32 || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}) {
 		return fmt.Sprintf("(a value of %d characters)", len(s))
 	}
-	return strings.ToValidUTF8(s, "?")
+	return s
 }
 
 // auth selects how a request authenticates.
