@@ -50,7 +50,7 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "photon-station: "+err.Error())
 		return 1
 	}
-	defer s.close()
+	defer s.shutdown(ctx) // runs before cancel: the bench gets its time to stop
 
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", iconPNG))

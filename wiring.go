@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -45,6 +46,27 @@ type station struct {
 	toolsFrom devicetools.Source
 	close     func()
 	world     *demo.World // the simulated bench, in demo mode
+
+	// bench is the bench the screens drive (set by deps); shutdown stops
+	// it before close releases the journal.
+	bench *ui.StationBench
+}
+
+// shutdownTimeout bounds how long closing the app waits for the bench's
+// attempts in flight to end and write their journal records.
+const shutdownTimeout = 30 * time.Second
+
+// shutdown stops the bench, waiting (at most shutdownTimeout, or until ctx
+// ends) for its attempts to end and write their records, and then releases
+// the station: closing the journal under a running attempt would lose its
+// record.
+func (s *station) shutdown(ctx context.Context) {
+	if s.bench != nil {
+		ctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
+		s.bench.Stop(ctx)
+		cancel()
+	}
+	s.close()
 }
 
 // deps turns the station into the screens' dependencies.
@@ -59,6 +81,7 @@ func (s *station) deps() ui.Deps {
 		}
 		return s.newStation(ctx, pl)
 	}}
+	s.bench = bench
 	d := ui.Deps{
 		Station:        bench,
 		Events:         bench.Events(),

@@ -70,6 +70,10 @@ type MainView struct {
 	Tabs     *container.AppTabs
 
 	cancel context.CancelFunc
+	// tools is the Device tools section; when it has a Close (as
+	// *devicetools.Tools does) the window's close ends its event stream and
+	// its calls in flight, and a CancelRunning is what Escape does there.
+	tools fyne.CanvasObject
 }
 
 // Preference keys the station keeps in the Fyne app's preferences.
@@ -158,6 +162,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 		msg.Alignment = fyne.TextAlignCenter
 		tools = container.NewCenter(msg)
 	}
+	v.tools = tools
 
 	v.Tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("Bench"), theme.GridIcon(), v.Bench.Content()),
@@ -221,6 +226,10 @@ func (v *MainView) TypedKey(ev *fyne.KeyEvent) {
 		v.Wizard.TypedKey(ev)
 	case 4:
 		v.Monitor.TypedKey(ev)
+	case 5:
+		if c, ok := v.tools.(interface{ CancelRunning() }); ok && ev.Name == fyne.KeyEscape {
+			c.CancelRunning()
+		}
 	}
 }
 
@@ -228,4 +237,7 @@ func (v *MainView) TypedKey(ev *fyne.KeyEvent) {
 func (v *MainView) Close() {
 	v.cancel()
 	v.Monitor.Close()
+	if c, ok := v.tools.(interface{ Close() }); ok {
+		c.Close()
+	}
 }

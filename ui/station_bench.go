@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/photon-station/photon-station/provisioning"
 )
 
@@ -47,7 +49,7 @@ func (s *StationBench) Events() <-chan provisioning.Event {
 func (s *StationBench) Start(ctx context.Context, profile string) error {
 	s.init()
 	if s.NewStation == nil {
-		return errors.New("no station is wired")
+		return errors.New(lang.L("No bench is wired in this build."))
 	}
 	st, err := s.NewStation(ctx, profile)
 	if err != nil {
@@ -92,7 +94,7 @@ func (s *StationBench) Stop(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return errors.New("the devices did not stop in time; they are still being stopped")
+		return errors.New(lang.L("The devices did not stop in time; they are still being stopped."))
 	}
 }
 
@@ -102,7 +104,7 @@ func (s *StationBench) Retry(ctx context.Context, slot string) error {
 	st := s.cur
 	s.mu.Unlock()
 	if st == nil {
-		return errors.New("start the bench first")
+		return errors.New(lang.L("Start the bench first."))
 	}
 	return st.Retry(slot)
 }
