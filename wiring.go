@@ -194,21 +194,11 @@ func realStation() (*station, error) {
 				return provisioning.OpenSerial(ctx, path)
 			}}, nil
 		},
-		softAPDevice: func() provisioning.Device {
-			// The wizard has put the laptop on the Photon's access point;
-			// the channel dials from that link until it is restored.
-			c := &softap.Client{Addr: "192.168.0.1"}
-			if l := ap.link(); l != nil {
-				c.Dialer = l.Dialer()
-			}
-			ch := provisioning.NewSoftAPChannel(c)
-			return provisioning.Device{Slot: "softap", OneNetwork: true,
-				Open: func(context.Context) (provisioning.DeviceChannel, error) { return ch, nil }}
-		},
-		ap:      ap,
-		ports:   ui.PortFinderFunc(serialPhotons),
-		console: ui.ConsoleOpenerFunc(openSerialConsole),
-		close:   func() { journal.Close() },
+		softAPDevice: ap.device,
+		ap:           ap,
+		ports:        ui.PortFinderFunc(serialPhotons),
+		console:      ui.ConsoleOpenerFunc(openSerialConsole),
+		close:        func() { journal.Close() },
 	}
 	s.toolsFrom = &profileTools{s: s}
 	return s, nil
@@ -257,19 +247,37 @@ type demoAP struct{ *demo.AccessPoints }
 
 func (a demoAP) WaitJoined(ctx context.Context) (string, error) { return a.Current(ctx) }
 
+// apJoiner is the part of softap.Joiner the wizard uses (a seam for tests).
+type apJoiner interface {
+	Find(ctx context.Context) ([]softap.PhotonAP, error)
+	Join(ctx context.Context, ssid string) (*softap.Link, error)
+	WaitJoined(ctx context.Context) (*softap.Link, error)
+}
+
 // photonAP moves the laptop onto a Photon's access point for the wizard
-// (softap.Joiner does the work) and remembers the link, so the SoftAP
-// channel dials from it.
+// and remembers the link, for the SoftAP device that follows.
 type photonAP struct {
-	j  softap.Joiner
+	j  apJoiner // nil: a softap.Joiner
 	mu sync.Mutex
 	l  *softap.Link
 }
 
-func (a *photonAP) link() *softap.Link {
+func (a *photonAP) joiner() apJoiner {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.l
+	if a.j == nil {
+		a.j = &softap.Joiner{}
+	}
+	return a.j
+}
+
+// take returns the link the wizard made, once.
+func (a *photonAP) take() *softap.Link {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := a.l
+	a.l = nil
+	return l
 }
 
 func (a *photonAP) keep(l *softap.Link) {
@@ -279,7 +287,7 @@ func (a *photonAP) keep(l *softap.Link) {
 }
 
 func (a *photonAP) Find(ctx context.Context) (string, error) {
-	aps, err := a.j.Find(ctx)
+	aps, err := a.joiner().Find(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -290,7 +298,7 @@ func (a *photonAP) Find(ctx context.Context) (string, error) {
 }
 
 func (a *photonAP) Join(ctx context.Context, ssid string) error {
-	l, err := a.j.Join(ctx, ssid)
+	l, err := a.joiner().Join(ctx, ssid)
 	if err != nil {
 		return err
 	}
@@ -299,12 +307,46 @@ func (a *photonAP) Join(ctx context.Context, ssid string) error {
 }
 
 func (a *photonAP) WaitJoined(ctx context.Context) (string, error) {
-	l, err := a.j.WaitJoined(ctx)
+	l, err := a.joiner().WaitJoined(ctx)
 	if err != nil {
 		return "", err
 	}
 	a.keep(l)
 	return l.SSID, nil
+}
+
+// device is the wizard's SoftAP Photon over the link the wizard made. The
+// cloud steps need the internet and a laptop has one Wi-Fi radio, so when
+// the station joined the Photon's access point by itself it goes back to
+// its own network first and the channel rejoins the Photon for each device
+// step (and leaves again). When the technician joined by hand, the station
+// cannot switch networks: it stays on the Photon's network, dialling from
+// that link, and the wizard's last page reminds the technician to go back.
+func (a *photonAP) device() provisioning.Device {
+	c := &softap.Client{Addr: "192.168.0.1"}
+	ch := provisioning.NewSoftAPChannel(c)
+	l := a.take()
+	return provisioning.Device{Slot: "softap", OneNetwork: true,
+		Open: func(ctx context.Context) (provisioning.DeviceChannel, error) {
+			switch {
+			case l == nil:
+			case l.Method == softap.JoinManual:
+				c.Dialer = l.Dialer()
+			default:
+				if err := l.Restore(ctx); err != nil {
+					return nil, err
+				}
+				ssid := l.SSID
+				ch.Join = func(ctx context.Context) (provisioning.SoftAPLink, error) {
+					nl, err := a.joiner().Join(ctx, ssid)
+					if err != nil {
+						return nil, err
+					}
+					return nl, nil
+				}
+			}
+			return ch, nil
+		}}
 }
 
 // serialPhotons lists the USB serial ports that hold a Photon.
