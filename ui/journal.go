@@ -226,6 +226,20 @@ func stepsText(r provisioning.Record) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// exportTo writes the journal as CSV to w and closes it; only a file that
+// was written and closed whole counts as exported.
+func (v *JournalView) exportTo(w io.WriteCloser, name string) error {
+	err := v.source.ExportCSV(w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s", lang.L("The journal was not exported: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+	}
+	v.count.SetText(lang.L("Exported to {{.Name}}", map[string]any{"Name": name}))
+	return nil
+}
+
 func (v *JournalView) export() {
 	if v.source == nil {
 		return
@@ -234,12 +248,9 @@ func (v *JournalView) export() {
 		if err != nil || wc == nil {
 			return
 		}
-		defer wc.Close()
-		if err := v.source.ExportCSV(wc); err != nil {
-			dialog.ShowError(fmt.Errorf("%s", lang.L("The journal was not exported: {{.Reason}}", map[string]any{"Reason": err.Error()})), v.win)
-			return
+		if err := v.exportTo(wc, wc.URI().Name()); err != nil {
+			dialog.ShowError(err, v.win)
 		}
-		v.count.SetText(lang.L("Exported to {{.Name}}", map[string]any{"Name": wc.URI().Name()}))
 	}, v.win)
 	d.SetFileName("photon-station-journal-" + v.now().Format("2006-01-02") + ".csv")
 	d.Show()

@@ -24,7 +24,11 @@ type fakeJournal struct{ records []provisioning.Record }
 
 func (j *fakeJournal) Records() []provisioning.Record { return j.records }
 func (j *fakeJournal) ExportCSV(w io.Writer) error {
-	_, err := io.WriteString(w, "attempt\n")
+	lines := "attempt\n"
+	for _, r := range j.records {
+		lines += r.Attempt + "\n"
+	}
+	_, err := io.WriteString(w, lines)
 	return err
 }
 
@@ -262,10 +266,36 @@ func TestJournalView(t *testing.T) {
 	j.table.Select(widgetCell(1, 0))
 	shoot(t, "journal", s.win.Canvas())
 	test.AssertImageMatches(t, "journal.png", s.win.Canvas().Capture())
-	var buf bytes.Buffer
-	if err := j.source.ExportCSV(&buf); err != nil || buf.Len() == 0 {
-		t.Errorf("export: %v, %d bytes", err, buf.Len())
+	var buf closingBuffer
+	if err := j.exportTo(&buf, "journal.csv"); err != nil || !buf.closed {
+		t.Fatalf("export: %v (closed %v)", err, buf.closed)
 	}
+	if !strings.Contains(buf.String(), "a1") || j.count.Text != "Exported to journal.csv" {
+		t.Errorf("export wrote %q and says %q", buf.String(), j.count.Text)
+	}
+	// A file that cannot be closed (disk full) is not reported as exported.
+	j.count.SetText("")
+	if err := j.exportTo(&closingBuffer{failClose: true}, "full.csv"); err == nil || !strings.Contains(err.Error(), "not exported") {
+		t.Errorf("a failed close gave %v", err)
+	}
+	if j.count.Text != "" {
+		t.Errorf("a failed export says %q", j.count.Text)
+	}
+}
+
+// closingBuffer is an export destination that records its Close, and can
+// fail it like a full disk does.
+type closingBuffer struct {
+	bytes.Buffer
+	closed, failClose bool
+}
+
+func (b *closingBuffer) Close() error {
+	b.closed = true
+	if b.failClose {
+		return errors.New("no space left on device")
+	}
+	return nil
 }
 
 func attempts(rs []provisioning.Record) []string {
