@@ -370,24 +370,94 @@ func openSerialConsole(ctx context.Context, port string) (io.ReadCloser, error) 
 	if err != nil {
 		return nil, err
 	}
-	pr, pw := io.Pipe()
-	stop := c.Monitor(func(b []byte) { pw.Write(b) })
-	return &consoleStream{PipeReader: pr, close: func() {
-		stop()
-		c.Close()
-		pw.Close()
-	}}, nil
+	return newConsoleStream(c), nil
 }
 
+// consoleStreamLimit bounds what a stream holds for a reader that has
+// fallen behind; beyond it, output is dropped rather than blocking the
+// console's reader.
+const consoleStreamLimit = 1 << 20
+
+// consoleStream is a console's output as an io.ReadCloser. The console's
+// monitor callback must not block, so output is buffered here; when the
+// port stops (unplugged), Read returns the console's error after the
+// buffered output.
 type consoleStream struct {
-	*io.PipeReader
-	once  sync.Once
-	close func()
+	c    *serialio.Console
+	stop func()
+
+	mu   sync.Mutex
+	buf  []byte
+	err  error
+	wake chan struct{}
+	once sync.Once
 }
 
-func (c *consoleStream) Close() error {
-	c.once.Do(c.close)
-	return c.PipeReader.Close()
+func newConsoleStream(c *serialio.Console) *consoleStream {
+	s := &consoleStream{c: c, wake: make(chan struct{})}
+	s.stop = c.Monitor(s.write)
+	go func() {
+		<-c.Done()
+		err := c.Err()
+		if err == nil {
+			err = io.EOF
+		}
+		s.end(err)
+	}()
+	return s
+}
+
+func (s *consoleStream) signalLocked() {
+	close(s.wake)
+	s.wake = make(chan struct{})
+}
+
+func (s *consoleStream) write(p []byte) {
+	s.mu.Lock()
+	if len(s.buf)+len(p) <= consoleStreamLimit {
+		s.buf = append(s.buf, p...)
+	}
+	s.signalLocked()
+	s.mu.Unlock()
+}
+
+func (s *consoleStream) end(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.signalLocked()
+	s.mu.Unlock()
+}
+
+func (s *consoleStream) Read(p []byte) (int, error) {
+	for {
+		s.mu.Lock()
+		if len(s.buf) > 0 {
+			n := copy(p, s.buf)
+			s.buf = s.buf[n:]
+			s.mu.Unlock()
+			return n, nil
+		}
+		if s.err != nil {
+			err := s.err
+			s.mu.Unlock()
+			return 0, err
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		<-wake
+	}
+}
+
+// Close stops the stream and closes the port.
+func (s *consoleStream) Close() error {
+	s.once.Do(func() {
+		s.stop()
+		s.end(io.EOF)
+		s.c.Close()
+	})
+	return nil
 }
 
 // profileTools gives the device tools a product token from the first

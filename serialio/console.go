@@ -244,6 +244,27 @@ func (c *Console) signalLocked() {
 	c.wake = make(chan struct{})
 }
 
+// Done is closed when the port stops giving output: the device was
+// unplugged, the port failed, or Close was called. Err then says why.
+func (c *Console) Done() <-chan struct{} { return c.readerDone }
+
+// Err is why the port stopped giving output, as a technician error (the
+// device was unplugged, ...); nil while it runs and after Close.
+func (c *Console) Err() error {
+	select {
+	case <-c.readerDone:
+	default:
+		return nil
+	}
+	c.mu.Lock()
+	closed, rerr := c.closed, c.readErr
+	c.mu.Unlock()
+	if closed || rerr == nil {
+		return nil
+	}
+	return c.lostError(rerr)
+}
+
 // Monitor streams everything the device prints to fn, as it arrives, for a
 // serial-monitor view. Passwords and claim codes the console sent are
 // scrubbed first. fn runs on the console's reader goroutine and must not

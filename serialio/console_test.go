@@ -602,3 +602,27 @@ func TestUnplugMidSecretEcho(t *testing.T) {
 		})
 	}
 }
+
+// TestDoneAfterUnplug: a view that only watches the port (the serial
+// monitor) learns within seconds that the device was unplugged, and why.
+func TestDoneAfterUnplug(t *testing.T) {
+	eachTransport(t, serialtest.Config{}, nil, func(t *testing.T, ph *serialtest.Photon, c *serialio.Console) {
+		if err := c.Err(); err != nil {
+			t.Fatalf("Err before unplugging = %v", err)
+		}
+		select {
+		case <-c.Done():
+			t.Fatal("Done before unplugging")
+		default:
+		}
+		ph.Unplug()
+		select {
+		case <-c.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("Done not closed 5 s after unplugging")
+		}
+		if err := c.Err(); !serialio.IsUnplugged(err) {
+			t.Errorf("Err after unplugging = %v, want unplugged", err)
+		}
+	})
+}
