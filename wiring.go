@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -200,7 +201,12 @@ func realStation() (*station, error) {
 		console:      ui.ConsoleOpenerFunc(openSerialConsole),
 		close:        func() { journal.Close() },
 	}
-	s.toolsFrom = &profileTools{s: s}
+	s.toolsFrom = &profileTools{s: s, current: func() string {
+		if a := fyne.CurrentApp(); a != nil {
+			return a.Preferences().String(ui.PrefBenchProfile)
+		}
+		return ""
+	}}
 	return s, nil
 }
 
@@ -460,12 +466,21 @@ func (s *consoleStream) Close() error {
 	return nil
 }
 
-// profileTools gives the device tools a product token from the first
-// stored profile's OAuth client. User routes need a signed-in supervisor,
-// which this station does not offer yet.
-type profileTools struct{ s *station }
+// profileTools gives the device tools a product token from the job
+// profile the bench shows (the one it last started, or else the first
+// stored), reusing the token until shortly before it expires. User routes
+// need a signed-in supervisor, which this station does not offer yet.
+type profileTools struct {
+	s *station
+	// current names the bench's profile; nil or "" means the first stored.
+	current func() string
 
-func (t *profileTools) firstProfile() (provisioning.Profile, error) {
+	mu      sync.Mutex
+	profile string // whose client the token came from
+	tok     cloud.Token
+}
+
+func (t *profileTools) pick() (provisioning.Profile, error) {
 	names, err := t.s.profiles.List()
 	if err != nil {
 		return provisioning.Profile{}, err
@@ -473,11 +488,17 @@ func (t *profileTools) firstProfile() (provisioning.Profile, error) {
 	if len(names) == 0 {
 		return provisioning.Profile{}, devicetools.ErrNoProduct
 	}
-	return t.s.profiles.Load(names[0])
+	name := names[0]
+	if t.current != nil {
+		if cur := t.current(); slices.Contains(names, cur) {
+			name = cur
+		}
+	}
+	return t.s.profiles.Load(name)
 }
 
 func (t *profileTools) Product() string {
-	p, err := t.firstProfile()
+	p, err := t.pick()
 	if err != nil {
 		return ""
 	}
@@ -489,17 +510,26 @@ func (t *profileTools) UserCloud(context.Context) (*cloud.Client, error) {
 }
 
 func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) {
-	p, err := t.firstProfile()
+	p, err := t.pick()
 	if err != nil {
 		return nil, err
+	}
+	t.mu.Lock()
+	tok, same := t.tok, t.profile == p.Name
+	t.mu.Unlock()
+	if same && tok.AccessToken != "" && !tok.Expired(time.Now(), time.Minute) {
+		return t.s.api.WithToken(tok.AccessToken), nil
 	}
 	secret, err := t.s.secrets.Get(ctx, p.Name, provisioning.SecretClientSecret)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := t.s.api.ProductToken(ctx, cloud.ClientCredentials{ID: p.ClientID, Secret: secret}, 0)
+	tok, err = t.s.api.ProductToken(ctx, cloud.ClientCredentials{ID: p.ClientID, Secret: secret}, 0)
 	if err != nil {
 		return nil, err
 	}
+	t.mu.Lock()
+	t.profile, t.tok = p.Name, tok
+	t.mu.Unlock()
 	return t.s.api.WithToken(tok.AccessToken), nil
 }
