@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/demo"
@@ -78,7 +79,7 @@ func (s *station) deps() ui.Deps {
 			return nil, err
 		}
 		if pl.Profile.Channel == provisioning.ChannelSoftAP {
-			return nil, errors.New("the bench sends Wi-Fi over USB: pick a USB serial profile, or use One device for SoftAP")
+			return nil, errors.New(lang.L("The bench sends Wi-Fi over USB: pick a USB serial profile, or use One device for SoftAP."))
 		}
 		return s.newStation(ctx, pl)
 	}}
@@ -171,7 +172,7 @@ func realStation() (*station, error) {
 	limit := provisioning.NewCloudLimit(0, nil)
 	ap := &photonAP{}
 	s := &station{
-		title: "Photon Station", profiles: store, secrets: secrets, journal: journal, api: api,
+		title: lang.L("Photon Station"), profiles: store, secrets: secrets, journal: journal, api: api,
 		pipelineFor: func(ctx context.Context, name string) (*provisioning.Pipeline, error) {
 			p, err := store.Load(name)
 			if err != nil {
@@ -189,7 +190,7 @@ func realStation() (*station, error) {
 		},
 		serialDevice: func(path string) (provisioning.Device, error) {
 			if path == "" {
-				return provisioning.Device{}, errors.New("pick the USB port of the Photon first")
+				return provisioning.Device{}, errors.New(lang.L("Pick the USB port of the Photon first."))
 			}
 			return provisioning.Device{Slot: path, Port: path, Open: func(ctx context.Context) (provisioning.DeviceChannel, error) {
 				return provisioning.OpenSerial(ctx, path)
@@ -218,7 +219,7 @@ func demoStation(ctx context.Context, dir string, opt demo.Options) (*station, e
 		return nil, err
 	}
 	s := &station{
-		title: "Photon Station (demo)", profile: w.Profile.Name, profiles: w.Profiles, secrets: w.Secrets, journal: w.Journal, api: w.API,
+		title: lang.L("Photon Station (demo)"), profile: w.Profile.Name, profiles: w.Profiles, secrets: w.Secrets, journal: w.Journal, api: w.API,
 		pipelineFor: func(ctx context.Context, name string) (*provisioning.Pipeline, error) {
 			if name == w.Profile.Name {
 				return w.Pipeline, nil
