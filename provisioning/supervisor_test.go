@@ -1,0 +1,276 @@
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/cloud/cloudtest"
+)
+
+const (
+	supEmail    = "supervisor@acme.example"
+	supPassword = "purple-monkey-dishwasher"
+	supOTP      = "246810"
+)
+
+// supervisorRig is a cloudtest with a supervisor's account, their own
+// product and an organization's product, and a Supervisor on it.
+type supervisorRig struct {
+	cloud   *cloudtest.Cloud
+	secrets *MemorySecrets
+	sup     *Supervisor
+	clock   *testClock
+}
+
+func newSupervisorRig(t *testing.T, otp string) *supervisorRig {
+	t.Helper()
+	r := &supervisorRig{secrets: &MemorySecrets{}, clock: newTestClock()}
+	r.cloud = cloudtest.New(cloudtest.Options{Now: r.clock.Now})
+	t.Cleanup(r.cloud.Close)
+	r.cloud.AddUser(cloudtest.User{Email: supEmail, Password: supPassword, OTP: otp})
+	r.cloud.AddUser(cloudtest.User{Email: "someone@else.example", Password: "x-other-password"})
+	r.cloud.AddOrg(cloudtest.Org{Slug: "acme", Name: "Acme Inc", Members: []string{supEmail}})
+	r.cloud.AddProduct(cloudtest.Product{ID: 4711, Slug: "acme-sensor", Name: "Acme Sensor", Org: "acme", Members: []string{supEmail}})
+	r.cloud.AddProduct(cloudtest.Product{ID: 200, Slug: "bench-proto", Name: "bench proto", Members: []string{supEmail}})
+	r.cloud.AddProduct(cloudtest.Product{ID: 300, Slug: "not-mine", Name: "Not mine", Members: []string{"someone@else.example"}})
+	api := &cloud.Client{BaseURL: r.cloud.URL(), Timeout: 5 * time.Second, Clock: r.clock}
+	r.sup = &Supervisor{API: api, Secrets: r.secrets, Now: r.clock.Now}
+	return r
+}
+
+func TestSupervisorSignInStoresTokenInKeyring(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("before sign-in: %v, want ErrNotSignedIn", err)
+	}
+	if _, err := r.sup.Client(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("client before sign-in: %v", err)
+	}
+	acct, err := r.sup.SignIn(ctx, "  "+supEmail+" ", supPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Username != supEmail {
+		t.Errorf("username %q", acct.Username)
+	}
+	// The server default is 90 days.
+	if want := r.clock.Now().Add(90 * 24 * time.Hour); !acct.ExpiresAt.Equal(want) {
+		t.Errorf("expires %v, want %v", acct.ExpiresAt, want)
+	}
+	raw, err := r.secrets.Get(ctx, SupervisorKeyringProfile, SecretUserToken)
+	if err != nil || !strings.Contains(raw, `"token":"`) {
+		t.Fatalf("keyring holds %v (%v)", raw != "", err)
+	}
+	if strings.Contains(raw, supPassword) {
+		t.Error("the password was kept")
+	}
+	got, err := r.sup.Current(ctx)
+	if err != nil || got != acct {
+		t.Fatalf("current %+v %v, want %+v", got, err, acct)
+	}
+	c, err := r.sup.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListDevices(ctx); err != nil {
+		t.Fatalf("the stored token does not work: %v", err)
+	}
+	// A sign-in past its expiry is no sign-in.
+	r.clock.Advance(acct.ExpiresAt.Sub(r.clock.Now()) + time.Second)
+	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("after expiry: %v", err)
+	}
+	if leaks := r.cloud.SecretsInURLs(); len(leaks) != 0 {
+		t.Fatalf("secrets in URLs: %+v", leaks)
+	}
+}
+
+func TestSupervisorWrongPassword(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	_, err := r.sup.SignIn(context.Background(), supEmail, "wrong-password-42")
+	if err == nil || !cloud.IsBadCredentials(err) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong-password-42") {
+		t.Errorf("the password is in the error: %v", err)
+	}
+	if _, err := r.secrets.Get(context.Background(), SupervisorKeyringProfile, SecretUserToken); !errors.Is(err, ErrSecretNotFound) {
+		t.Errorf("something was stored: %v", err)
+	}
+}
+
+func TestSupervisorTwoStepVerification(t *testing.T) {
+	r := newSupervisorRig(t, supOTP)
+	ctx := context.Background()
+	if _, err := r.sup.SignInCode(ctx, supOTP); err == nil {
+		t.Fatal("a code without a pending sign-in was accepted")
+	}
+	_, err := r.sup.SignIn(ctx, supEmail, supPassword)
+	if !errors.Is(err, ErrCodeNeeded) {
+		t.Fatalf("MFA account: %v, want ErrCodeNeeded", err)
+	}
+	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("signed in before the code: %v", err)
+	}
+	if _, err := r.sup.SignInCode(ctx, "000000"); err == nil {
+		t.Fatal("a wrong code was accepted")
+	} else if strings.Contains(err.Error(), "000000") {
+		t.Errorf("the code is in the error: %v", err)
+	}
+	acct, err := r.sup.SignInCode(ctx, " "+supOTP+" ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Username != supEmail {
+		t.Errorf("username %q", acct.Username)
+	}
+	if _, err := r.sup.Current(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The pending step is used up.
+	if _, err := r.sup.SignInCode(ctx, supOTP); err == nil {
+		t.Fatal("the code step could be repeated")
+	}
+}
+
+func TestSupervisorProductsFromUserAndOrgs(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if _, err := r.sup.Products(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("products before sign-in: %v", err)
+	}
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := r.sup.Products(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, p := range ps {
+		labels = append(labels, p.Label())
+	}
+	got := strings.Join(labels, " | ")
+	// Sorted by name, each once; the org's product names its org.
+	want := "Acme Sensor (4711) · Acme Inc | bench proto (200)"
+	if got != want {
+		t.Fatalf("products %q, want %q", got, want)
+	}
+}
+
+func TestSupervisorCreatesProductClientIntoKeyring(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if _, err := r.sup.CreateProductClient(ctx, "Line 3", "4711"); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("before sign-in: %v", err)
+	}
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sup.CreateProductClient(ctx, "a/b", "4711"); err == nil || !strings.Contains(err.Error(), "profile name") {
+		t.Fatalf("bad profile name: %v", err)
+	}
+	if _, err := r.sup.CreateProductClient(ctx, "Line 3", "300"); !cloud.IsPermissionDenied(err) && !cloud.IsNotFound(err) {
+		t.Fatalf("someone else's product: %v", err)
+	}
+	id, err := r.sup.CreateProductClient(ctx, "Line 3", "acme-sensor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made *cloudtest.OAuthClient
+	for _, oc := range r.cloud.OAuthClients() {
+		if oc.ID == id {
+			made = &oc
+		}
+	}
+	if made == nil || made.ProductID != 4711 || made.Type != "installed" || made.Name != "Photon Station · Line 3" {
+		t.Fatalf("created client %+v", made)
+	}
+	secret, err := r.secrets.Get(ctx, "Line 3", SecretClientSecret)
+	if err != nil || secret != made.Secret {
+		t.Fatalf("keyring secret matches: %v (%v)", secret == made.Secret, err)
+	}
+	if strings.Contains(id, secret) {
+		t.Error("the secret is in the returned ID")
+	}
+	// The stored pair is a working product client.
+	if _, err := r.sup.API.ProductToken(ctx, cloud.ClientCredentials{ID: id, Secret: secret}, 0); err != nil {
+		t.Fatalf("the new client cannot get a product token: %v", err)
+	}
+}
+
+func TestSupervisorCreatedClientKeyringFailureSaysWhatToDo(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); err != nil {
+		t.Fatal(err)
+	}
+	r.sup.Secrets = failingSets{r.secrets}
+	_, err := r.sup.CreateProductClient(ctx, "Line 3", "4711")
+	if err == nil || !strings.Contains(err.Error(), "Particle console") {
+		t.Fatalf("keyring failure: %v", err)
+	}
+	for _, oc := range r.cloud.OAuthClients() {
+		if oc.Secret != "" && strings.Contains(err.Error(), oc.Secret) {
+			t.Fatalf("the secret is in the error: %v", err)
+		}
+	}
+}
+
+// failingSets refuses every write, as a locked keychain does.
+type failingSets struct{ Secrets }
+
+func (f failingSets) Set(context.Context, string, SecretKind, string) error {
+	return &KeyringError{Op: "store", Err: ErrKeyringUnavailable}
+}
+
+func TestSupervisorSignOutRevokes(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if err := r.sup.SignOut(ctx); err != nil {
+		t.Fatalf("signing out nobody: %v", err)
+	}
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := r.sup.Client(ctx)
+	if err := r.sup.SignOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("still signed in: %v", err)
+	}
+	if _, err := c.ListDevices(ctx); !cloud.IsUnauthorized(err) {
+		t.Fatalf("the old token still works: %v", err)
+	}
+}
+
+func TestSupervisorSignOutOfflineStillForgets(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); err != nil {
+		t.Fatal(err)
+	}
+	r.cloud.InjectFault(cloudtest.Fault{Method: "DELETE", Path: "/v1/access_tokens/current", CloseConnection: true})
+	err := r.sup.SignOut(ctx)
+	if err == nil || !strings.Contains(err.Error(), "signed out on this station") {
+		t.Fatalf("offline sign-out: %v", err)
+	}
+	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("still signed in: %v", err)
+	}
+}
+
+func TestSupervisorDamagedKeyringEntry(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	_ = r.secrets.Set(ctx, SupervisorKeyringProfile, SecretUserToken, "not json")
+	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("damaged entry: %v", err)
+	}
+}
