@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -312,4 +313,134 @@ func TestDemoWizardEndToEnd(t *testing.T) {
 func (g *guiUnderTest) nextEnabled() bool {
 	b := findIn(g.win.Canvas().Content(), "Next")
 	return b != nil && !b.Disabled()
+}
+
+// entryWithPlaceholder finds the visible entry whose placeholder is ph,
+// in the open dialog when there is one.
+func (g *guiUnderTest) entryWithPlaceholder(ph string) *widget.Entry {
+	g.t.Helper()
+	root := g.win.Canvas().Content()
+	if top := g.win.Canvas().Overlays().Top(); top != nil {
+		root = top
+	}
+	for _, o := range test.LaidOutObjects(root) {
+		if e, ok := o.(*widget.Entry); ok && e.Visible() && e.PlaceHolder == ph {
+			return e
+		}
+	}
+	g.t.Fatalf("no entry %q; the screen shows:\n%s", ph, strings.Join(g.shown(), "\n"))
+	return nil
+}
+
+// typeInto focuses e as a click does and types text.
+func (g *guiUnderTest) typeInto(e *widget.Entry, text string) {
+	g.win.Canvas().Focus(e)
+	for _, r := range text {
+		e.TypedRune(r)
+	}
+	g.drain()
+}
+
+// tapInDialog taps the button labelled label in the open dialog.
+func (g *guiUnderTest) tapInDialog(label string) {
+	g.t.Helper()
+	top := g.win.Canvas().Overlays().Top()
+	if top == nil {
+		g.t.Fatalf("no dialog open to tap %q in", label)
+	}
+	b := findIn(top, label)
+	if b == nil {
+		g.t.Fatalf("the dialog has no %q button", label)
+	}
+	test.Tap(b)
+	g.drain()
+}
+
+// TestDemoSupervisorSignInAndNewClient drives the supervisor's sign-in on
+// the Profiles screen against the demo's simulated cloud (password, then
+// the two-step code), picks the product from the account, lets the station
+// create the product's OAuth client, saves the profile and proves the new
+// client works with Test connection; the client secret is never on screen.
+func TestDemoSupervisorSignInAndNewClient(t *testing.T) {
+	g := startDemoGUI(t)
+	g.view.Tabs.SelectIndex(2)
+	g.waitFor("the demo supervisor signed in", func() bool { return g.shows("Signed in as " + demo.UserEmail) })
+
+	g.tap("Sign out")
+	g.tapInDialog("Yes")
+	g.waitFor("signed out", func() bool { return g.shows("Not signed in.") })
+	if _, err := g.world.Supervisor.Client(context.Background()); err == nil {
+		t.Fatal("the sign-in is still kept after signing out")
+	}
+
+	g.tap("Sign in…")
+	g.typeInto(g.entryWithPlaceholder("you@company.com"), demo.UserEmail)
+	g.typeInto(g.entryWithPlaceholder(""), demo.UserPassword)
+	g.tapInDialog("Sign in")
+	g.waitFor("the code dialog", func() bool { return g.shows("Password accepted") })
+	g.typeInto(g.entryWithPlaceholder("123456"), demo.UserCode)
+	g.tapInDialog("Verify")
+	g.waitFor("signed in again", func() bool { return g.shows("Signed in as " + demo.UserEmail) })
+
+	g.tap("New")
+	g.typeInto(g.entryWithPlaceholder("e.g. Line 3 thermostats"), "Line 2")
+	g.typeInto(g.entryWithPlaceholder("the network name"), "Line2-WiFi")
+	g.typeInto(g.entryWithPlaceholder("the Wi-Fi password"), "line-two-password")
+	g.tap("Choose…")
+	var picker *widget.List
+	g.waitFor("the product picker", func() bool {
+		if top := g.win.Canvas().Overlays().Top(); top != nil {
+			for _, o := range test.LaidOutObjects(top) {
+				if l, ok := o.(*widget.List); ok {
+					picker = l
+				}
+			}
+		}
+		return picker != nil
+	})
+	if picker.Length() != 1 {
+		t.Fatalf("the picker lists %d products, want the demo's one", picker.Length())
+	}
+	picker.Select(0)
+	g.drain()
+	if got := g.entryWithPlaceholder("product ID (a number) or slug").Text; got != strconv.Itoa(demo.ProductID) {
+		t.Fatalf("product after choosing = %q", got)
+	}
+	before := len(g.world.Cloud.OAuthClients())
+	g.tap("Create client")
+	g.tapInDialog("Yes")
+	g.waitFor("the profile saved with its new client", func() bool { return g.shows("Saved Line 2") })
+	clients := g.world.Cloud.OAuthClients()
+	if len(clients) != before+1 {
+		t.Fatalf("%d OAuth clients after creating one, had %d", len(clients), before)
+	}
+	saved, err := g.s.profiles.Load("Line 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secret string
+	for _, c := range clients {
+		if c.ID == saved.ClientID {
+			secret = c.Secret
+		}
+	}
+	if secret == "" {
+		t.Fatalf("the saved profile's client %q is not the one created", saved.ClientID)
+	}
+	if got, err := g.s.secrets.Get(context.Background(), "Line 2", provisioning.SecretClientSecret); err != nil || got != secret {
+		t.Fatalf("the keychain does not hold the new client's secret (%v)", err)
+	}
+	for _, s := range g.shown() {
+		if strings.Contains(s, secret) {
+			t.Fatalf("the client secret is on screen: %q", s)
+		}
+	}
+	g.tap("Test connection")
+	g.waitFor("the connection test", func() bool { return g.shows("Connected. Product "+demo.ProductName) || g.shows("The cloud said no") })
+	if !g.shows("Connected. Product " + demo.ProductName) {
+		t.Errorf("the new client does not connect; the screen shows:\n%s", strings.Join(g.shown(), "\n"))
+	}
+	if leaks := g.world.Cloud.SecretsInURLs(); len(leaks) != 0 {
+		t.Errorf("secrets in request URLs: %+v", leaks)
+	}
 }

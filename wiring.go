@@ -33,6 +33,9 @@ type station struct {
 	secrets  provisioning.Secrets
 	journal  *provisioning.Journal
 	api      *cloud.Client // no token: the pipelines' and Test connection's base client
+	// account is the supervisor's Particle sign-in; the device tools'
+	// user routes use its token.
+	account *provisioning.Supervisor
 
 	// pipelineFor builds the pipeline of a stored profile.
 	pipelineFor func(ctx context.Context, profile string) (*provisioning.Pipeline, error)
@@ -98,8 +101,15 @@ func (s *station) deps() ui.Deps {
 		Title:          s.title,
 		Profile:        s.profile,
 	}
+	if s.account != nil {
+		d.Account = s.account
+	}
 	if s.toolsFrom != nil {
-		d.DeviceTools = func(w fyne.Window) fyne.CanvasObject { return devicetools.New(w, s.toolsFrom) }
+		src := s.toolsFrom
+		if s.account != nil {
+			src = signedInTools{Source: src, account: s.account}
+		}
+		d.DeviceTools = func(w fyne.Window) fyne.CanvasObject { return devicetools.New(w, src) }
 	}
 	return d
 }
@@ -173,6 +183,7 @@ func realStation() (*station, error) {
 	ap := &photonAP{}
 	s := &station{
 		title: lang.L("Photon Station"), profiles: store, secrets: secrets, journal: journal, api: api,
+		account: &provisioning.Supervisor{API: api, Secrets: secrets},
 		pipelineFor: func(ctx context.Context, name string) (*provisioning.Pipeline, error) {
 			p, err := store.Load(name)
 			if err != nil {
@@ -220,6 +231,7 @@ func demoStation(ctx context.Context, dir string, opt demo.Options) (*station, e
 	}
 	s := &station{
 		title: lang.L("Photon Station (demo)"), profile: w.Profile.Name, profiles: w.Profiles, secrets: w.Secrets, journal: w.Journal, api: w.API,
+		account: w.Supervisor,
 		pipelineFor: func(ctx context.Context, name string) (*provisioning.Pipeline, error) {
 			if name == w.Profile.Name {
 				return w.Pipeline, nil
@@ -241,7 +253,7 @@ func demoStation(ctx context.Context, dir string, opt demo.Options) (*station, e
 		ap:           demoAP{w.AP},
 		ports:        w.PortFinder(),
 		console:      w,
-		toolsFrom:    devicetools.StaticSource{User: w.UserClient, ProductClient: w.ProductClient, ProductID: w.Product.Slug},
+		toolsFrom:    devicetools.StaticSource{ProductClient: w.ProductClient, ProductID: w.Product.Slug},
 		close:        func() { w.Close() },
 		world:        w,
 	}
@@ -467,10 +479,27 @@ func (s *consoleStream) Close() error {
 	return nil
 }
 
+// signedInTools gives the device tools' user routes the signed-in
+// supervisor's token; the product routes stay with Source.
+type signedInTools struct {
+	devicetools.Source
+	account *provisioning.Supervisor
+}
+
+// UserCloud returns a client with the supervisor's token, or
+// devicetools.ErrNotSignedIn (which the tools explain) when nobody is.
+func (t signedInTools) UserCloud(ctx context.Context) (*cloud.Client, error) {
+	c, err := t.account.Client(ctx)
+	if errors.Is(err, provisioning.ErrNotSignedIn) {
+		return nil, devicetools.ErrNotSignedIn
+	}
+	return c, err
+}
+
 // profileTools gives the device tools a product token from the job
 // profile the bench shows (the one it last started, or else the first
 // stored), reusing the token until shortly before it expires. User routes
-// need a signed-in supervisor, which this station does not offer yet.
+// go through signedInTools.
 type profileTools struct {
 	s *station
 	// current names the bench's profile; nil or "" means the first stored.
@@ -506,6 +535,8 @@ func (t *profileTools) Product() string {
 	return p.Product
 }
 
+// UserCloud: a job profile carries no user token; signedInTools wraps
+// profileTools with the supervisor's sign-in.
 func (t *profileTools) UserCloud(context.Context) (*cloud.Client, error) {
 	return nil, devicetools.ErrNotSignedIn
 }

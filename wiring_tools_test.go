@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
 	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/ui/devicetools"
 )
 
 // TestDeviceToolsFollowTheBenchProfile: the device tools work on the
@@ -77,4 +79,47 @@ func tokenRequests(c *cloudtest.Cloud) int {
 		}
 	}
 	return n
+}
+
+// TestDeviceToolsUserRoutesNeedTheSupervisor: the device tools' user
+// routes carry the signed-in supervisor's token, and say "not signed in"
+// (which the tools explain) before the sign-in and after the sign-out.
+func TestDeviceToolsUserRoutesNeedTheSupervisor(t *testing.T) {
+	ctx := context.Background()
+	fake := cloudtest.New(cloudtest.Options{})
+	t.Cleanup(fake.Close)
+	fake.AddUser(cloudtest.User{Email: "lead@factory.example", Password: "a-long-password"})
+	fake.AddDevice(cloudtest.Device{ID: "0123456789abcdef01234567", Name: "desk", Owner: "lead@factory.example"})
+	secrets := &provisioning.MemorySecrets{}
+	store, err := provisioning.NewProfileStore(t.TempDir(), secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &cloud.Client{BaseURL: fake.URL()}
+	s := &station{profiles: store, secrets: secrets, api: api, account: &provisioning.Supervisor{API: api, Secrets: secrets}}
+	tools := signedInTools{Source: &profileTools{s: s}, account: s.account}
+
+	if _, err := tools.UserCloud(ctx); !errors.Is(err, devicetools.ErrNotSignedIn) {
+		t.Fatalf("before sign-in: %v, want devicetools.ErrNotSignedIn", err)
+	}
+	if _, err := s.account.SignIn(ctx, "lead@factory.example", "a-long-password"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := tools.UserCloud(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs, err := c.ListDevices(ctx)
+	if err != nil || len(devs) != 1 || devs[0].Name != "desk" {
+		t.Fatalf("my devices = %+v, %v", devs, err)
+	}
+	if _, err := tools.ProductCloud(ctx); !errors.Is(err, devicetools.ErrNoProduct) {
+		t.Errorf("product routes without a profile: %v", err)
+	}
+	if err := s.account.SignOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tools.UserCloud(ctx); !errors.Is(err, devicetools.ErrNotSignedIn) {
+		t.Fatalf("after sign-out: %v", err)
+	}
 }

@@ -28,7 +28,7 @@ var fleetNames = []string{"lobby", "server-room", "canteen", "workshop", "office
 // variables, functions and vitals.
 func (w *World) seedCloud() {
 	c := w.Cloud
-	c.AddUser(cloudtest.User{Email: UserEmail, Password: "not-for-login-" + w.batch})
+	c.AddUser(cloudtest.User{Email: UserEmail, Password: UserPassword, OTP: UserCode})
 	c.AddOrg(cloudtest.Org{Slug: OrgSlug, Name: "Demo Factory", Members: []string{UserEmail}})
 	c.AddProduct(cloudtest.Product{ID: ProductID, Slug: ProductSlug, Name: ProductName, Org: OrgSlug,
 		Members: []string{UserEmail}, Groups: []string{"line-a", "line-b"}})

@@ -23,12 +23,17 @@ import (
 // The demo's fixed names. None of them is a secret: the secrets are made
 // fresh for every World.
 const (
-	ProductID         = 31337
-	ProductSlug       = "demo-thermostats"
-	ProductName       = "Demo Thermostats"
-	OrgSlug           = "demo-factory"
-	ClientID          = "demo-thermostats-2611"
-	UserEmail         = "trainee@demo-factory.example"
+	ProductID   = 31337
+	ProductSlug = "demo-thermostats"
+	ProductName = "Demo Thermostats"
+	OrgSlug     = "demo-factory"
+	ClientID    = "demo-thermostats-2611"
+	UserEmail   = "trainee@demo-factory.example"
+	// UserPassword and UserCode sign the demo's supervisor in on the
+	// Profiles screen (the fake cloud asks for a two-step code). They open
+	// only the simulated cloud of one demo run.
+	UserPassword      = "photon-demo"
+	UserCode          = "123456"
 	ProfileName       = "Demo Thermostats"
 	SoftAPProfileName = "Demo Thermostats (SoftAP)"
 	WiFiSSID          = "Factory-WiFi"
@@ -176,8 +181,12 @@ type World struct {
 	Profiles      *provisioning.ProfileStore
 	Secrets       provisioning.Secrets
 	Journal       *provisioning.Journal
-	Pipeline      *provisioning.Pipeline
-	Station       *provisioning.Station
+	// Supervisor is the demo user's sign-in, signed in at the start so
+	// the Device tools' user tabs work; the Profiles screen can sign out and
+	// in again with UserPassword and UserCode.
+	Supervisor *provisioning.Supervisor
+	Pipeline   *provisioning.Pipeline
+	Station    *provisioning.Station
 
 	// Photons are the four Photons on the bench at the start, in port
 	// order: two good ones, one running its application (not in listening
@@ -268,6 +277,9 @@ func Start(ctx context.Context, dir string, opt Options) (*World, error) {
 	if err := w.setupProfiles(ctx, dir); err != nil {
 		return nil, err
 	}
+	if err := w.signIn(ctx); err != nil {
+		return nil, err
+	}
 	if w.Journal, err = provisioning.OpenJournal(filepath.Join(dir, JournalFile)); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -317,6 +329,20 @@ func Start(ctx context.Context, dir string, opt Options) (*World, error) {
 	}
 	ok = true
 	return w, nil
+}
+
+// signIn signs the demo's supervisor in, password then two-step code,
+// as a person does on the Profiles screen.
+func (w *World) signIn(ctx context.Context) error {
+	w.Supervisor = &provisioning.Supervisor{API: w.API, Secrets: w.Secrets}
+	_, err := w.Supervisor.SignIn(ctx, UserEmail, UserPassword)
+	if errors.Is(err, provisioning.ErrCodeNeeded) {
+		_, err = w.Supervisor.SignInCode(ctx, UserCode)
+	}
+	if err != nil {
+		return fmt.Errorf("demo: signing the supervisor in: %w", err)
+	}
+	return nil
 }
 
 // setupProfiles stores the demo's secrets in memory and saves both demo

@@ -27,6 +27,8 @@ type Deps struct {
 	Secrets  provisioning.Secrets
 	// TestConnection runs the cloud pre-flight for the profile editor.
 	TestConnection ConnectionTester
+	// Account is the supervisor's Particle sign-in; nil hides it.
+	Account SupervisorAccount
 
 	// OneDevice, PhotonAP and Ports back the one-device wizard.
 	OneDevice OneDeviceRunner
@@ -143,7 +145,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	})
 	v.Wizard = newWizard(ctx, deps.OneDevice, deps.PhotonAP, deps.Ports, deps.Profiles, now, do)
 	v.Wizard.preferProfile(initial)
-	v.Profiles = newProfilesView(ctx, w, deps.Profiles, deps.Secrets, deps.TestConnection, locked, func(l bool) {
+	v.Profiles = newProfilesView(ctx, w, deps.Profiles, deps.Secrets, deps.TestConnection, deps.Account, locked, func(l bool) {
 		a.Preferences().SetBool(PrefEditingLocked, l)
 		v.Bench.refreshTop()
 	}, do)

@@ -77,6 +77,7 @@ type ProfilesView struct {
 	store    ProfileLibrary
 	secrets  provisioning.Secrets
 	tester   ConnectionTester
+	account  SupervisorAccount // nil: no sign-in on this station
 	locked   func() bool
 	setLock  func(bool)
 	do       dispatcher
@@ -97,6 +98,12 @@ type ProfilesView struct {
 	save, testBtn, newBtn, dupBtn, delBtn, lockBtn  *widget.Button
 	form                                            *fyne.Container
 	content                                         fyne.CanvasObject
+
+	// With a SupervisorAccount: the account card, Choose (a product from
+	// the account) and Create (the product's OAuth client).
+	accountCard          *accountCard
+	chooseBtn, createBtn *widget.Button
+	productList          *widget.List // the open product picker's list
 }
 
 // The pickers' words, mapped to the profile's values.
@@ -147,8 +154,8 @@ func fieldError(field string, err error) error {
 	return errors.New(lang.L("{{.Field}}: {{.Message}}", map[string]any{"Field": field, "Message": err.Error()}))
 }
 
-func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary, secrets provisioning.Secrets, tester ConnectionTester, locked func() bool, setLock func(bool), do dispatcher) *ProfilesView {
-	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, locked: locked, setLock: setLock, do: do, parent: ctx}
+func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary, secrets provisioning.Secrets, tester ConnectionTester, account SupervisorAccount, locked func() bool, setLock func(bool), do dispatcher) *ProfilesView {
+	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, locked: locked, setLock: setLock, do: do, parent: ctx}
 	entry := func(placeholder string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetPlaceHolder(placeholder)
@@ -227,11 +234,18 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	section := func(title string, items ...*widget.FormItem) fyne.CanvasObject {
 		return widget.NewCard(title, "", widget.NewForm(items...))
 	}
+	var productRow, clientRow fyne.CanvasObject = v.product, v.clientID
+	v.chooseBtn = widget.NewButtonWithIcon(lang.L("Choose…"), theme.SearchIcon(), v.chooseProduct)
+	v.createBtn = widget.NewButtonWithIcon(lang.L("Create client"), theme.ContentAddIcon(), v.createClient)
+	if account != nil {
+		productRow = container.NewBorder(nil, nil, nil, v.chooseBtn, v.product)
+		clientRow = container.NewBorder(nil, nil, nil, v.createBtn, v.clientID)
+	}
 	v.form = container.NewVBox(
 		section(lang.L("Product"),
 			widget.NewFormItem(lang.L("Profile name"), v.name),
-			widget.NewFormItem(lang.L("Product"), v.product),
-			widget.NewFormItem(lang.L("OAuth client ID"), v.clientID),
+			widget.NewFormItem(lang.L("Product"), productRow),
+			widget.NewFormItem(lang.L("OAuth client ID"), clientRow),
 			widget.NewFormItem(lang.L("Client secret"), v.clientSecret.box),
 			widget.NewFormItem("", container.NewBorder(nil, nil, v.testBtn, nil, v.testResult)),
 		),
@@ -280,6 +294,10 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		widget.NewLabelWithStyle(lang.L("Job profiles"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewVBox(container.NewGridWithColumns(2, v.newBtn, v.dupBtn), v.delBtn, v.lockBtn),
 		nil, nil, v.list)
+	if account != nil {
+		v.accountCard = newAccountCard(v, account)
+		v.form.Objects = append([]fyne.CanvasObject{v.accountCard.box}, v.form.Objects...)
+	}
 	bottom := container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, v.save, v.message))
 	right := container.NewBorder(nil, bottom, nil, nil, container.NewVScroll(v.form))
 	split := container.NewHSplit(container.NewPadded(left), container.NewPadded(right))
@@ -292,6 +310,9 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		v.newProfile()
 	}
 	v.refreshLock()
+	if v.accountCard != nil {
+		v.accountCard.refresh()
+	}
 	return v
 }
 
@@ -593,6 +614,7 @@ func (v *ProfilesView) Save() {
 					v.list.Select(i)
 				}
 			}
+			v.refreshLock()
 			v.setMessage(lang.L("Saved {{.Name}}. Secrets are in the keychain.", map[string]any{"Name": p.Name}), false)
 			if v.onChange != nil {
 				v.onChange()
@@ -726,6 +748,7 @@ func (v *ProfilesView) refreshLock() {
 		v.dupBtn.Disable()
 		v.delBtn.Disable()
 	}
+	v.refreshAccountActions()
 	if locked {
 		v.setMessage(lang.L("Editing is locked. A supervisor can unlock it."), false)
 	} else {

@@ -181,7 +181,7 @@ type testStation struct {
 	tester  *fakeTester
 }
 
-func newTestStation(t *testing.T) *testStation {
+func newTestStation(t *testing.T, tweak ...func(*Deps)) *testStation {
 	a := lightApp(t)
 	a.Preferences().SetBool(PrefEditingLocked, false)
 	s := &testStation{q: newUIQueue(t), lib: newFakeLibrary(lineProfile), secrets: &provisioning.MemorySecrets{},
@@ -193,6 +193,9 @@ func newTestStation(t *testing.T) *testStation {
 		OneDevice: newScriptedRunner(), Ports: fakePorts{"/dev/ttyACM0", "/dev/ttyACM1"},
 		Journal: &fakeJournal{records: journalRecords()}, Console: s.console,
 		Now: (&fixedClock{t: shiftStart.Add(time.Hour)}).now,
+	}
+	for _, f := range tweak {
+		f(&deps)
 	}
 	s.view = build(s.win, deps, s.q.do, s.ticks.start)
 	t.Cleanup(s.view.Close)

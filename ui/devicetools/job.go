@@ -229,7 +229,7 @@ func plainError(err error, timedOut bool, limit time.Duration) (msg, details str
 		}
 		return lp.Message, ""
 	case errors.Is(err, ErrNotSignedIn):
-		msg = lang.L("Nobody is signed in to the Particle Cloud. Ask a supervisor to sign in, then try again.")
+		msg = lang.L("Nobody is signed in to the Particle Cloud. A supervisor signs in on the Profiles screen (Particle account), then try again.")
 	case errors.Is(err, ErrNoProduct):
 		msg = lang.L("The station has no product token. Choose a job profile with a product, then try again.")
 	default:

@@ -284,7 +284,7 @@ func TestNotSignedIn(t *testing.T) {
 	f.tools.src = StaticSource{ProductClient: f.source.ProductClient, ProductID: f.source.ProductID}
 	test.Tap(f.tools.devices.refreshBtn)
 	f.q.settle(t, "the device list", f.tools.devices.out)
-	want := "Nobody is signed in to the Particle Cloud. Ask a supervisor to sign in, then try again."
+	want := "Nobody is signed in to the Particle Cloud. A supervisor signs in on the Profiles screen (Particle account), then try again."
 	if diff := cmp.Diff(want, f.tools.devices.out.message); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -402,7 +402,7 @@ func TestPlainError(t *testing.T) {
 		{"timeout", fmt.Errorf("call: %w", context.DeadlineExceeded), true,
 			"The Particle Cloud did not answer within 60 seconds. Check this computer's network connection and try again.",
 			"call: context deadline exceeded"},
-		{"not signed in", ErrNotSignedIn, false, "Nobody is signed in to the Particle Cloud. Ask a supervisor to sign in, then try again.", ""},
+		{"not signed in", ErrNotSignedIn, false, "Nobody is signed in to the Particle Cloud. A supervisor signs in on the Profiles screen (Particle account), then try again.", ""},
 		{"local problem", &localProblem{"The file could not be written.", errors.New("disk full")}, false, "The file could not be written.", "disk full"},
 		{"anything else", errors.New("boom"), false, "The operation failed. Try again; if it keeps happening, give the details to a supervisor.", "boom"},
 	}

@@ -1,0 +1,352 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// SupervisorAccount is the station's sign-in to a supervisor's Particle
+// account (*provisioning.Supervisor). The token stays behind it: the screen
+// sees only who is signed in.
+type SupervisorAccount interface {
+	// Current returns who is signed in, or provisioning.ErrNotSignedIn.
+	Current(ctx context.Context) (provisioning.Account, error)
+	// SignIn returns provisioning.ErrCodeNeeded when the account asks for
+	// its two-step verification code; SignInCode then finishes.
+	SignIn(ctx context.Context, username, password string) (provisioning.Account, error)
+	SignInCode(ctx context.Context, code string) (provisioning.Account, error)
+	SignOut(ctx context.Context) error
+	// Products lists the products the supervisor can choose from.
+	Products(ctx context.Context) ([]provisioning.ProductChoice, error)
+	// CreateProductClient creates the product's OAuth client for the
+	// profile, stores its secret in the keychain and returns its ID.
+	CreateProductClient(ctx context.Context, profile, product string) (string, error)
+}
+
+// accountCard is the top of the profile editor: who is signed in, and the
+// button that signs in or out.
+type accountCard struct {
+	v       *ProfilesView
+	acct    SupervisorAccount
+	status  *widget.Label
+	signIn  *widget.Button
+	signOut *widget.Button
+	box     fyne.CanvasObject
+	// who is the signed-in account; "" when nobody is.
+	who string
+}
+
+func newAccountCard(v *ProfilesView, acct SupervisorAccount) *accountCard {
+	c := &accountCard{v: v, acct: acct}
+	c.status = widget.NewLabel("")
+	c.status.Wrapping = fyne.TextWrapWord
+	c.signIn = widget.NewButtonWithIcon(lang.L("Sign in…"), theme.LoginIcon(), c.askPassword)
+	c.signIn.Importance = widget.HighImportance
+	c.signOut = widget.NewButtonWithIcon(lang.L("Sign out"), theme.LogoutIcon(), c.confirmSignOut)
+	c.box = widget.NewCard(lang.L("Particle account"), "",
+		container.NewBorder(nil, nil, widget.NewIcon(theme.AccountIcon()), container.NewHBox(c.signIn, c.signOut), c.status))
+	c.show(provisioning.Account{}, nil)
+	return c
+}
+
+// refresh asks who is signed in.
+func (c *accountCard) refresh() {
+	c.status.SetText(lang.L("Checking the sign-in…"))
+	c.signIn.Disable()
+	c.signOut.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(c.v.parent, 15*time.Second)
+		defer cancel()
+		a, err := c.acct.Current(ctx)
+		c.v.do(func() { c.show(a, err) })
+	}()
+}
+
+// show puts the account (or the reason there is none) on the card.
+func (c *accountCard) show(a provisioning.Account, err error) {
+	c.status.Importance = widget.MediumImportance
+	switch {
+	case err == nil && a.Username != "":
+		c.who = a.Username
+		until := lang.L("the sign-in does not expire")
+		if !a.ExpiresAt.IsZero() {
+			until = lang.L("until {{.Date}}", map[string]any{"Date": a.ExpiresAt.Local().Format("2 Jan 2006")})
+		}
+		c.status.SetText(lang.L("Signed in as {{.Who}} ({{.Until}}). Choose the product from your account, and let the station create the OAuth client.",
+			map[string]any{"Who": a.Username, "Until": until}))
+		c.signIn.Hide()
+		c.signOut.Show()
+		c.signOut.Enable()
+	default:
+		c.who = ""
+		if err != nil && !errors.Is(err, provisioning.ErrNotSignedIn) {
+			c.status.Importance = widget.DangerImportance
+			c.status.SetText(lang.L("The sign-in could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		} else {
+			c.status.SetText(lang.L("Not signed in. A supervisor signs in with their Particle account to choose products and create OAuth clients; profiles work without it."))
+		}
+		c.signOut.Hide()
+		c.signIn.Show()
+		c.signIn.Enable()
+	}
+	c.status.Refresh()
+	c.v.refreshAccountActions()
+}
+
+// fail shows a sign-in problem and offers Sign in again.
+func (c *accountCard) fail(err error) {
+	c.show(provisioning.Account{}, nil)
+	c.status.Importance = widget.DangerImportance
+	c.status.SetText(lang.L("Not signed in: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+	c.status.Refresh()
+}
+
+// askPassword opens the sign-in form.
+func (c *accountCard) askPassword() {
+	email := widget.NewEntry()
+	email.SetPlaceHolder(lang.L("you@company.com"))
+	email.Validator = func(s string) error {
+		if !strings.Contains(strings.TrimSpace(s), "@") {
+			return errors.New(lang.L("E-mail: enter the e-mail address of the Particle account"))
+		}
+		return nil
+	}
+	password := widget.NewPasswordEntry()
+	password.Validator = func(s string) error {
+		if s == "" {
+			return errors.New(lang.L("Password: enter the account's password"))
+		}
+		return nil
+	}
+	d := dialog.NewForm(lang.L("Sign in to Particle"), lang.L("Sign in"), lang.L("Cancel"), []*widget.FormItem{
+		widget.NewFormItem(lang.L("E-mail"), email),
+		widget.NewFormItem(lang.L("Password"), password),
+	}, func(ok bool) {
+		if !ok {
+			return
+		}
+		user, pass := email.Text, password.Text
+		password.SetText("")
+		c.run(lang.L("Signing in…"), func(ctx context.Context) (provisioning.Account, error) {
+			return c.acct.SignIn(ctx, user, pass)
+		})
+	}, c.v.win)
+	d.Resize(fyne.NewSize(480, d.MinSize().Height))
+	d.Show()
+	c.v.win.Canvas().Focus(email)
+}
+
+// askCode opens the two-step verification form.
+func (c *accountCard) askCode() {
+	code := widget.NewEntry()
+	code.SetPlaceHolder("123456")
+	code.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return errors.New(lang.L("Code: enter the code from the authenticator app"))
+		}
+		return nil
+	}
+	d := dialog.NewForm(lang.L("Two-step verification"), lang.L("Verify"), lang.L("Cancel"), []*widget.FormItem{
+		widget.NewFormItem(lang.L("Code"), code),
+	}, func(ok bool) {
+		if !ok {
+			c.show(provisioning.Account{}, nil)
+			return
+		}
+		otp := code.Text
+		c.run(lang.L("Checking the code…"), func(ctx context.Context) (provisioning.Account, error) {
+			return c.acct.SignInCode(ctx, otp)
+		})
+	}, c.v.win)
+	d.Resize(fyne.NewSize(420, d.MinSize().Height))
+	d.Show()
+	c.v.win.Canvas().Focus(code)
+}
+
+// run does a sign-in step off the UI goroutine and shows its outcome.
+func (c *accountCard) run(busy string, step func(ctx context.Context) (provisioning.Account, error)) {
+	c.status.Importance = widget.MediumImportance
+	c.status.SetText(busy)
+	c.signIn.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(c.v.parent, 45*time.Second)
+		defer cancel()
+		a, err := step(ctx)
+		c.v.do(func() {
+			switch {
+			case errors.Is(err, provisioning.ErrCodeNeeded):
+				c.status.SetText(lang.L("Password accepted. Enter the code from the authenticator app."))
+				c.askCode()
+			case err != nil:
+				c.fail(err)
+			default:
+				c.show(a, nil)
+			}
+		})
+	}()
+}
+
+func (c *accountCard) confirmSignOut() {
+	dialog.ShowConfirm(lang.L("Sign out"),
+		lang.L("Sign {{.Who}} out of this station? The profiles and their secrets stay; choosing products and creating OAuth clients will need a new sign-in.", map[string]any{"Who": c.who}),
+		func(ok bool) {
+			if ok {
+				c.doSignOut()
+			}
+		}, c.v.win)
+}
+
+func (c *accountCard) doSignOut() {
+	c.signOut.Disable()
+	c.status.SetText(lang.L("Signing out…"))
+	go func() {
+		ctx, cancel := context.WithTimeout(c.v.parent, 30*time.Second)
+		defer cancel()
+		err := c.acct.SignOut(ctx)
+		a, cur := c.acct.Current(ctx)
+		c.v.do(func() {
+			c.show(a, cur)
+			if err != nil {
+				c.status.Importance = widget.WarningImportance
+				c.status.SetText(err.Error())
+				c.status.Refresh()
+			}
+		})
+	}()
+}
+
+// chooseProduct lists the signed-in supervisor's products and puts the
+// chosen one's ID into the Product field.
+func (v *ProfilesView) chooseProduct() {
+	if v.account == nil {
+		return
+	}
+	v.chooseBtn.Disable()
+	v.setMessage(lang.L("Asking the Particle Cloud for your products…"), false)
+	go func() {
+		ctx, cancel := context.WithTimeout(v.parent, 30*time.Second)
+		defer cancel()
+		ps, err := v.account.Products(ctx)
+		v.do(func() {
+			v.refreshAccountActions()
+			if err != nil {
+				v.setMessage(lang.L("The products could not be listed: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				return
+			}
+			v.setMessage("", false)
+			v.showProductPicker(ps)
+		})
+	}()
+}
+
+func (v *ProfilesView) showProductPicker(ps []provisioning.ProductChoice) {
+	if len(ps) == 0 {
+		dialog.ShowInformation(lang.L("Choose a product"),
+			lang.L("This account has no products. Create the product in the Particle console first."), v.win)
+		return
+	}
+	labels := make([]string, len(ps))
+	for i, p := range ps {
+		labels[i] = p.Label()
+	}
+	var d dialog.Dialog
+	list := widget.NewList(func() int { return len(labels) },
+		func() fyne.CanvasObject { return widget.NewLabel("a product name (1234) · org") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(labels[i]) })
+	list.OnSelected = func(i widget.ListItemID) {
+		v.product.SetText(strconv.Itoa(ps[i].ID))
+		v.product.Validate()
+		v.validateAll()
+		d.Hide()
+	}
+	v.productList = list
+	d = dialog.NewCustom(lang.L("Choose a product"), lang.L("Cancel"), container.NewGridWrap(fyne.NewSize(460, 280), list), v.win)
+	d.Show()
+}
+
+// createClient asks, then creates the product's OAuth client for this
+// profile, whose secret goes straight into the keychain.
+func (v *ProfilesView) createClient() {
+	if v.account == nil || v.isLocked() {
+		return
+	}
+	p := v.Profile()
+	name := p.Name
+	if err := v.name.Validator(v.name.Text); err != nil {
+		v.setMessage(err.Error(), true)
+		return
+	}
+	if err := v.product.Validator(v.product.Text); err != nil || p.Product == "" {
+		v.setMessage(lang.L("Product: choose or type the product first"), true)
+		return
+	}
+	if v.current == "" {
+		for _, n := range v.names {
+			if n == name {
+				v.setMessage(lang.L("Profile name: a profile called {{.Name}} already exists", map[string]any{"Name": name}), true)
+				return
+			}
+		}
+	}
+	dialog.ShowConfirm(lang.L("Create OAuth client"),
+		lang.L("Create a new OAuth client for product {{.Product}}? Its secret goes straight into this computer's keychain for the profile {{.Name}} and is never shown.",
+			map[string]any{"Product": p.Product, "Name": name}),
+		func(ok bool) {
+			if ok {
+				v.doCreateClient(name, p.Product)
+			}
+		}, v.win)
+}
+
+func (v *ProfilesView) doCreateClient(name, product string) {
+	v.createBtn.Disable()
+	v.setMessage(lang.L("Creating the OAuth client…"), false)
+	go func() {
+		ctx, cancel := context.WithTimeout(v.parent, 45*time.Second)
+		defer cancel()
+		id, err := v.account.CreateProductClient(ctx, name, product)
+		v.do(func() {
+			v.refreshAccountActions()
+			if err != nil {
+				v.setMessage(lang.L("No OAuth client was set up: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				return
+			}
+			v.clientID.SetText(id)
+			v.clientSecret.setStored(true)
+			v.validateAll()
+			if len(v.problems()) == 0 {
+				v.Save()
+				return
+			}
+			v.setMessage(lang.L("OAuth client {{.ID}} created; its secret is in the keychain. Finish the profile and save it.", map[string]any{"ID": id}), false)
+		})
+	}()
+}
+
+// refreshAccountActions enables Choose and Create when a supervisor is
+// signed in and editing is allowed.
+func (v *ProfilesView) refreshAccountActions() {
+	if v.accountCard == nil {
+		return
+	}
+	on := v.accountCard.who != "" && !v.isLocked()
+	for _, b := range []*widget.Button{v.chooseBtn, v.createBtn} {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+}
