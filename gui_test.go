@@ -378,7 +378,7 @@ func TestDemoSupervisorSignInAndNewClient(t *testing.T) {
 	g.typeInto(g.entryWithPlaceholder(""), demo.UserPassword)
 	g.tapInDialog("Sign in")
 	g.waitFor("the code dialog", func() bool { return g.shows("Password accepted") })
-	g.typeInto(g.entryWithPlaceholder("123456"), demo.UserCode)
+	g.typeInto(g.entryWithPlaceholder("6-digit code"), demo.UserCode)
 	g.tapInDialog("Verify")
 	g.waitFor("signed in again", func() bool { return g.shows("Signed in as " + demo.UserEmail) })
 

@@ -143,6 +143,9 @@ func (c *accountCard) askPassword() {
 			return c.acct.SignIn(ctx, user, pass)
 		})
 	}, c.v.win)
+	// Enter in either field signs in, as in any sign-in form.
+	email.OnSubmitted = func(string) { c.v.win.Canvas().Focus(password) }
+	password.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
 	d.Show()
 	c.v.win.Canvas().Focus(email)
@@ -151,7 +154,7 @@ func (c *accountCard) askPassword() {
 // askCode opens the two-step verification form.
 func (c *accountCard) askCode() {
 	code := widget.NewEntry()
-	code.SetPlaceHolder("123456")
+	code.SetPlaceHolder(lang.L("6-digit code"))
 	code.Validator = func(s string) error {
 		if strings.TrimSpace(s) == "" {
 			return errors.New(lang.L("Code: enter the code from the authenticator app"))
@@ -170,6 +173,7 @@ func (c *accountCard) askCode() {
 			return c.acct.SignInCode(ctx, otp)
 		})
 	}, c.v.win)
+	code.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
 	d.Show()
 	c.v.win.Canvas().Focus(code)
@@ -272,7 +276,9 @@ func (v *ProfilesView) showProductPicker(ps []provisioning.ProductChoice) {
 		d.Hide()
 	}
 	v.productList = list
-	d = dialog.NewCustom(lang.L("Choose a product"), lang.L("Cancel"), container.NewGridWrap(fyne.NewSize(460, 280), list), v.win)
+	hint := widget.NewLabel(lang.L("Pick the product this profile provisions devices into."))
+	d = dialog.NewCustom(lang.L("Choose a product"), lang.L("Cancel"),
+		container.NewBorder(hint, nil, nil, nil, container.NewGridWrap(fyne.NewSize(460, 240), list)), v.win)
 	d.Show()
 }
 

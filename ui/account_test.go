@@ -148,14 +148,14 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 
 	// Password, then the code.
 	test.Tap(card.signIn)
-	entries, signIn = inDialog(t, s.win, "Sign in")
+	entries, _ = inDialog(t, s.win, "Sign in")
 	test.Type(entries[0], "lead@factory.example")
 	test.Type(entries[1], fakeSupPassword)
-	test.Tap(signIn)
+	entries[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter signs in
 	s.q.until(t, "code asked", func() bool { return strings.HasPrefix(card.status.Text, "Password accepted") })
-	entries, verify := inDialog(t, s.win, "Verify")
+	entries, _ = inDialog(t, s.win, "Verify")
 	test.Type(entries[0], fakeSupCode)
-	test.Tap(verify)
+	entries[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter verifies
 	s.q.until(t, "signed in", func() bool { return card.who != "" })
 	if got, want := card.status.Text, "Signed in as lead@factory.example (until 24 Feb 2027)."; !strings.HasPrefix(got, want) {
 		t.Errorf("status = %q, want it to start %q", got, want)
