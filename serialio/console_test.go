@@ -134,6 +134,11 @@ func TestIdentifyFormatB(t *testing.T) {
 		if id.DeviceID != serialtest.DefaultDeviceID || id.Format != serialio.FormatB {
 			t.Errorf("got %+v", id)
 		}
+		// The device secret never reaches the transcript (journal, details).
+		tr := c.Transcript()
+		if strings.Contains(tr, "SECRETSECRET123") || !strings.Contains(tr, "Device Secret: "+serialio.Redacted) {
+			t.Errorf("transcript %q", tr)
+		}
 	})
 }
 

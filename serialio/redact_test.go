@@ -52,3 +52,72 @@ func TestRedactorNeverFlushesPartOfASecret(t *testing.T) {
 		t.Errorf("innocent output changed: %q", got)
 	}
 }
+
+func TestRedactorCutsTheDeviceSecretLine(t *testing.T) {
+	const secret = "ABCDEFGHIJKLMNO" // 15 characters, as Device OS prints it
+	stream := "Your device id is 3c0021000447363339343137\r\nSerial Number: PH-1234567\r\nDevice Secret: " + secret + "\r\nDevice Sec? no\r\n"
+	want := "Your device id is 3c0021000447363339343137\r\nSerial Number: PH-1234567\r\nDevice Secret: " + Redacted + "\r\nDevice Sec? no\r\n"
+	for _, size := range []int{1, 2, 5, 16, len(stream)} {
+		var r redactor
+		var out strings.Builder
+		for i := 0; i < len(stream); i += size {
+			end := min(i+size, len(stream))
+			chunk := r.write([]byte(stream[i:end]))
+			if strings.Contains(out.String()+string(chunk), secret[:3]) {
+				t.Fatalf("chunk size %d: part of the device secret was handed on", size)
+			}
+			out.Write(chunk)
+		}
+		out.Write(r.flush())
+		if out.String() != want {
+			t.Errorf("chunk size %d: got %q, want %q", size, out.String(), want)
+		}
+	}
+	var r redactor
+	if got := r.scrubString("Device Secret: " + secret + "\n"); got != "Device Secret: "+Redacted+"\n" {
+		t.Errorf("scrubString: %q", got)
+	}
+	// Unplugged in the middle of the value: none of it is shown.
+	for _, cut := range []int{0, 1, 14} {
+		var r redactor
+		got := string(r.write([]byte("ok\r\nDevice Secret: "+secret[:cut]))) + string(r.flush())
+		if want := "ok\r\nDevice Secret: " + Redacted; got != want {
+			t.Errorf("cut after %d: got %q, want %q", cut, got, want)
+		}
+	}
+	// Only the start of the marker is held, then given back.
+	var r2 redactor
+	if got := string(r2.write([]byte("Device Se"))) + string(r2.flush()); got != "Device Se" {
+		t.Errorf("marker prefix: got %q", got)
+	}
+}
+
+// FuzzRedactor: however the stream is chunked, neither a known secret nor a
+// device secret value is ever handed on, and text without them is kept.
+func FuzzRedactor(f *testing.F) {
+	f.Add("Password: ", "hunter2-secret", "\r\nDevice Secret: ", "ABCDEFGHIJKLMNO", uint8(3))
+	f.Add("", "x1y2z3w4", "Device Secret: ", "Q", uint8(1))
+	f.Add("Serial Number: ", "aaaaaaaa", "\n", "", uint8(7))
+	f.Fuzz(func(t *testing.T, before, secret, middle, devSecret string, size uint8) {
+		if len(secret) < 8 || strings.ContainsAny(devSecret, "\r\n") || len(devSecret) < 4 ||
+			strings.Contains(secret, Redacted) || strings.Contains(Redacted, devSecret) || strings.Contains(before+middle, devSecret) {
+			return
+		}
+		stream := before + secret + middle + "Device Secret: " + devSecret + "\r\n"
+		var r redactor
+		r.addSecret(secret)
+		step := int(size%16) + 1
+		var out strings.Builder
+		for i := 0; i < len(stream); i += step {
+			out.Write(r.write([]byte(stream[i:min(i+step, len(stream))])))
+		}
+		out.Write(r.flush())
+		got := out.String()
+		if strings.Contains(got, secret) {
+			t.Fatalf("the secret got through: %q", got)
+		}
+		if strings.Contains(got, "Device Secret: "+devSecret) {
+			t.Fatalf("the device secret got through: %q", got)
+		}
+	})
+}
