@@ -221,6 +221,11 @@ type request struct {
 	// retry429 retries a request that is not idempotent after a 429 only:
 	// the cloud refused it without acting, so asking again cannot act twice.
 	retry429 bool
+	// doneWhenGone, for a retried DELETE, recognises the answer a repeat
+	// gets when an earlier attempt did the work but its reply was lost
+	// (the thing is gone: 404, or 401 for a revoked token). After a network
+	// error or a 5xx, that answer counts as success.
+	doneWhenGone func(error) bool
 }
 
 type multipartBody struct {
@@ -367,6 +372,7 @@ func (c *Client) send(ctx context.Context, r *request) (status int, body []byte,
 	}
 	pol := c.Retry.withDefaults()
 	clk := c.clock()
+	mayHaveActed := false // an earlier attempt's reply was lost or broken
 	for attempt := 0; ; attempt++ {
 		if c.Gate != nil {
 			if err := c.Gate.Wait(ctx, clk); err != nil {
@@ -376,6 +382,12 @@ func (c *Client) send(ctx context.Context, r *request) (status int, body []byte,
 		status, body, e := c.attempt(ctx, r, ctype, payload)
 		if e == nil {
 			return status, body, nil
+		}
+		if mayHaveActed && r.doneWhenGone != nil && r.doneWhenGone(e) {
+			return http.StatusNoContent, nil, nil
+		}
+		if e.Kind == KindNetwork || e.Kind == KindServerError {
+			mayHaveActed = true
 		}
 		wait := e.RetryAfter
 		if wait <= 0 {

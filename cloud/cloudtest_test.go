@@ -840,3 +840,65 @@ func isKind(err error, k cloud.Kind) bool {
 	var e *cloud.Error
 	return errors.As(err, &e) && e.Kind == k
 }
+
+// TestDeletesAfterALostReply: when the cloud did a DELETE but its reply was
+// lost, the retry's "not found" (or "unauthorized" for a revoked token)
+// means the first attempt did the work, and the call succeeds. Without a
+// lost reply, "not found" stays an error.
+func TestDeletesAfterALostReply(t *testing.T) {
+	ctx := context.Background()
+	b := newFakeBench(t)
+	prodTok := b.fake.ProductToken(fakeProduct)
+	prod := b.client(prodTok)
+	user := b.client(b.userTok)
+
+	b.fake.InjectFault(cloudtest.Fault{Method: "DELETE", Path: "/v1/products/:product/devices/:id", Times: 1, LoseReply: true})
+	done := start(ctx, prod, func(ctx context.Context, c *cloud.Client) (any, error) {
+		return nil, c.RemoveFromProduct(ctx, fakeProductS, fakeA, false)
+	})
+	if r := cloud.RunUntil(t, b.clk, done); r.err != nil {
+		t.Fatalf("remove after a lost reply: %v", r.err)
+	}
+	if st, _ := b.fake.Device(fakeA); st.ProductID != 0 {
+		t.Errorf("the device is still in the product: %+v", st)
+	}
+	var statuses []int
+	for _, r := range b.fake.Requests() {
+		if r.Method == "DELETE" && r.Path == "/v1/products/100/devices/"+fakeA {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	if len(statuses) != 2 || statuses[0] != -1 || statuses[1] != http.StatusNotFound {
+		t.Errorf("the fake saw DELETE answers %v, want the lost reply (-1) then 404", statuses)
+	}
+	if err := prod.RemoveFromProduct(ctx, fakeProductS, fakeA, false); !cloud.IsNotFound(err) {
+		t.Errorf("removing a device that is not in the product: %v, want not found", err)
+	}
+
+	b.fake.InjectFault(cloudtest.Fault{Method: "DELETE", Path: "/v1/devices/:id", Times: 1, LoseReply: true})
+	done = start(ctx, user, func(ctx context.Context, c *cloud.Client) (any, error) {
+		return nil, c.UnclaimDevice(ctx, cloud.UserDevice(fakeB))
+	})
+	if r := cloud.RunUntil(t, b.clk, done); r.err != nil {
+		t.Fatalf("unclaim after a lost reply: %v", r.err)
+	}
+	if st, _ := b.fake.Device(fakeB); st.Owner != "" {
+		t.Errorf("the device is still claimed: %+v", st)
+	}
+
+	tok := b.fake.UserToken("alice@example.com")
+	b.fake.InjectFault(cloudtest.Fault{Method: "DELETE", Path: "/v1/access_tokens/current", Times: 1, LoseReply: true})
+	done = start(ctx, b.client(tok), func(ctx context.Context, c *cloud.Client) (any, error) {
+		return nil, c.RevokeCurrentToken(ctx)
+	})
+	if r := cloud.RunUntil(t, b.clk, done); r.err != nil {
+		t.Fatalf("revoke after a lost reply: %v", r.err)
+	}
+	if _, err := b.client(tok).ListDevices(ctx); !cloud.IsUnauthorized(err) {
+		t.Errorf("the revoked token still works: %v", err)
+	}
+	// A token that was never valid is still refused, lost reply or not.
+	if err := b.client("0000000000000000000000000000000000000000").RevokeCurrentToken(ctx); !cloud.IsUnauthorized(err) {
+		t.Errorf("revoking an unknown token: %v", err)
+	}
+}

@@ -437,10 +437,17 @@ func (c *Client) UnclaimDevice(ctx context.Context, ref DeviceRef) error {
 	if err != nil {
 		return err
 	}
+	r := &request{op: op, method: "DELETE", path: p, idempotent: true}
 	if ref.Product != "" {
-		p = append(p, "owner")
+		r.path = append(p, "owner")
+	} else {
+		// Unclaimed by the attempt whose reply was lost, the device is no
+		// longer this user's: the route answers 403 "Permission Denied"
+		// (or 404), as for any device that is not the user's, which is
+		// the state an unclaim asks for.
+		r.doneWhenGone = func(e error) bool { return IsPermissionDenied(e) || IsNotFound(e) }
 	}
-	return c.expectOK(ctx, &request{op: op, method: "DELETE", path: p, idempotent: true})
+	return c.expectOK(ctx, r)
 }
 
 // RemoveFromProduct removes a device from a product (which also unclaims a
@@ -452,7 +459,7 @@ func (c *Client) RemoveFromProduct(ctx context.Context, product, deviceID string
 	if err != nil {
 		return err
 	}
-	r := &request{op: op, method: "DELETE", path: p, idempotent: true}
+	r := &request{op: op, method: "DELETE", path: p, idempotent: true, doneWhenGone: IsNotFound}
 	if deny {
 		r.body = map[string]any{"deny": true}
 	}

@@ -204,6 +204,7 @@ func (c *Client) CurrentToken(ctx context.Context) (TokenInfo, error) {
 func (c *Client) RevokeCurrentToken(ctx context.Context) error {
 	return c.expectOK(ctx, &request{
 		op: "sign out (revoke token)", method: "DELETE", path: []string{"v1", "access_tokens", "current"}, idempotent: true,
+		doneWhenGone: func(e error) bool { return IsUnauthorized(e) || IsTokenExpired(e) },
 	})
 }
 

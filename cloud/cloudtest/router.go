@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strconv"
@@ -129,6 +130,10 @@ type Fault struct {
 	// CloseConnection drops the connection without a response instead, as
 	// a network failure looks to a client.
 	CloseConnection bool
+	// LoseReply lets the fake act on the request as usual and then drops
+	// the connection instead of answering: the reply lost on its way back,
+	// after the cloud did the work.
+	LoseReply bool
 	// Hang holds the request without answering until the client gives up
 	// (its context ends) or the Cloud closes: a server that never replies,
 	// for testing client timeouts without sleeping.
@@ -312,7 +317,10 @@ func (c *Cloud) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 			}
 			return
 		}
-		if f.CloseConnection {
+		if f.LoseReply {
+			c.route(httptest.NewRecorder(), r)
+		}
+		if f.CloseConnection || f.LoseReply {
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					conn.Close()
@@ -335,6 +343,12 @@ func (c *Cloud) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 
+	c.route(rec, r)
+}
+
+// route answers r with the fake's normal behaviour.
+func (c *Cloud) route(rec http.ResponseWriter, r *request) {
+	hr := r.Request
 	segs := splitPath(hr.URL.Path)
 	if len(segs) > 4 && segs[0] == "v1" && segs[1] == "orgs" && segs[3] == "products" {
 		// /v1/orgs/:org/products/:product/... is the product route seen
