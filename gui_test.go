@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -442,5 +445,31 @@ func TestDemoSupervisorSignInAndNewClient(t *testing.T) {
 	}
 	if leaks := g.world.Cloud.SecretsInURLs(); len(leaks) != 0 {
 		t.Errorf("secrets in request URLs: %+v", leaks)
+	}
+	// Neither the client secret nor the sign-in token is in any file the
+	// station wrote (profiles, journal).
+	signedIn, err := g.world.Supervisor.Client(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	err = filepath.WalkDir(filepath.Dir(g.s.profiles.Dir), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for what, v := range map[string]string{"client secret": secret, "sign-in token": signedIn.Token, "password": demo.UserPassword} {
+			if strings.Contains(string(b), v) {
+				t.Errorf("%s holds the %s", path, what)
+			}
+		}
+		return nil
+	})
+	if err != nil || files < 4 {
+		t.Errorf("read %d of the station's files (want the three profiles and the journal): %v", files, err)
 	}
 }

@@ -3,6 +3,8 @@ package provisioning
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +274,45 @@ func TestSupervisorDamagedKeyringEntry(t *testing.T) {
 	_ = r.secrets.Set(ctx, SupervisorKeyringProfile, SecretUserToken, "not json")
 	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
 		t.Fatalf("damaged entry: %v", err)
+	}
+}
+
+// TestSupervisorRealKeyring: the sign-in survives a restart of the station
+// (a new Supervisor on the same OS keyring) and sign-out removes it. CI runs
+// it under gnome-keyring; elsewhere it skips with the reason.
+func TestSupervisorRealKeyring(t *testing.T) {
+	if os.Getenv(keyringChildEnv) != "" {
+		t.Skip("child process")
+	}
+	ctx := context.Background()
+	k := Keyring{Service: fmt.Sprintf("photon-station-sup-test-%d", os.Getpid()), Timeout: 5 * time.Second}
+	if err := k.Probe(ctx); err != nil {
+		if os.Getenv("PHOTON_STATION_KEYRING_REQUIRED") == "1" {
+			t.Fatalf("CI requires the real Secret Service, and it is not usable: %v", err)
+		}
+		t.Skipf("no usable Secret Service here (%v); CI runs this test under gnome-keyring", err)
+	}
+	t.Cleanup(func() { k.Delete(ctx, SupervisorKeyringProfile, SecretUserToken) })
+	r := newSupervisorRig(t, supOTP)
+	r.sup.Secrets = k
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); !errors.Is(err, ErrCodeNeeded) {
+		t.Fatalf("sign-in: %v", err)
+	}
+	if _, err := r.sup.SignInCode(ctx, supOTP); err != nil {
+		t.Fatal(err)
+	}
+	restarted := &Supervisor{API: r.sup.API, Secrets: k, Now: r.clock.Now}
+	acct, err := restarted.Current(ctx)
+	if err != nil || acct.Username != supEmail {
+		t.Fatalf("after a restart: %+v, %v", acct, err)
+	}
+	if _, err := restarted.Products(ctx); err != nil {
+		t.Fatalf("the kept token does not work: %v", err)
+	}
+	if err := restarted.SignOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Get(ctx, SupervisorKeyringProfile, SecretUserToken); !errors.Is(err, ErrSecretNotFound) {
+		t.Errorf("the keyring still holds the sign-in: %v", err)
 	}
 }
