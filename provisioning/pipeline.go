@@ -608,13 +608,15 @@ func (a *attempt) afterIdentify(ctx context.Context, customerKnown bool) error {
 	a.rec.Customer = a.customer
 	a.mu.Unlock()
 	alreadyOwned := false
+	if inProduct && cd.Owner != "" && a.customer == "" {
+		// This job claims to nobody, so any owner is someone else's.
+		return a.fail(StepPreflight, ownedElsewhere(id, cd.Owner))
+	}
 	if inProduct && cd.Owner != "" && a.customer != "" {
 		if strings.EqualFold(cd.Owner, a.customer) {
 			alreadyOwned = true
 		} else {
-			return a.fail(StepPreflight, &StepError{Step: StepPreflight,
-				Message: fmt.Sprintf("Photon %s is already claimed by another account (%s); nothing was written to it.", id, cd.Owner),
-				Action:  "Set it aside for a supervisor: the owner must release it (or a transfer must be requested) before it can be claimed."})
+			return a.fail(StepPreflight, ownedElsewhere(id, cd.Owner))
 		}
 	}
 	pre := "Photon " + id + " is not yet in product " + prof.Product + "."
@@ -660,7 +662,7 @@ func (a *attempt) afterIdentify(ctx context.Context, customerKnown bool) error {
 		}
 		// A device owned by a member of the product joins it with its
 		// owner: look again before anything is written to the device.
-		if a.customer != "" {
+		{
 			var after CloudDevice
 			err := a.productCall(ctx, func(ctx context.Context, tok Token) error {
 				d, err := p.Cloud.ProductDevice(ctx, tok, prof.Product, id)
@@ -672,12 +674,12 @@ func (a *attempt) afterIdentify(ctx context.Context, customerKnown bool) error {
 			}
 			switch {
 			case after.Owner == "":
-			case strings.EqualFold(after.Owner, a.customer):
+			case a.customer != "" && strings.EqualFold(after.Owner, a.customer):
 				alreadyOwned = true
 			default:
-				return a.fail(StepImport, &StepError{Step: StepImport,
-					Message: fmt.Sprintf("Photon %s is already claimed by another account (%s); nothing was written to it.", id, after.Owner),
-					Action:  "Set it aside for a supervisor: the owner must release it (or a transfer must be requested) before it can be claimed."})
+				e := ownedElsewhere(id, after.Owner)
+				e.Step = StepImport
+				return a.fail(StepImport, e)
 			}
 		}
 		if err := a.done(StepImport, msg); err != nil {
@@ -1166,4 +1168,12 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 	}
 	a.emit(Event{Step: StepRecord, Kind: EventResult, Outcome: res.Outcome, Message: res.Message, Action: res.Action, Progress: 1})
 	return res
+}
+
+// ownedElsewhere is the pre-flight's refusal of a device that another
+// account owns: nothing is written to it.
+func ownedElsewhere(id, owner string) *StepError {
+	return &StepError{Step: StepPreflight,
+		Message: fmt.Sprintf("Photon %s is already claimed by another account (%s); nothing was written to it.", id, owner),
+		Action:  "Set it aside for a supervisor: the owner must release it (or a transfer must be requested) before it can be claimed."}
 }

@@ -120,6 +120,23 @@ func TestRunDevice(t *testing.T) {
 			owner: "other@acme.example", inProduct: true,
 		},
 		{
+			name: "no-customer job, device in the product owned by a customer: stop before writing",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddCustomer(cloudtest.Customer{Email: "other@acme.example", ProductID: productID})
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, ProductID: productID, Owner: "other@acme.example"})
+			},
+			outcome: OutcomeFail, failedStep: StepPreflight, message: "already claimed by another account (other@acme.example)", action: "supervisor",
+			owner: "other@acme.example", inProduct: true,
+		},
+		{
+			name: "no-customer job, device owned by someone else: stop before writing",
+			setup: func(b *bench, ph *fakePhoton) {
+				b.cloud.AddDevice(cloudtest.Device{ID: devID, Owner: "stranger@example.com"})
+			},
+			outcome: OutcomeFail, failedStep: StepImport, message: "owned by a Particle user", action: "release",
+			owner: "stranger@example.com",
+		},
+		{
 			name: "unknown device ID: the cloud refuses it",
 			setup: func(b *bench, ph *fakePhoton) {
 				// not added to the cloud at all
@@ -670,9 +687,21 @@ func TestStepTimeout(t *testing.T) {
 
 // A device owned by a member of the product is imported with its owner
 // (the cloud lists it as updated, not nonmember): the pipeline looks again
-// after the import and stops before writing anything to the device.
+// after the import and stops before writing anything to the device, with
+// or without a customer.
 func TestDeviceOwnedByProductMemberIsNotWritten(t *testing.T) {
-	b := newBench(t, Profile{Product: "team-product", ClientID: "team-client", Customer: CustomerEmail, CustomerPattern: customerMail})
+	t.Run("customer job", func(t *testing.T) {
+		testOwnedByProductMember(t, Profile{Product: "team-product", ClientID: "team-client", Customer: CustomerEmail, CustomerPattern: customerMail},
+			[]string{"detect:done", "identify:done", "preflight:done", "import:failed", "customer:done", "claim-code:done", "record:done"})
+	})
+	t.Run("no-customer job", func(t *testing.T) {
+		testOwnedByProductMember(t, Profile{Product: "team-product", ClientID: "team-client"},
+			[]string{"detect:done", "identify:done", "preflight:done", "import:failed", "record:done"})
+	})
+}
+
+func testOwnedByProductMember(t *testing.T, p Profile, wantSteps []string) {
+	b := newBench(t, p)
 	b.cloud.AddProduct(cloudtest.Product{ID: 100, Slug: "team-product", Name: "Team", Members: []string{"tech@acme.example"}})
 	b.cloud.AddOAuthClient(cloudtest.OAuthClient{ID: "team-client", Secret: clientSecret, Name: "bench", ProductID: 100})
 	b.cloud.AddDevice(cloudtest.Device{ID: devID, Owner: "tech@acme.example"})
@@ -692,7 +721,6 @@ func TestDeviceOwnedByProductMemberIsNotWritten(t *testing.T) {
 	if diff := cmp.Diff([]string(nil), ph.written()); diff != "" {
 		t.Errorf("writes to the device (-want +got):\n%s", diff)
 	}
-	wantSteps := []string{"detect:done", "identify:done", "preflight:done", "import:failed", "customer:done", "claim-code:done", "record:done"}
 	if diff := cmp.Diff(wantSteps, stepOutcomes(res.Record)); diff != "" {
 		t.Errorf("steps (-want +got):\n%s", diff)
 	}
