@@ -91,6 +91,18 @@ func (c *accountCard) show(a provisioning.Account, err error) {
 		c.signOut.Enable()
 	default:
 		c.who = ""
+		if errors.Is(err, provisioning.ErrKeyringUnavailable) {
+			// Without a keychain a sign-in cannot be kept safely.
+			c.status.Importance = widget.WarningImportance
+			c.status.SetText(lang.L("Signing in needs the system keychain, which is not available on this computer. Jobs still run with PARTICLE_CLIENT_SECRET and WIFI_PASSWORD set in the environment. (Details: {{.Reason}})",
+				map[string]any{"Reason": keyringCause(err)}))
+			c.signOut.Hide()
+			c.signIn.Show()
+			c.signIn.Disable()
+			c.status.Refresh()
+			c.v.refreshAccountActions()
+			return
+		}
 		if err != nil && !errors.Is(err, provisioning.ErrNotSignedIn) {
 			c.status.Importance = widget.DangerImportance
 			c.status.SetText(lang.L("The sign-in could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
@@ -103,6 +115,15 @@ func (c *accountCard) show(a provisioning.Account, err error) {
 	}
 	c.status.Refresh()
 	c.v.refreshAccountActions()
+}
+
+// keyringCause is the raw reason the keychain failed, for a supervisor.
+func keyringCause(err error) string {
+	var ke *provisioning.KeyringError
+	if errors.As(err, &ke) && ke.Err != nil {
+		return ke.Err.Error()
+	}
+	return err.Error()
 }
 
 // fail shows a sign-in problem and offers Sign in again.

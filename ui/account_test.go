@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ const (
 type fakeAccount struct {
 	secrets provisioning.Secrets
 	expires time.Time
+	broken  error // what Current answers when set
 
 	mu       sync.Mutex
 	who      string
@@ -37,6 +39,9 @@ type fakeAccount struct {
 func (f *fakeAccount) Current(context.Context) (provisioning.Account, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.broken != nil {
+		return provisioning.Account{}, f.broken
+	}
 	if f.who == "" {
 		return provisioning.Account{}, provisioning.ErrNotSignedIn
 	}
@@ -263,5 +268,20 @@ func typeInto(w fyne.Window, e *widget.Entry, text string) {
 	w.Canvas().Focus(e)
 	for _, r := range text {
 		e.TypedRune(r)
+	}
+}
+
+func TestProfilesSignInWithoutKeychain(t *testing.T) {
+	acct := &fakeAccount{broken: &provisioning.KeyringError{Op: "read",
+		Err: fmt.Errorf("%w: exec: \"dbus-launch\": executable file not found", provisioning.ErrKeyringUnavailable)}}
+	s := newTestStation(t, func(d *Deps) { d.Account = acct })
+	p := s.view.Profiles
+	card := p.accountCard
+	s.q.until(t, "keychain checked", func() bool { return strings.HasPrefix(card.status.Text, "Signing in needs the system keychain") })
+	if got := card.status.Text; !strings.Contains(got, "PARTICLE_CLIENT_SECRET") || !strings.Contains(got, "dbus-launch") {
+		t.Errorf("status = %q, want the way out and the cause", got)
+	}
+	if !card.signIn.Disabled() || !p.chooseBtn.Disabled() || !p.createBtn.Disabled() {
+		t.Error("without a keychain, Sign in/Choose/Create are still offered")
 	}
 }
