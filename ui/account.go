@@ -338,28 +338,60 @@ func (v *ProfilesView) createClient() {
 }
 
 func (v *ProfilesView) doCreateClient(name, product string) {
-	v.createBtn.Disable()
+	// Until the answer is in, this profile stays open and its name fixed:
+	// the secret is stored under that name, and the client ID must land
+	// in the same profile.
+	v.creating = true
+	v.refreshLock()
 	v.setMessage(lang.L("Creating the OAuth client…"), false)
+	existing := v.current != ""
 	go func() {
 		ctx, cancel := context.WithTimeout(v.parent, 45*time.Second)
 		defer cancel()
 		id, err := v.account.CreateProductClient(ctx, name, product)
+		if err == nil && existing {
+			// The stored profile gets the new client ID at once, whatever
+			// else is being edited: its secret has already changed.
+			err = v.storeClientID(name, id)
+		}
 		v.do(func() {
-			v.refreshAccountActions()
+			v.creating = false
 			if err != nil {
+				v.refreshLock()
 				v.setMessage(lang.L("No OAuth client was set up: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
 				return
 			}
 			v.clientID.SetText(id)
 			v.clientSecret.setStored(true)
-			v.validateAll()
-			if len(v.problems()) == 0 {
+			v.refreshLock()
+			if !existing && len(v.problems()) == 0 {
 				v.Save()
+				return
+			}
+			if existing {
+				v.setMessage(lang.L("OAuth client {{.ID}} created and saved in {{.Name}}; its secret is in the keychain.", map[string]any{"ID": id, "Name": name}), false)
+				if v.onChange != nil {
+					v.onChange()
+				}
 				return
 			}
 			v.setMessage(lang.L("OAuth client {{.ID}} created; its secret is in the keychain. Finish the profile and save it.", map[string]any{"ID": id}), false)
 		})
 	}()
+}
+
+// storeClientID writes a new client ID into the stored profile name.
+func (v *ProfilesView) storeClientID(name, id string) error {
+	p, err := v.store.Load(name)
+	if err != nil {
+		return err
+	}
+	p.ClientID = id
+	if err := v.store.Save(p); err != nil {
+		return errors.New(lang.L("the OAuth client {{.ID}} was created and its secret stored, but the profile could not be updated ({{.Reason}}): type {{.ID}} as its OAuth client ID and save",
+			map[string]any{"ID": id, "Reason": err.Error()}))
+	}
+	return nil
 }
 
 // refreshAccountActions enables Choose and Create when a supervisor is
@@ -370,7 +402,7 @@ func (v *ProfilesView) refreshAccountActions() {
 	}
 	on := v.accountCard.who != "" && !v.isLocked()
 	for _, b := range []*widget.Button{v.chooseBtn, v.createBtn} {
-		if on {
+		if on && !v.creating {
 			b.Enable()
 		} else {
 			b.Disable()

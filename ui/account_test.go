@@ -28,6 +28,7 @@ type fakeAccount struct {
 	secrets provisioning.Secrets
 	expires time.Time
 	broken  error // what Current answers when set
+	gate    chan struct{} // when set, CreateProductClient waits for it
 
 	mu       sync.Mutex
 	who      string
@@ -84,6 +85,9 @@ func (f *fakeAccount) Products(context.Context) ([]provisioning.ProductChoice, e
 }
 
 func (f *fakeAccount) CreateProductClient(ctx context.Context, profile, product string) (string, error) {
+	if f.gate != nil {
+		<-f.gate
+	}
 	f.mu.Lock()
 	f.created = append(f.created, profile+" → "+product)
 	f.mu.Unlock()
@@ -198,6 +202,9 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 	if !p.clientSecret.has || p.clientSecret.entry.Visible() {
 		t.Error("the secret field does not show 'Stored in the keychain'")
 	}
+	if !p.name.Disabled() {
+		t.Error("the new profile's name can still change, away from where its client secret is stored")
+	}
 	if got := p.message.Text; !strings.Contains(got, "Finish the profile and save it") {
 		t.Errorf("message = %q", got)
 	}
@@ -283,5 +290,51 @@ func TestProfilesSignInWithoutKeychain(t *testing.T) {
 	}
 	if !card.signIn.Disabled() || !p.chooseBtn.Disabled() || !p.createBtn.Disabled() {
 		t.Error("without a keychain, Sign in/Choose/Create are still offered")
+	}
+}
+
+// Creating a client for a stored profile writes the new client ID into that
+// profile's file at once (its secret has changed), and the form stays on
+// that profile while the cloud answers.
+func TestProfilesCreateClientForStoredProfile(t *testing.T) {
+	acct := &fakeAccount{who: "lead@factory.example", gate: make(chan struct{})}
+	s := newTestStation(t, func(d *Deps) { d.Account = acct })
+	acct.secrets = s.secrets
+	s.lib.profiles["Spares"] = provisioning.Profile{Name: "Spares", Product: "12345", ClientID: "spares-1", SSID: "Spares",
+		Security: provisioning.SecurityOpen, Customer: provisioning.CustomerNone, Channel: provisioning.ChannelSerial}
+	s.view.Tabs.SelectIndex(2)
+	p := s.view.Profiles
+	p.reloadList()
+	s.q.until(t, "signed in", func() bool { return p.accountCard.who != "" })
+	p.list.Select(0)
+	s.q.until(t, "Line 3 open", func() bool { return p.current == "Line 3 thermostats" })
+	p.ssid.SetText("") // an unfinished edit: the form cannot be saved as it is
+	test.Tap(p.createBtn)
+	_, yes := inDialog(t, s.win, "Yes")
+	test.Tap(yes)
+	if !p.createBtn.Disabled() || !p.save.Disabled() || !p.newBtn.Disabled() {
+		t.Error("while creating, Create/Save/New are still offered")
+	}
+	p.list.Select(1) // try to open Spares meanwhile
+	if p.current != "Line 3 thermostats" {
+		t.Fatalf("the form moved to %q while the client was being created", p.current)
+	}
+	close(acct.gate)
+	s.q.until(t, "client created", func() bool { return !p.creating })
+	saved, _ := s.lib.Load("Line 3 thermostats")
+	if saved.ClientID != "photon-station-line-9-1234" || saved.SSID != lineProfile.SSID {
+		t.Errorf("stored profile: client %q, SSID %q (want the new client, the unsaved edit left out)", saved.ClientID, saved.SSID)
+	}
+	if other, _ := s.lib.Load("Spares"); other.ClientID != "spares-1" {
+		t.Errorf("another profile changed: %q", other.ClientID)
+	}
+	if got, _ := s.secrets.Get(context.Background(), "Line 3 thermostats", provisioning.SecretClientSecret); got != fakeNewSecret {
+		t.Error("the secret is not stored under the profile")
+	}
+	if got := p.message.Text; !strings.Contains(got, "created and saved in Line 3 thermostats") {
+		t.Errorf("message = %q", got)
+	}
+	if p.createBtn.Disabled() || p.newBtn.Disabled() {
+		t.Error("after creating, Create/New stay disabled")
 	}
 }

@@ -104,6 +104,9 @@ type ProfilesView struct {
 	accountCard          *accountCard
 	chooseBtn, createBtn *widget.Button
 	productList          *widget.List // the open product picker's list
+	// creating is set while an OAuth client is being created for the
+	// open profile: the form stays on that profile until it is done.
+	creating bool
 }
 
 // The pickers' words, mapped to the profile's values.
@@ -278,6 +281,10 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.names[i]) },
 	)
 	v.list.OnSelected = func(i widget.ListItemID) {
+		if v.creating {
+			v.reselectCurrent()
+			return
+		}
 		if i >= 0 && i < len(v.names) && v.names[i] != v.current {
 			v.open(v.names[i])
 		}
@@ -314,6 +321,17 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		v.accountCard.refresh()
 	}
 	return v
+}
+
+// reselectCurrent puts the list's selection back on the open profile.
+func (v *ProfilesView) reselectCurrent() {
+	for i, n := range v.names {
+		if n == v.current {
+			v.list.Select(i)
+			return
+		}
+	}
+	v.list.UnselectAll()
 }
 
 // fieldOf picks one field's message out of a profile validation error.
@@ -471,7 +489,7 @@ func (v *ProfilesView) validateAll() {
 		v.save.Disable()
 	} else {
 		v.setMessage("", false)
-		if !v.isLocked() {
+		if !v.isLocked() && !v.creating {
 			v.save.Enable()
 		}
 	}
@@ -540,7 +558,7 @@ func (v *ProfilesView) newProfile() {
 
 // Save writes the profile file, then the typed secrets into the keychain.
 func (v *ProfilesView) Save() {
-	if v.isLocked() || v.store == nil {
+	if v.isLocked() || v.store == nil || v.creating {
 		return
 	}
 	if probs := v.problems(); len(probs) > 0 {
@@ -739,14 +757,20 @@ func (v *ProfilesView) refreshLock() {
 			w.Enable()
 		}
 	}
-	if locked || v.current != "" {
+	if locked || v.current != "" || v.creating || (v.clientSecret.has && v.current == "") {
+		// A new profile whose OAuth client was created keeps its name:
+		// the client's secret is stored under it.
 		v.name.Disable()
 	} else {
 		v.name.Enable()
 	}
-	if v.current == "" {
+	if v.current == "" || v.creating {
 		v.dupBtn.Disable()
 		v.delBtn.Disable()
+	}
+	if v.creating {
+		v.newBtn.Disable()
+		v.save.Disable()
 	}
 	v.refreshAccountActions()
 	if locked {
