@@ -27,7 +27,7 @@ const (
 type fakeAccount struct {
 	secrets provisioning.Secrets
 	expires time.Time
-	broken  error // what Current answers when set
+	broken  error         // what Current answers when set
 	gate    chan struct{} // when set, CreateProductClient waits for it
 
 	mu       sync.Mutex
