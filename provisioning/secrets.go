@@ -126,7 +126,12 @@ func (k Keyring) call(ctx context.Context, op string, f func() (string, error)) 
 	case <-t.C:
 		return "", &KeyringError{Op: op, Err: fmt.Errorf("%w: no answer within %s", ErrKeyringUnavailable, timeout)}
 	case <-ctx.Done():
-		return "", &KeyringError{Op: op, Err: fmt.Errorf("%w: %v", ErrKeyringUnavailable, ctx.Err())}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// The caller gave up (the window closed, Stop): that says
+			// nothing about the keychain.
+			return "", &KeyringError{Op: op, Err: ctx.Err()}
+		}
+		return "", &KeyringError{Op: op, Err: fmt.Errorf("%w: no answer in the time allowed (%v)", ErrKeyringUnavailable, ctx.Err())}
 	}
 }
 

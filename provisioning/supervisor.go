@@ -61,6 +61,10 @@ func (p ProductChoice) Label() string {
 	return s
 }
 
+// DefaultRevokeTimeout bounds asking the cloud to revoke the supervisor's
+// token.
+const DefaultRevokeTimeout = 15 * time.Second
+
 // Supervisor is the station's sign-in to a supervisor's Particle account:
 // the password grant, then the one-time code when the account has two-step
 // verification. The user token goes straight into the keyring (never into a
@@ -75,10 +79,19 @@ type Supervisor struct {
 	Secrets Secrets
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// RevokeTimeout overrides DefaultRevokeTimeout.
+	RevokeTimeout time.Duration
 
 	mu       sync.Mutex
 	pending  string // the MFA token of a sign-in waiting for its code
 	username string // whose sign-in is pending
+}
+
+func (s *Supervisor) revokeTimeout() time.Duration {
+	if s.RevokeTimeout > 0 {
+		return s.RevokeTimeout
+	}
+	return DefaultRevokeTimeout
 }
 
 func (s *Supervisor) now() time.Time {
@@ -163,7 +176,9 @@ func (s *Supervisor) keep(ctx context.Context, username string, tok cloud.Token)
 	}
 	if err := s.Secrets.Set(ctx, SupervisorKeyringProfile, SecretUserToken, string(b)); err != nil {
 		// Do not leave a live token nobody can find again.
-		_ = s.API.WithToken(tok.AccessToken).RevokeCurrentToken(context.WithoutCancel(ctx))
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.revokeTimeout())
+		_ = s.API.WithToken(tok.AccessToken).RevokeCurrentToken(rctx)
+		cancel()
 		return Account{}, fmt.Errorf("signed in, but the sign-in could not be kept: %w", err)
 	}
 	return Account{Username: username, ExpiresAt: in.ExpiresAt}, nil
@@ -187,12 +202,18 @@ func (s *Supervisor) SignOut(ctx context.Context) error {
 	_ = json.Unmarshal([]byte(raw), &in)
 	var revokeErr error
 	if in.Token != "" {
-		revokeErr = s.API.WithToken(in.Token).RevokeCurrentToken(ctx)
+		// The cloud gets its own share of the time: a network that drops
+		// everything must not leave no time to forget the token here.
+		rctx, cancel := context.WithTimeout(ctx, s.revokeTimeout())
+		revokeErr = s.API.WithToken(in.Token).RevokeCurrentToken(rctx)
+		cancel()
 		if cloud.IsUnauthorized(revokeErr) || cloud.IsTokenExpired(revokeErr) || cloud.IsNotFound(revokeErr) {
 			revokeErr = nil // already dead
 		}
 	}
-	if err := s.Secrets.Delete(ctx, SupervisorKeyringProfile, SecretUserToken); err != nil && !errors.Is(err, ErrSecretNotFound) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultKeyringTimeout)
+	defer cancel()
+	if err := s.Secrets.Delete(dctx, SupervisorKeyringProfile, SecretUserToken); err != nil && !errors.Is(err, ErrSecretNotFound) {
 		return err
 	}
 	if revokeErr != nil {
@@ -265,11 +286,11 @@ func (s *Supervisor) Products(ctx context.Context) ([]ProductChoice, error) {
 // OAuthClientName is the name the station gives the product OAuth client
 // it creates for a profile.
 func OAuthClientName(profile string) string {
-	name := "Photon Station · " + strings.TrimSpace(profile)
+	name := []rune("Photon Station · " + strings.TrimSpace(profile))
 	if len(name) > 100 {
 		name = name[:100]
 	}
-	return name
+	return string(name)
 }
 
 // CreateProductClient creates the product's "Two-Legged Auth (Server)"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
@@ -314,5 +315,40 @@ func TestSupervisorRealKeyring(t *testing.T) {
 	}
 	if _, err := k.Get(ctx, SupervisorKeyringProfile, SecretUserToken); !errors.Is(err, ErrSecretNotFound) {
 		t.Errorf("the keyring still holds the sign-in: %v", err)
+	}
+}
+
+// A cloud that never answers the revoke does not use up the sign-out's
+// time: the token is still forgotten here, and the error says the cloud
+// was not told.
+func TestSupervisorSignOutWhenTheCloudHangs(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); err != nil {
+		t.Fatal(err)
+	}
+	r.sup.RevokeTimeout = 100 * time.Millisecond
+	r.cloud.InjectFault(cloudtest.Fault{Method: "DELETE", Path: "/v1/access_tokens/current", Hang: true})
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := r.sup.SignOut(octx)
+	if err == nil || !strings.Contains(err.Error(), "signed out on this station") {
+		t.Fatalf("sign-out with a hung cloud: %v", err)
+	}
+	if octx.Err() != nil {
+		t.Fatal("the sign-out used up its caller's whole time")
+	}
+	if _, err := r.sup.Current(ctx); !errors.Is(err, ErrNotSignedIn) {
+		t.Fatalf("still signed in: %v", err)
+	}
+	if strings.Contains(err.Error(), "not available") {
+		t.Errorf("a slow cloud was reported as a missing keychain: %v", err)
+	}
+}
+
+func TestOAuthClientNameCutsWholeCharacters(t *testing.T) {
+	name := OAuthClientName(strings.Repeat("é", 99))
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) != 100 {
+		t.Errorf("name %q: valid %v, %d runes", name, utf8.ValidString(name), utf8.RuneCountInString(name))
 	}
 }

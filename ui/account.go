@@ -240,7 +240,9 @@ func (c *accountCard) doSignOut() {
 		ctx, cancel := context.WithTimeout(c.v.parent, 30*time.Second)
 		defer cancel()
 		err := c.acct.SignOut(ctx)
-		a, cur := c.acct.Current(ctx)
+		cctx, ccancel := context.WithTimeout(c.v.parent, 15*time.Second)
+		defer ccancel()
+		a, cur := c.acct.Current(cctx)
 		c.v.do(func() {
 			c.show(a, cur)
 			if err != nil {

@@ -180,6 +180,9 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 			v.Journal.Reload()
 		case v.Profiles.Content():
 			v.Profiles.reloadList()
+			if v.Profiles.accountCard != nil {
+				v.Profiles.accountCard.refresh() // the keychain may have come back
+			}
 		}
 	}
 	w.SetContent(v.Tabs)
