@@ -386,7 +386,9 @@ func (c *Client) send(ctx context.Context, r *request) (status int, body []byte,
 		if mayHaveActed && r.doneWhenGone != nil && r.doneWhenGone(e) {
 			return http.StatusNoContent, nil, nil
 		}
-		if e.Kind == KindNetwork || e.Kind == KindServerError {
+		if e.Kind == KindNetwork || (e.Kind == KindServerError && status >= 500 && status != http.StatusServiceUnavailable) {
+			// A lost connection, or a gateway that gave up waiting, may
+			// hide work done; 503 says the service did not take it.
 			mayHaveActed = true
 		}
 		wait := e.RetryAfter

@@ -437,15 +437,12 @@ func (c *Client) UnclaimDevice(ctx context.Context, ref DeviceRef) error {
 	if err != nil {
 		return err
 	}
+	// No "done when gone" here: after a lost reply the user route answers
+	// 403 "Permission Denied", the same as for a device someone else owns
+	// or a token without access, so success cannot be told from failure.
 	r := &request{op: op, method: "DELETE", path: p, idempotent: true}
 	if ref.Product != "" {
 		r.path = append(p, "owner")
-	} else {
-		// Unclaimed by the attempt whose reply was lost, the device is no
-		// longer this user's: the route answers 403 "Permission Denied"
-		// (or 404), as for any device that is not the user's, which is
-		// the state an unclaim asks for.
-		r.doneWhenGone = func(e error) bool { return IsPermissionDenied(e) || IsNotFound(e) }
 	}
 	return c.expectOK(ctx, r)
 }
