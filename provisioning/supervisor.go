@@ -233,7 +233,8 @@ func (s *Supervisor) Client(ctx context.Context) (*cloud.Client, error) {
 }
 
 // Products lists the products the supervisor can pick: their own and those
-// of every organization they belong to, each once, sorted by name.
+// of every organization they belong to, each once, sorted by name. An
+// organization whose products this account may not list is left out.
 func (s *Supervisor) Products(ctx context.Context) ([]ProductChoice, error) {
 	c, err := s.Client(ctx)
 	if err != nil {
@@ -241,6 +242,7 @@ func (s *Supervisor) Products(ctx context.Context) ([]ProductChoice, error) {
 	}
 	seen := map[int]bool{}
 	var out []ProductChoice
+	var skipped error // the first organization that could not be listed
 	add := func(ps []cloud.Product, org string) {
 		for _, p := range ps {
 			if seen[p.ID] {
@@ -264,6 +266,14 @@ func (s *Supervisor) Products(ctx context.Context) ([]ProductChoice, error) {
 			key = o.ID
 		}
 		ps, err := c.ListOrgProducts(ctx, key)
+		if cloud.IsPermissionDenied(err) || cloud.IsNotFound(err) {
+			// A role that may not list this organization's products:
+			// the others are still worth choosing from.
+			if skipped == nil {
+				skipped = err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -274,6 +284,9 @@ func (s *Supervisor) Products(ctx context.Context) ([]ProductChoice, error) {
 		add(ps, name)
 	}
 	add(mine, "")
+	if len(out) == 0 && skipped != nil {
+		return nil, skipped
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !strings.EqualFold(out[i].Name, out[j].Name) {
 			return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)

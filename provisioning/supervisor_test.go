@@ -164,6 +164,14 @@ func TestSupervisorProductsFromUserAndOrgs(t *testing.T) {
 	if got != want {
 		t.Fatalf("products %q, want %q", got, want)
 	}
+	// An organization this role may not list is left out, not fatal.
+	r.cloud.InjectFault(cloudtest.Fault{Method: "GET", Path: "/v1/orgs/:org/products", Status: 403,
+		Body: `{"ok":false,"error":"Permission denied"}`})
+	ps, err = r.sup.Products(ctx)
+	// (the org's product is still listed, as one of the user's own).
+	if err != nil || len(ps) != 2 || ps[0].Org != "" {
+		t.Fatalf("with one organization refused: %+v, %v", ps, err)
+	}
 }
 
 func TestSupervisorCreatesProductClientIntoKeyring(t *testing.T) {
