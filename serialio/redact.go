@@ -15,6 +15,12 @@ const Redacted = "[redacted]"
 // of the line.
 var lineSecrets = [][]byte{[]byte("Device Secret: ")}
 
+// maxLineSecret bounds how much of a line secret's value is held back
+// waiting for its line end; past that the value is redacted and the rest of
+// the line dropped, so a device that never ends the line cannot make the
+// console hold its output forever.
+const maxLineSecret = 256
+
 // redactor scrubs secrets from a byte stream that arrives in arbitrary
 // chunks. It holds back a tail that could be the start of a secret until the
 // next chunk shows whether it is, so a password echoed one byte per
@@ -23,6 +29,9 @@ type redactor struct {
 	mu      sync.Mutex
 	secrets [][]byte
 	pending []byte
+	// dropping: a line secret's value ran past maxLineSecret; what comes
+	// until the line ends is part of it and is dropped.
+	dropping bool
 }
 
 func (r *redactor) addSecret(s string) {
@@ -44,22 +53,27 @@ func (r *redactor) write(p []byte) []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	buf := append(r.pending, p...)
-	buf = r.scrub(buf)
-	hold := 0
-	for _, s := range r.secrets {
-		if h := overlapPrefix(buf, s); h > hold {
-			hold = h
+	r.pending = nil
+	if r.dropping {
+		end := bytes.IndexAny(buf, "\r\n")
+		if end < 0 {
+			return nil
 		}
+		buf, r.dropping = buf[end:], false
 	}
-	for _, m := range lineSecrets {
-		if h := overlapPrefix(buf, m); h > hold {
-			hold = h // perhaps the start of the marker
+	buf, open, m := cutLineSecrets(r.scrubKnown(buf))
+	hold := 0
+	if open >= 0 {
+		if len(buf)-open-len(m) > maxLineSecret {
+			r.dropping = true
+			return append(append([]byte(nil), buf[:open+len(m)]...), Redacted...)
 		}
-		// A marker whose value has not ended yet: hold from the marker
-		// until the line ends (or the stream does, see flush).
-		if i := bytes.LastIndex(buf, m); i >= 0 && !bytes.ContainsAny(buf[i+len(m):], "\r\n") {
-			if h := len(buf) - i; h > hold {
-				hold = h
+		hold = len(buf) - open // the value has not ended: hold from its marker
+	}
+	for _, set := range [][][]byte{r.secrets, lineSecrets} {
+		for _, s := range set {
+			if h := overlapPrefix(buf, s); h > hold {
+				hold = h // perhaps the start of a secret or of a marker
 			}
 		}
 	}
@@ -75,15 +89,13 @@ func (r *redactor) flush() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := r.pending
-	r.pending = nil
+	r.pending, r.dropping = nil, false
 	if len(p) == 0 {
 		return nil
 	}
-	for _, m := range lineSecrets {
-		if i := bytes.Index(p, m); i >= 0 {
-			// The line secret's value was cut short: show none of it.
-			return append(append([]byte(nil), p[:i+len(m)]...), Redacted...)
-		}
+	if p, open, m := cutLineSecrets(p); open >= 0 {
+		// The line secret's value was cut short: show none of it.
+		return append(append([]byte(nil), p[:open+len(m)]...), Redacted...)
 	}
 	for _, s := range r.secrets {
 		if overlapPrefix(p, s) > 0 {
@@ -94,46 +106,59 @@ func (r *redactor) flush() []byte {
 }
 
 // scrubString redacts complete secrets in s (for one-off texts such as error
-// details).
+// details); a line secret's value runs to the end of s if its line does not
+// end.
 func (r *redactor) scrubString(s string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return string(r.scrub([]byte(s)))
+	b, open, m := cutLineSecrets(r.scrubKnown([]byte(s)))
+	if open >= 0 {
+		b = append(b[:open+len(m)], Redacted...)
+	}
+	return string(b)
 }
 
-func (r *redactor) scrub(b []byte) []byte {
+// scrubKnown replaces every complete known secret.
+func (r *redactor) scrubKnown(b []byte) []byte {
 	for _, s := range r.secrets {
 		if bytes.Contains(b, s) {
 			b = bytes.ReplaceAll(b, s, []byte(Redacted))
 		}
 	}
-	return scrubLineSecrets(b)
+	return b
 }
 
-// scrubLineSecrets replaces the value of every complete line secret.
-func scrubLineSecrets(b []byte) []byte {
-	for _, m := range lineSecrets {
-		var out []byte
-		rest := b
-		for {
-			i := bytes.Index(rest, m)
-			if i < 0 {
-				break
-			}
-			v := rest[i+len(m):]
-			end := bytes.IndexAny(v, "\r\n")
-			if end < 0 {
-				break // not ended yet: write holds it back
-			}
-			out = append(out, rest[:i+len(m)]...)
-			out = append(out, Redacted...)
-			rest = v[end:]
+// cutLineSecrets replaces the value of every line secret in b whose line
+// has ended. When a value has not ended yet it returns the offset of its
+// marker in the result, and the marker; otherwise -1.
+func cutLineSecrets(b []byte) (out []byte, open int, marker []byte) {
+	rest := b
+	for {
+		i, m := firstMarker(rest)
+		if i < 0 {
+			return append(out, rest...), -1, nil
 		}
-		if out != nil {
-			b = append(out, rest...)
+		v := rest[i+len(m):]
+		end := bytes.IndexAny(v, "\r\n")
+		if end < 0 {
+			at := len(out) + i
+			return append(out, rest...), at, m
+		}
+		out = append(out, rest[:i+len(m)]...)
+		out = append(out, Redacted...)
+		rest = v[end:]
+	}
+}
+
+// firstMarker finds the earliest line-secret marker in b.
+func firstMarker(b []byte) (int, []byte) {
+	at, marker := -1, []byte(nil)
+	for _, m := range lineSecrets {
+		if i := bytes.Index(b, m); i >= 0 && (at < 0 || i < at) {
+			at, marker = i, m
 		}
 	}
-	return b
+	return at, marker
 }
 
 // overlapPrefix is the length of the longest suffix of b that is a proper

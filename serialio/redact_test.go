@@ -92,6 +92,31 @@ func TestRedactorCutsTheDeviceSecretLine(t *testing.T) {
 	}
 }
 
+func TestRedactorLineSecretEdges(t *testing.T) {
+	var r redactor
+	if got := r.scrubString("heard: Device Secret: ABCDEF0123456789"); got != "heard: Device Secret: "+Redacted {
+		t.Errorf("scrubString without a line end: %q", got)
+	}
+	// Two markers on one unfinished line: the whole value is held, then cut.
+	var r2 redactor
+	got := string(r2.write([]byte("Device Secret: LEAKME Device Secret: x"))) + string(r2.write([]byte("\r\nnext\r\n")))
+	if want := "Device Secret: " + Redacted + "\r\nnext\r\n"; got != want {
+		t.Errorf("two markers: got %q, want %q", got, want)
+	}
+	// A value that never ends its line is not held forever: it is cut, the
+	// rest of the line dropped, and the output goes on after the line end.
+	var r3 redactor
+	long := strings.Repeat("S", maxLineSecret+1)
+	out := string(r3.write([]byte("Device Secret: " + long)))
+	if out != "Device Secret: "+Redacted {
+		t.Errorf("overlong value: %q", out)
+	}
+	out = string(r3.write([]byte("SSSS more secret"))) + string(r3.write([]byte("SS\r\nafter\r\n")))
+	if out != "\r\nafter\r\n" {
+		t.Errorf("after an overlong value: %q", out)
+	}
+}
+
 // FuzzRedactor: however the stream is chunked, neither a known secret nor a
 // device secret value is ever handed on, and text without them is kept.
 func FuzzRedactor(f *testing.F) {
