@@ -677,9 +677,10 @@ func (a *attempt) afterIdentify(ctx context.Context, customerKnown bool) error {
 			case a.customer != "" && strings.EqualFold(after.Owner, a.customer):
 				alreadyOwned = true
 			default:
-				e := ownedElsewhere(id, after.Owner)
-				e.Step = StepImport
-				return a.fail(StepImport, e)
+				// The import itself went through: say so, and how to undo it.
+				return a.fail(StepImport, &StepError{Step: StepImport,
+					Message: fmt.Sprintf("Photon %s is already claimed by another account (%s); it was added to product %s, but nothing was written to the device.", id, after.Owner, prof.Product),
+					Action:  "Set it aside for a supervisor: the owner must release it before it can be set up, or remove it from the product again."})
 			}
 		}
 		if err := a.done(StepImport, msg); err != nil {

@@ -710,12 +710,12 @@ func testOwnedByProductMember(t *testing.T, p Profile, wantSteps []string) {
 	if res.Outcome != OutcomeFail || res.FailedStep != StepImport {
 		t.Fatalf("outcome %q at %q: %s (%s)", res.Outcome, res.FailedStep, res.Message, res.Details)
 	}
-	for _, want := range []string{"already claimed by another account (tech@acme.example)", "nothing was written"} {
+	for _, want := range []string{"already claimed by another account (tech@acme.example)", "added to product team-product", "nothing was written"} {
 		if !strings.Contains(res.Message, want) {
 			t.Errorf("message %q does not contain %q", res.Message, want)
 		}
 	}
-	if !strings.Contains(res.Action, "supervisor") {
+	if !strings.Contains(res.Action, "supervisor") || !strings.Contains(res.Action, "remove it from the product") {
 		t.Errorf("action %q", res.Action)
 	}
 	if diff := cmp.Diff([]string(nil), ph.written()); diff != "" {
