@@ -360,3 +360,24 @@ func TestOAuthClientNameCutsWholeCharacters(t *testing.T) {
 		t.Errorf("name %q: valid %v, %d runes", name, utf8.ValidString(name), utf8.RuneCountInString(name))
 	}
 }
+
+// A sign-in that cannot be kept revokes its token, within the revoke's own
+// time even when the cloud does not answer, and says why.
+func TestSupervisorSignInNotKeptIsRevokedInTime(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	r.sup.Secrets = failingSets{r.secrets}
+	r.sup.RevokeTimeout = 100 * time.Millisecond
+	r.cloud.InjectFault(cloudtest.Fault{Method: "DELETE", Path: "/v1/access_tokens/current", Hang: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := r.sup.SignIn(ctx, supEmail, supPassword)
+	if err == nil || !strings.Contains(err.Error(), "could not be kept") {
+		t.Fatalf("sign-in with a refusing keychain: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the revoke of the unkept token used up the caller's time")
+	}
+	if strings.Contains(err.Error(), supPassword) {
+		t.Error("the password is in the error")
+	}
+}
