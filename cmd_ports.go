@@ -33,7 +33,9 @@ type portLine struct {
 	Platform     string `json:"platform"`
 	Mode         string `json:"mode"`
 	SerialNumber string `json:"serial_number,omitempty"`
-	Advice       string `json:"advice,omitempty"`
+	// Location is the USB position ("1-1.3"), where the OS tells (Linux).
+	Location string `json:"location,omitempty"`
+	Advice   string `json:"advice,omitempty"`
 }
 
 func runPorts(args []string, stdout, stderr io.Writer) int {
@@ -61,7 +63,7 @@ func runPorts(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, p := range ports {
 		line := portLine{Path: p.Path, DeviceID: p.DeviceID, Platform: p.Platform, Mode: p.Mode.String(),
-			SerialNumber: p.SerialNumber, Advice: p.Advice()}
+			SerialNumber: p.SerialNumber, Location: p.Location, Advice: p.Advice()}
 		if *jsonOut {
 			b, _ := json.Marshal(line)
 			stdout.Write(append(b, '\n'))

@@ -227,7 +227,7 @@ func TestDemoBenchEndToEnd(t *testing.T) {
 		if wp.Phase != ui.PhaseFail || !strings.Contains(strings.ToLower(wp.Message+wp.Action), "password") {
 			t.Errorf("wrong-password Photon: %+v, want FAIL naming the Wi-Fi password", wp)
 		}
-		for _, want := range []string{"PASS", "FAIL", "Retry", "Unplug and plug in the next one"} {
+		for _, want := range []string{"PASS", "FAIL", "Retry", "Unplug and plug in the next one", "hub port 1", "hub port 4"} {
 			if !g.shows(want) {
 				t.Errorf("the bench does not show %q", want)
 			}

@@ -106,7 +106,7 @@ func (w *World) plug(path string, hub int, k Kind) *serialtest.Photon {
 	w.mu.Lock()
 	w.all = append(w.all, ph)
 	w.bench[path] = &benchSlot{kind: k, ph: ph,
-		port: provisioning.Port{Path: path, DeviceID: id, Description: fmt.Sprintf("USB hub port %d", hub)}}
+		port: provisioning.Port{Path: path, DeviceID: id, Location: fmt.Sprintf("1-1.%d", hub)}}
 	w.mu.Unlock()
 	w.logf("demo: Photon %s (%s) plugged into %s", id, k, path)
 	return ph

@@ -63,9 +63,11 @@ const (
 // are for a technician (plain words, no secret ever); they are what the UI
 // and the headless --json output show.
 type Event struct {
-	Time     time.Time `json:"time"`
-	Slot     string    `json:"slot"`                // the slot (USB port, or "softap") the device is in
-	Port     string    `json:"port,omitempty"`      // serial port path, when there is one
+	Time time.Time `json:"time"`
+	Slot string    `json:"slot"`           // the slot (USB port, or "softap") the device is in
+	Port string    `json:"port,omitempty"` // serial port path, when there is one
+	// Location is the USB position of the port ("1-1.3"), when the OS tells.
+	Location string    `json:"location,omitempty"`
 	DeviceID string    `json:"device_id,omitempty"` // lower-case 24 hex, once known
 	Step     Step      `json:"step,omitempty"`
 	Kind     EventKind `json:"kind"`

@@ -113,7 +113,7 @@ func (w SerialPorts) Ports(ctx context.Context) ([]Port, error) {
 		if p.Mode != serialio.ModeSerial {
 			continue
 		}
-		out = append(out, Port{Path: p.Path, DeviceID: p.DeviceID, Description: p.Platform})
+		out = append(out, Port{Path: p.Path, DeviceID: p.DeviceID, Location: p.Location})
 	}
 	return out, nil
 }

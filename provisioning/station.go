@@ -12,9 +12,12 @@ import (
 // Port is one Photon the PortWatcher sees: a USB serial port, and the
 // device ID when the USB serial number holds it.
 type Port struct {
-	Path        string `json:"path"`
-	DeviceID    string `json:"device_id,omitempty"`
-	Description string `json:"description,omitempty"` // e.g. the USB hub position, for the tile
+	Path     string `json:"path"`
+	DeviceID string `json:"device_id,omitempty"`
+	// Location is where the Photon sits on USB ("1-1.3": the computer's
+	// port 1, port 3 of the hub there), when the OS tells; the tile shows
+	// it so the technician finds the device on the hub.
+	Location string `json:"location,omitempty"`
 }
 
 // PortWatcher lists the Photons connected now. The station asks it every
@@ -236,7 +239,7 @@ func (s *Station) scan(ctx context.Context) {
 		sl := &slot{status: SlotStatus{Slot: p.Path, Port: p, DeviceID: p.DeviceID, State: SlotIdle, Progress: -1,
 			Message: "A Photon is connected."}}
 		s.slots[p.Path] = sl
-		s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: p.Path, Port: p.Path, DeviceID: p.DeviceID,
+		s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: p.Path, Port: p.Path, Location: p.Location, DeviceID: p.DeviceID,
 			Step: StepDetect, Kind: EventStarted, Progress: -1, Message: "A Photon is connected on " + p.Path + "."})
 		if s.runningLocked() {
 			s.startLocked(p.Path, sl)
@@ -250,7 +253,7 @@ func (s *Station) detachLocked(name string, sl *slot) {
 		sl.cancel(errUnplugged)
 	}
 	delete(s.slots, name)
-	s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: sl.status.Port.Path,
+	s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: sl.status.Port.Path, Location: sl.status.Port.Location,
 		DeviceID: sl.status.DeviceID, Kind: EventDetached, Progress: -1, Message: "The Photon on " + name + " was unplugged."})
 }
 
@@ -313,13 +316,14 @@ func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Resu
 				Message: "The station hit an internal error on this Photon; the other slots go on.",
 				Action:  "Press Retry; if it repeats, report it with the details.",
 				Details: fmt.Sprint(r)}
-			final = Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: port.Path, DeviceID: port.DeviceID,
+			final = Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: port.Path, Location: port.Location, DeviceID: port.DeviceID,
 				Kind: EventResult, Outcome: OutcomeFail, Progress: -1, Message: res.Message, Action: res.Action}
 		}
 	}()
 	dev := Device{Slot: name, Port: port.Path, DeviceID: port.DeviceID,
 		Open: func(ctx context.Context) (DeviceChannel, error) { return s.cfg.Open(ctx, port) }}
 	res = s.cfg.Pipeline.RunDevice(ctx, dev, func(e Event) {
+		e.Location = port.Location
 		if e.Kind == EventResult {
 			final = e
 			return

@@ -33,7 +33,7 @@ func (h *hub) plug(path string, ph *fakePhoton) {
 		h.photon = map[string]*fakePhoton{}
 	}
 	h.photon[path] = ph
-	h.ports = append(h.ports, Port{Path: path})
+	h.ports = append(h.ports, Port{Path: path, Location: fmt.Sprintf("1-1.%d", len(h.ports)+1)})
 }
 
 func (h *hub) unplug(path string) {
@@ -171,6 +171,8 @@ func TestStationPlugAndUnplug(t *testing.T) {
 	sb.photon("/dev/ttyACM5", 5)
 	if res := sb.await(t, EventResult, "/dev/ttyACM5"); res["/dev/ttyACM5"].Outcome != OutcomePass {
 		t.Fatalf("auto-start: %+v", res)
+	} else if loc := res["/dev/ttyACM5"].Location; loc != "1-1.1" {
+		t.Errorf("result event location %q, want the hub position 1-1.1", loc)
 	}
 	stuck := sb.photon("/dev/ttyACM6", 6, held)
 	select {
@@ -179,7 +181,9 @@ func TestStationPlugAndUnplug(t *testing.T) {
 		t.Fatal("the new Photon did not start")
 	}
 	sb.hub.unplug("/dev/ttyACM6")
-	sb.await(t, EventDetached, "/dev/ttyACM6")
+	if det := sb.await(t, EventDetached, "/dev/ttyACM6"); det["/dev/ttyACM6"].Location != "1-1.2" {
+		t.Errorf("detach event location %q, want 1-1.2", det["/dev/ttyACM6"].Location)
+	}
 	res := sb.await(t, EventResult, "/dev/ttyACM6")
 	if res["/dev/ttyACM6"].Outcome != OutcomeFail || !strings.Contains(res["/dev/ttyACM6"].Message, "unplugged") {
 		t.Errorf("unplugged result: %+v", res["/dev/ttyACM6"])

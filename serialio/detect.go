@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -58,6 +59,10 @@ type Port struct {
 	Platform     string
 	VID, PID     uint16
 	SerialNumber string
+	// Location is where the device sits on USB, as Linux names it: "1-1.3"
+	// is bus 1, the computer's port 1, then port 3 of the hub plugged
+	// there. Empty where the OS does not tell (macOS, Windows).
+	Location string
 }
 
 // Key identifies this device on this port, for telling arrivals from
@@ -198,11 +203,53 @@ func Detect(ctx context.Context, enum Enumerate) ([]Port, error) {
 	var out []Port
 	for _, d := range list {
 		if p, ok := Classify(d); ok {
+			if loc, dfu := strings.CutPrefix(p.Path, "usb:"); dfu {
+				p.Location = loc
+			} else if runtime.GOOS == "linux" {
+				p.Location = usbLocation(sysClassTTY, filepath.Base(p.Path))
+			}
 			out = append(out, p)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// sysClassTTY is where Linux lists serial devices; tests point it at a
+// fake tree.
+var sysClassTTY = "/sys/class/tty"
+
+var usbPathPattern = regexp.MustCompile(`^[0-9]+-[0-9]+(\.[0-9]+)*$`)
+
+// usbLocation finds the USB position of a tty under a sysfs class folder:
+// root/ttyACM0/device links to the USB interface (…/1-1.3/1-1.3:1.0),
+// whose name before the colon is the position. "" when there is none.
+func usbLocation(root, tty string) string {
+	if tty == "" || tty == "." || strings.ContainsAny(tty, `/\`) {
+		return ""
+	}
+	target, err := filepath.EvalSymlinks(filepath.Join(root, tty, "device"))
+	if err != nil {
+		return ""
+	}
+	loc, _, _ := strings.Cut(filepath.Base(target), ":")
+	if !usbPathPattern.MatchString(loc) {
+		return ""
+	}
+	return loc
+}
+
+// HubPort splits a USB Location into what a technician can find: the
+// computer's port and, when the device is behind a hub, its port on the
+// hub ("3", or "4.2" behind two hubs). ok is false for a location that is
+// not a USB path.
+func HubPort(location string) (computerPort, hubPort string, ok bool) {
+	if !usbPathPattern.MatchString(location) {
+		return "", "", false
+	}
+	_, path, _ := strings.Cut(location, "-")
+	computerPort, hubPort, _ = strings.Cut(path, ".")
+	return computerPort, hubPort, true
 }
 
 // EventKind says what happened on the bus.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -210,8 +211,61 @@ func TestSysfsDFUDetection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []serialio.Port{{Path: "usb:1-2", DeviceID: "3a001d000247343339373536", Mode: serialio.ModeDFU, Platform: "Photon", VID: 0x2B04, PID: 0xD006, SerialNumber: "3a001d000247343339373536"}}
+	want := []serialio.Port{{Path: "usb:1-2", DeviceID: "3a001d000247343339373536", Mode: serialio.ModeDFU, Platform: "Photon", VID: 0x2B04, PID: 0xD006, SerialNumber: "3a001d000247343339373536",
+		Location: "1-2"}}
 	if diff := cmp.Diff(want, ports); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// fakeSysfsTTY builds a /sys/class/tty whose ttys link into a USB tree the
+// way Linux's do: class/tty/ttyACM0/device -> devices/.../1-1.3/1-1.3:1.0.
+func fakeSysfsTTY(t *testing.T, ttys map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for tty, usb := range ttys {
+		iface := filepath.Join(root, "devices", "pci0000:00", "usb1", usb, usb+":1.0")
+		if usb == "" {
+			iface = filepath.Join(root, "devices", "platform", "serial8250")
+		}
+		if err := os.MkdirAll(iface, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(root, "class", "tty", tty)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(iface, filepath.Join(dir, "device")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(root, "class", "tty")
+}
+
+func TestUSBLocationFromSysfs(t *testing.T) {
+	root := fakeSysfsTTY(t, map[string]string{"ttyACM0": "1-1.3", "ttyACM1": "2-4", "ttyACM2": "1-1.4.2", "ttyS0": ""})
+	for tty, want := range map[string]string{"ttyACM0": "1-1.3", "ttyACM1": "2-4", "ttyACM2": "1-1.4.2", "ttyS0": "", "ttyACM9": "", "../x": ""} {
+		if got := serialio.UsbLocationForTest(root, tty); got != want {
+			t.Errorf("%s: %q, want %q", tty, got, want)
+		}
+	}
+	for loc, want := range map[string][3]string{"1-1.3": {"1", "3", "ok"}, "2-4": {"4", "", "ok"}, "1-1.4.2": {"1", "4.2", "ok"}, "usb:1-2": {"", "", ""}, "": {"", "", ""}} {
+		c, h, ok := serialio.HubPort(loc)
+		if got := [3]string{c, h, map[bool]string{true: "ok"}[ok]}; got != want {
+			t.Errorf("HubPort(%q) = %v, want %v", loc, got, want)
+		}
+	}
+}
+
+func TestDetectAddsUSBLocationOnLinux(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("USB positions come from Linux sysfs")
+	}
+	defer serialio.SetSysClassTTYForTest(fakeSysfsTTY(t, map[string]string{"ttyACM0": "1-1.3"}))()
+	ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*enumerator.PortDetails, error) {
+		return []*enumerator.PortDetails{{Name: "/dev/ttyACM0", IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: "3a001d000247343339373536"}}, nil
+	})
+	if err != nil || len(ports) != 1 || ports[0].Location != "1-1.3" {
+		t.Fatalf("ports %+v, %v", ports, err)
 	}
 }

@@ -2,3 +2,13 @@ package serialio
 
 // SysfsDFUForTest exposes the sysfs DFU scan to the external tests.
 var SysfsDFUForTest = sysfsDFU
+
+// UsbLocationForTest exposes the sysfs USB position lookup.
+var UsbLocationForTest = usbLocation
+
+// SetSysClassTTYForTest points detection at a fake /sys/class/tty.
+func SetSysClassTTYForTest(dir string) (restore func()) {
+	old := sysClassTTY
+	sysClassTTY = dir
+	return func() { sysClassTTY = old }
+}

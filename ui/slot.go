@@ -67,8 +67,10 @@ const (
 // thing the engine said about the device in it. It is plain data so the
 // rules that turn events into what a tile shows are tested without Fyne.
 type Slot struct {
-	Name     string
-	Port     string
+	Name string
+	Port string
+	// Location is the port's USB position ("1-1.3"), when the OS tells.
+	Location string
 	DeviceID string
 	Phase    Phase
 	Chips    [chipCount]ChipState
@@ -97,8 +99,11 @@ func (s *Slot) Apply(ev provisioning.Event) provisioning.Outcome {
 	if ev.Port != "" {
 		s.Port = ev.Port
 	}
+	if ev.Location != "" {
+		s.Location = ev.Location
+	}
 	if ev.Kind == provisioning.EventDetached {
-		*s = Slot{Name: s.Name, Port: s.Port}
+		*s = Slot{Name: s.Name, Port: s.Port, Location: s.Location}
 		return provisioning.OutcomePending
 	}
 	if s.newAttempt(ev) {
@@ -106,7 +111,7 @@ func (s *Slot) Apply(ev provisioning.Event) provisioning.Outcome {
 		if ev.Step == provisioning.StepDetect {
 			id = "" // a different device may be in the slot now
 		}
-		*s = Slot{Name: s.Name, Port: s.Port, DeviceID: id}
+		*s = Slot{Name: s.Name, Port: s.Port, Location: s.Location, DeviceID: id}
 	}
 	if ev.DeviceID != "" {
 		s.DeviceID = ev.DeviceID

@@ -132,3 +132,23 @@ func TestTileGridColumns(t *testing.T) {
 		}
 	}
 }
+
+func TestSlotTitleSaysWhereOnTheHub(t *testing.T) {
+	SetupTranslations()
+	var s Slot
+	s.Apply(provisioning.Event{Slot: "/dev/ttyACM2", Port: "/dev/ttyACM2", Location: "1-1.3", Step: provisioning.StepDetect, Kind: provisioning.EventStarted})
+	if got := slotTitle(s); got != "/dev/ttyACM2 · hub port 3" {
+		t.Errorf("title %q", got)
+	}
+	// The position stays through the unplug and the next attempt.
+	s.Apply(provisioning.Event{Slot: "/dev/ttyACM2", Kind: provisioning.EventDetached})
+	s.Apply(provisioning.Event{Slot: "/dev/ttyACM2", Step: provisioning.StepDetect, Kind: provisioning.EventStarted})
+	if s.Location != "1-1.3" {
+		t.Errorf("location lost: %+v", s)
+	}
+	for loc, want := range map[string]string{"2-4": "/dev/ttyACM2 · computer USB port 4", "1-1.4.2": "/dev/ttyACM2 · hub port 4.2", "": "/dev/ttyACM2", "bogus": "/dev/ttyACM2"} {
+		if got := slotTitle(Slot{Name: "/dev/ttyACM2", Port: "/dev/ttyACM2", Location: loc}); got != want {
+			t.Errorf("location %q: title %q, want %q", loc, got, want)
+		}
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/photon-station/photon-station/serialio"
 )
 
 // chipLabel is the word on each chip, short enough for six in a row.
@@ -616,13 +618,31 @@ func (t *Tile) SetCompact(compact bool) {
 	}
 }
 
-// slotTitle is the name a technician finds on the hub: the slot, and the
-// port when it differs.
+// slotTitle is the name a technician finds on the hub: the slot, the port
+// when it differs, and the USB position when the OS tells it.
 func slotTitle(s Slot) string {
+	title := s.Name
 	if s.Port != "" && s.Port != s.Name {
-		return fmt.Sprintf("%s · %s", s.Name, s.Port)
+		title = fmt.Sprintf("%s · %s", s.Name, s.Port)
 	}
-	return s.Name
+	if place := placeWords(s.Location); place != "" {
+		title += " · " + place
+	}
+	return title
+}
+
+// placeWords says where a USB position is: "hub port 3", or the
+// computer's own port when no hub is in between.
+func placeWords(location string) string {
+	computer, hub, ok := serialio.HubPort(location)
+	switch {
+	case !ok:
+		return ""
+	case hub != "":
+		return lang.L("hub port {{.Port}}", map[string]any{"Port": hub})
+	default:
+		return lang.L("computer USB port {{.Port}}", map[string]any{"Port": computer})
+	}
 }
 
 // formatElapsed prints seconds, and minutes once there are more than 90.
