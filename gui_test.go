@@ -227,10 +227,13 @@ func TestDemoBenchEndToEnd(t *testing.T) {
 		if wp.Phase != ui.PhaseFail || !strings.Contains(strings.ToLower(wp.Message+wp.Action), "password") {
 			t.Errorf("wrong-password Photon: %+v, want FAIL naming the Wi-Fi password", wp)
 		}
-		for _, want := range []string{"PASS", "FAIL", "Retry", "Unplug and plug in the next one", "hub port 1", "hub port 4"} {
+		for _, want := range []string{"PASS", "FAIL", "Retry", "Unplug and plug in the next one", "hub port 1", "hub port 4", "Needs attention: "} {
 			if !g.shows(want) {
 				t.Errorf("the bench does not show %q", want)
 			}
+		}
+		if !g.shows(notListening + " (hub port ") {
+			t.Errorf("the attention line does not say where %s is on the hub:\n%s", notListening, strings.Join(g.shown(), "\n"))
 		}
 		if c := g.view.Bench.Counters(); c.Passed != 2 || c.Failed != 2 {
 			t.Errorf("counters = %+v, want 2 passed, 2 failed", c)

@@ -375,8 +375,12 @@ func (b *Bench) refreshCounters() {
 func (b *Bench) refreshAttention() {
 	var failed []string
 	for _, n := range b.order {
-		if b.slots[n].Phase == PhaseFail {
-			failed = append(failed, n)
+		if sl := b.slots[n]; sl.Phase == PhaseFail {
+			name := n
+			if place := placeWords(sl.Location); place != "" {
+				name += " (" + place + ")"
+			}
+			failed = append(failed, name)
 		}
 	}
 	text := ""
