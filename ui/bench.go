@@ -101,6 +101,10 @@ type Bench struct {
 // compactAbove is the number of slots beyond which tiles turn compact.
 const compactAbove = 2
 
+// denseAbove is the number of slots beyond which tiles leave out their step
+// chips, so a full hub of 16 fits a desktop screen.
+const denseAbove = 8
+
 // ProfileLibrary is the part of provisioning.ProfileStore the screens use.
 type ProfileLibrary interface {
 	List() ([]string, error)
@@ -580,8 +584,10 @@ func (b *Bench) relayout() {
 	// Past compactAbove slots the tiles get compact so a full hub fits on
 	// screen.
 	compact := len(b.order) > compactAbove
+	dense := len(b.order) > denseAbove
 	for _, n := range b.order {
 		b.tiles[n].SetCompact(compact)
+		b.tiles[n].SetDense(dense)
 	}
 	if compact {
 		b.gridLayout.minTile = fyne.NewSize(340, 0)

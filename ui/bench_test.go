@@ -287,6 +287,13 @@ func TestBenchCompactTiles(t *testing.T) {
 	if got, want := b.attention.Text, "Needs attention: ttyACM1, ttyACM6, ttyACM11"; got != want {
 		t.Errorf("attention = %q, want %q", got, want)
 	}
+	// Sixteen tiles leave out their chips and fit a 1920x1080 screen.
+	if tl := b.Tile("ttyACM0"); !tl.dense || tl.chipRow.Visible() {
+		t.Error("with sixteen slots the tiles still show their step chips")
+	}
+	if grid, view := b.grid.Size(), b.scroll.Size(); grid.Height > view.Height+0.5 {
+		t.Errorf("sixteen tiles need %v of height, %v is visible: the bench scrolls", grid.Height, view.Height)
+	}
 	if !b.Tile("ttyACM0").compact || b.Tile("ttyACM0").verdict.Visible() || !b.Tile("ttyACM0").badgeBox.Visible() {
 		t.Error("the first tile did not turn compact once the hub filled")
 	}

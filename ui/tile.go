@@ -372,6 +372,9 @@ type Tile struct {
 	// compact puts the verdict in a badge beside the slot name, for
 	// benches with many slots.
 	compact bool
+	// dense also leaves out the step chips (the sentence says the step),
+	// so a full 16-port hub fits a desktop screen without scrolling.
+	dense bool
 	// waitingHint is the sentence an empty slot shows; the bench changes it
 	// while it is stopped.
 	waitingHint string
@@ -566,7 +569,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	// The bar and the seconds are for the step under way; a finished tile
 	// says PASS or FAIL and spends no line on them.
 	setVisible(t.progressRow, s.Phase == PhaseWorking)
-	setVisible(t.chipRow, s.Phase != PhaseWaiting)
+	setVisible(t.chipRow, s.Phase != PhaseWaiting && !t.dense)
 	if s.Phase != PhaseWaiting {
 		t.elapsed.Text = formatElapsed(s.Elapsed(now))
 		if s.Phase == PhaseWorking && s.Remaining > 0 {
@@ -614,6 +617,14 @@ func (t *Tile) heightFor(w float32) float32 {
 func (t *Tile) SetCompact(compact bool) {
 	if t.compact != compact {
 		t.compact = compact
+		t.Display(t.slot, t.shownAt)
+	}
+}
+
+// SetDense leaves the step chips out (or brings them back).
+func (t *Tile) SetDense(dense bool) {
+	if t.dense != dense {
+		t.dense = dense
 		t.Display(t.slot, t.shownAt)
 	}
 }
