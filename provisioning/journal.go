@@ -69,6 +69,9 @@ type Record struct {
 	FailedStep Step      `json:"failed_step,omitempty"`
 	Message    string    `json:"message,omitempty"`
 	Action     string    `json:"action,omitempty"`
+	// Details is the raw cause of a failure (the cloud's or the device's
+	// own words), for support; secrets are scrubbed from it.
+	Details string `json:"details,omitempty"`
 }
 
 // Finished tells whether the attempt reached PASS or FAIL.

@@ -1104,7 +1104,7 @@ func (a *attempt) fail(s Step, err error) error {
 	}
 	a.mu.Unlock()
 	jerr := a.end(s, StepFailed, se.Message)
-	a.emit(Event{Step: s, Kind: EventFailed, Message: se.Message, Action: se.Action})
+	a.emit(Event{Step: s, Kind: EventFailed, Message: se.Message, Action: se.Action, Details: se.Detail})
 	if jerr != nil {
 		return jerr
 	}
@@ -1140,6 +1140,7 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 		rec.Outcome = OutcomeFail
 		rec.Message = scrubSecrets(se.Message, a.secrets)
 		rec.Action = scrubSecrets(se.Action, a.secrets)
+		rec.Details = scrubSecrets(se.Detail, a.secrets)
 		if rec.FailedStep == "" {
 			rec.FailedStep = se.Step
 		}
@@ -1155,10 +1156,7 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 	a.mu.Unlock()
 	res := Result{Attempt: snap.Attempt, DeviceID: snap.DeviceID, Customer: snap.Customer, Outcome: snap.Outcome,
 		FailedStep: snap.FailedStep, Message: snap.Message, Action: snap.Action, Record: snap}
-	var se *StepError
-	if errors.As(err, &se) {
-		res.Details = a.scrub(se.Detail)
-	}
+	res.Details = snap.Details
 	if a.p.Journal != nil {
 		if jerr := a.p.Journal.Append(snap); jerr != nil {
 			res.Outcome = OutcomeFail
@@ -1167,7 +1165,8 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 			res.Details = jerr.Error()
 		}
 	}
-	a.emit(Event{Step: StepRecord, Kind: EventResult, Outcome: res.Outcome, Message: res.Message, Action: res.Action, Progress: 1})
+	a.emit(Event{Step: StepRecord, Kind: EventResult, Outcome: res.Outcome, Message: res.Message, Action: res.Action,
+		Details: res.Details, Progress: 1})
 	return res
 }
 

@@ -26,6 +26,7 @@ func TestRunDevice(t *testing.T) {
 		failedStep Step
 		message    string   // substring of the result message
 		action     string   // substring of the result action
+		details    string   // substring of the details kept for support
 		writes     []string // what reached the device
 		steps      []string
 		owner      string // the device's owner in the cloud afterwards
@@ -273,6 +274,7 @@ func TestRunDevice(t *testing.T) {
 				b.cloud.InjectFault(cloudtest.Fault{Method: "POST", Path: "/v1/products/:product/devices", Status: 500, Body: `{"error":"unknown"}`})
 			},
 			outcome: OutcomeFail, failedStep: StepImport, message: "internal problem", action: "status.particle.io",
+			details: "HTTP 500",
 		},
 		{
 			name: "network errors: bounded retries, then a plain message",
@@ -352,6 +354,12 @@ func TestRunDevice(t *testing.T) {
 			}
 			if res.Outcome == OutcomeFail && (recs[0].Message != res.Message || recs[0].FailedStep != tc.failedStep) {
 				t.Errorf("journal failure %q at %q", recs[0].Message, recs[0].FailedStep)
+			}
+			if !strings.Contains(recs[0].Details, tc.details) || (tc.details != "" && res.Details != recs[0].Details) {
+				t.Errorf("details %q (result %q), want them to contain %q", recs[0].Details, res.Details, tc.details)
+			}
+			if res.Outcome == OutcomePass && recs[0].Details != "" {
+				t.Errorf("a pass keeps details %q", recs[0].Details)
 			}
 			if !ph.closed && ph.openErr == nil {
 				t.Error("the device channel was not closed")

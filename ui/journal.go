@@ -223,6 +223,9 @@ func stepsText(r provisioning.Record) string {
 	if r.Action != "" {
 		fmt.Fprintf(&b, "→ %s\n", r.Action)
 	}
+	if r.Details != "" {
+		fmt.Fprintf(&b, "%s: %s\n", lang.L("Details for support"), r.Details)
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 

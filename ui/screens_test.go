@@ -527,3 +527,16 @@ func TestProfilesDuplicate(t *testing.T) {
 		t.Errorf("copy (-want +got):\n%s", diff)
 	}
 }
+
+func TestJournalStepsShowDetailsForSupport(t *testing.T) {
+	SetupTranslations()
+	r := journalRecords()[1]
+	r.Details = "import device: HTTP 500 {\"error\":\"unknown\"}"
+	got := stepsText(r)
+	if !strings.Contains(got, "→ Check the Wi-Fi password.") || !strings.HasSuffix(got, "Details for support: "+r.Details) {
+		t.Errorf("steps text:\n%s", got)
+	}
+	if strings.Contains(stepsText(journalRecords()[0]), "Details") {
+		t.Error("a record without details shows a Details line")
+	}
+}
