@@ -78,8 +78,8 @@ type Event struct {
 	Message   string        `json:"message,omitempty"` // one sentence: what is happening or what went wrong
 	Action    string        `json:"action,omitempty"`  // one sentence: what the technician should do (with the LED colour)
 	// Details is the raw cause of a failure, for support (never a secret).
-	Details string `json:"details,omitempty"`
-	Outcome   Outcome       `json:"outcome,omitempty"` // set on EventResult
+	Details string  `json:"details,omitempty"`
+	Outcome Outcome `json:"outcome,omitempty"` // set on EventResult
 	// Attempt is the journal attempt the event belongs to, so a tile or a
 	// script can find the full record.
 	Attempt string `json:"attempt,omitempty"`
