@@ -239,6 +239,7 @@ func (a *attempt) emit(e Event) {
 	e.Attempt = a.rec.Attempt
 	e.Message = scrubSecrets(e.Message, a.secrets)
 	e.Action = scrubSecrets(e.Action, a.secrets)
+	e.Details = scrubSecrets(e.Details, a.secrets)
 	if e.Kind != EventProgress && e.Progress == 0 {
 		e.Progress = -1
 	}
