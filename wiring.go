@@ -490,8 +490,11 @@ type signedInTools struct {
 // devicetools.ErrNotSignedIn (which the tools explain) when nobody is.
 func (t signedInTools) UserCloud(ctx context.Context) (*cloud.Client, error) {
 	c, err := t.account.Client(ctx)
-	if errors.Is(err, provisioning.ErrNotSignedIn) {
+	switch {
+	case errors.Is(err, provisioning.ErrNotSignedIn):
 		return nil, devicetools.ErrNotSignedIn
+	case errors.Is(err, provisioning.ErrKeyringUnavailable):
+		return nil, devicetools.Problem(lang.L("Nobody can be signed in: the system keychain, which keeps the sign-in, is not available on this computer."), err)
 	}
 	return c, err
 }
@@ -553,8 +556,11 @@ func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) 
 		return t.s.api.WithToken(tok.AccessToken), nil
 	}
 	secret, err := t.s.secrets.Get(ctx, p.Name, provisioning.SecretClientSecret)
-	if err != nil {
-		return nil, err
+	switch {
+	case errors.Is(err, provisioning.ErrSecretNotFound):
+		return nil, devicetools.Problem(lang.L("The job profile {{.Name}} has no client secret in the keychain. A supervisor enters it on the Profiles screen.", map[string]any{"Name": p.Name}), err)
+	case err != nil:
+		return nil, devicetools.Problem(err.Error(), err)
 	}
 	tok, err = t.s.api.ProductToken(ctx, cloud.ClientCredentials{ID: p.ClientID, Secret: secret}, 0)
 	if err != nil {

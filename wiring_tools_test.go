@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/photon-station/photon-station/cloud"
@@ -122,4 +123,47 @@ func TestDeviceToolsUserRoutesNeedTheSupervisor(t *testing.T) {
 	if _, err := tools.UserCloud(ctx); !errors.Is(err, devicetools.ErrNotSignedIn) {
 		t.Fatalf("after sign-out: %v", err)
 	}
+}
+
+// A bench profile without its client secret, or a sign-in the keychain
+// cannot give, is explained in words instead of "the operation failed".
+func TestDeviceToolsExplainMissingSecrets(t *testing.T) {
+	ctx := context.Background()
+	fake := cloudtest.New(cloudtest.Options{})
+	t.Cleanup(fake.Close)
+	secrets := &provisioning.MemorySecrets{}
+	store, err := provisioning.NewProfileStore(t.TempDir(), secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := provisioning.Profile{Name: "Line 3", Product: "1001", ClientID: "client-a", SSID: "Factory", Security: provisioning.SecurityWPA2,
+		Customer: provisioning.CustomerNone, Channel: provisioning.ChannelSerial}
+	if err := store.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	api := &cloud.Client{BaseURL: fake.URL()}
+	s := &station{profiles: store, secrets: secrets, api: api}
+	_, err = (&profileTools{s: s}).ProductCloud(ctx)
+	if err == nil || !strings.Contains(err.Error(), "The job profile Line 3 has no client secret in the keychain") {
+		t.Errorf("product tools without a secret: %v", err)
+	}
+	broken := keyringDown{}
+	tools := signedInTools{Source: &profileTools{s: s}, account: &provisioning.Supervisor{API: api, Secrets: broken}}
+	if _, err := tools.UserCloud(ctx); err == nil || !strings.Contains(err.Error(), "system keychain") || errors.Is(err, devicetools.ErrNotSignedIn) {
+		t.Errorf("user tools without a keychain: %v", err)
+	}
+}
+
+// keyringDown is a keychain that is not there, as on a Linux box without a
+// Secret Service.
+type keyringDown struct{}
+
+func (keyringDown) Get(context.Context, string, provisioning.SecretKind) (string, error) {
+	return "", &provisioning.KeyringError{Op: "read", Err: provisioning.ErrKeyringUnavailable}
+}
+func (keyringDown) Set(context.Context, string, provisioning.SecretKind, string) error {
+	return &provisioning.KeyringError{Op: "store", Err: provisioning.ErrKeyringUnavailable}
+}
+func (keyringDown) Delete(context.Context, string, provisioning.SecretKind) error {
+	return &provisioning.KeyringError{Op: "delete", Err: provisioning.ErrKeyringUnavailable}
 }

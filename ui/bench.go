@@ -72,7 +72,10 @@ type Bench struct {
 	counters  ShiftCounters
 	profile   provisioning.Profile
 	hasProf   bool
-	locked    func() bool
+	// noProfiles: the library holds no profile at all (the waiting tile
+	// then points to the Profiles screen).
+	noProfiles bool
+	locked     func() bool
 
 	profileSelect    *widget.Select
 	profileRow       *fyne.Container
@@ -176,7 +179,6 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.clockBox = newCounterBox(theme.MediaPlayIcon(), lang.L("time running"))
 
 	b.waiting = NewTile(lang.L("Any USB port"), nil)
-	b.waiting.waitingHint = lang.L("Choose a profile, press Start bench, then plug in a Photon that is blinking dark blue")
 	b.gridLayout = &tileGrid{minTile: fyne.NewSize(380, 0)}
 	b.grid = container.New(b.gridLayout, b.waiting)
 
@@ -229,6 +231,10 @@ func (b *Bench) refreshProfiles() {
 		return
 	}
 	b.profileSelect.SetOptions(names)
+	if none := len(names) == 0; none != b.noProfiles {
+		b.noProfiles = none
+		b.refreshTop()
+	}
 	if b.hasProf {
 		return
 	}
@@ -343,9 +349,17 @@ func (b *Bench) refreshTop() {
 		b.profileRow.Refresh()
 	}
 	b.refreshCounters()
-	hint := lang.L("Choose a profile, press Start bench, then plug in a Photon that is blinking dark blue")
-	if b.running {
+	// The waiting tile says the one next thing to do.
+	var hint string
+	switch {
+	case b.running:
 		hint = lang.L("Plug in a Photon that is blinking dark blue")
+	case b.hasProf:
+		hint = lang.L("Press Start bench, then plug in a Photon that is blinking dark blue")
+	case b.noProfiles:
+		hint = lang.L("There is no job profile yet: a supervisor creates one on the Profiles screen")
+	default:
+		hint = lang.L("Choose a profile, press Start bench, then plug in a Photon that is blinking dark blue")
 	}
 	if hint != b.waiting.waitingHint {
 		b.waiting.waitingHint = hint

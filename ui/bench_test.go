@@ -299,3 +299,26 @@ func TestBenchCompactTiles(t *testing.T) {
 	}
 	shoot(t, "bench-16", w.Canvas())
 }
+
+// The waiting tile says the one next thing to do: make a profile, choose
+// one, or press Start bench.
+func TestBenchWaitingTileSaysWhatToDo(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	for _, tc := range []struct {
+		name     string
+		profiles []provisioning.Profile
+		want     string
+	}{
+		{"no profile at all", nil, "There is no job profile yet: a supervisor creates one on the Profiles screen"},
+		{"one profile, chosen by itself", []provisioning.Profile{lineProfile}, "Press Start bench, then plug in a Photon that is blinking dark blue"},
+		{"two profiles, none chosen", []provisioning.Profile{lineProfile, {Name: "Spares"}}, "Choose a profile, press Start bench, then plug in a Photon that is blinking dark blue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBench(testContext(t), newFakeStation(), newFakeLibrary(tc.profiles...), nil, (&fixedClock{t: shiftStart}).now, q.do, "", nil)
+			if got := b.waiting.message.Text; got != tc.want {
+				t.Errorf("waiting tile says %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -77,7 +77,7 @@ var reservedI18nKey = map[string]bool{"id": true, "description": true, "hash": t
 func TestEnglishComplete(t *testing.T) {
 	const path = "translation/en.json"
 	if *updateLang {
-		all := langKeys(t, ".", true)
+		all := appKeys(t)
 		out := map[string]any{}
 		for k := range all {
 			if reservedI18nKey[strings.ToLower(k)] {
@@ -104,7 +104,7 @@ func TestEnglishComplete(t *testing.T) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	var missing []string
-	for k := range langKeys(t, ".", false) {
+	for k := range appKeys(t) {
 		if _, ok := en[k]; !ok {
 			missing = append(missing, k)
 		}
@@ -113,4 +113,14 @@ func TestEnglishComplete(t *testing.T) {
 	if diff := cmp.Diff([]string(nil), missing); diff != "" {
 		t.Errorf("strings missing from %s (run go test ./ui -run TestEnglishComplete -update-lang) (-want +got):\n%s", path, diff)
 	}
+}
+
+// appKeys are the strings of the screens (ui and below) and of the main
+// package's wiring (window titles, the station's own messages).
+func appKeys(t *testing.T) map[string]bool {
+	keys := langKeys(t, ".", true)
+	for k := range langKeys(t, "..", false) {
+		keys[k] = true
+	}
+	return keys
 }

@@ -262,6 +262,11 @@ type localProblem struct {
 func (p *localProblem) Error() string { return p.Message }
 func (p *localProblem) Unwrap() error { return p.Err }
 
+// Problem is an error a Source returns for a problem of its own (the
+// keychain, the job profile): the tools show message as it is, and err's
+// text under Details.
+func Problem(message string, err error) error { return &localProblem{Message: message, Err: err} }
+
 // sentence capitalises s and ends it with a full stop.
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
