@@ -266,6 +266,9 @@ type demoAP struct{ *demo.AccessPoints }
 
 func (a demoAP) WaitJoined(ctx context.Context) (string, error) { return a.Current(ctx) }
 
+// Leave puts the demo laptop back on the factory network.
+func (a demoAP) Leave(ctx context.Context) error { return a.Join(ctx, demo.WiFiSSID) }
+
 // apJoiner is the part of softap.Joiner the wizard uses (a seam for tests).
 type apJoiner interface {
 	Find(ctx context.Context) ([]softap.PhotonAP, error)
@@ -332,6 +335,17 @@ func (a *photonAP) WaitJoined(ctx context.Context) (string, error) {
 	}
 	a.keep(l)
 	return l.SSID, nil
+}
+
+// Leave restores the laptop's own network when the station joined the
+// Photon's access point by itself and no attempt took the link. A link the
+// technician made by hand is theirs to undo (the wizard reminds them).
+func (a *photonAP) Leave(ctx context.Context) error {
+	l := a.take()
+	if l == nil || l.Method == softap.JoinManual {
+		return nil
+	}
+	return l.Restore(ctx)
 }
 
 // device is the wizard's SoftAP Photon over the link the wizard made. The

@@ -42,6 +42,11 @@ type PhotonAP interface {
 	Find(ctx context.Context) (ssid string, err error)
 	Join(ctx context.Context, ssid string) error
 	WaitJoined(ctx context.Context) (ssid string, err error)
+	// Leave puts the computer back on its own network when the station
+	// moved it onto a Photon's and no attempt will use that link (the
+	// person went back or cancelled, or the attempt could not start). It
+	// does nothing when the person joined by hand or nothing was joined.
+	Leave(ctx context.Context) error
 }
 
 // PortFinder lists the serial ports that hold a Photon.
@@ -144,9 +149,14 @@ type Wizard struct {
 	run      int  // counts runs, so a late event from a cancelled run is ignored
 	cancel   context.CancelFunc
 	running  bool
-	outcome  provisioning.Outcome
-	slot     Slot
-	logLines []string
+	// cancelled: the person pressed Cancel during the attempt; its result
+	// is not shown as a failure.
+	cancelled bool
+	// joinCancel stops the search for (or wait on) the Photon's network.
+	joinCancel context.CancelFunc
+	outcome    provisioning.Outcome
+	slot       Slot
+	logLines   []string
 
 	stepList   *fyne.Container
 	stepRows   [pageCount]*stepRow
@@ -478,11 +488,24 @@ func (w *Wizard) finishText() string {
 	default:
 		b.WriteString(lang.L("The setup was cancelled. Nothing is half-done: running it again is safe."))
 	}
-	if w.softAP && w.apManual && w.apSSID != "" {
+	if r := w.returnReminder(); r != "" {
 		b.WriteString("\n\n")
-		b.WriteString(lang.L("Now return this computer to your usual Wi-Fi network: it is still on {{.SSID}}.", map[string]any{"SSID": w.apSSID}))
+		b.WriteString(r)
 	}
 	return b.String()
+}
+
+// returnReminder tells the person who joined the Photon's network by hand
+// to go back to their own; "" when the station manages the networks.
+func (w *Wizard) returnReminder() string {
+	if !w.softAP || !w.apManual {
+		return ""
+	}
+	ssid := w.apSSID
+	if ssid == "" {
+		ssid = lang.L("the Photon's network")
+	}
+	return lang.L("Now return this computer to your usual Wi-Fi network: it is still on {{.SSID}}.", map[string]any{"SSID": ssid})
 }
 
 func (w *Wizard) refreshButtons() {
@@ -551,6 +574,8 @@ func (w *Wizard) Back() {
 	case pageListening:
 		w.show(pageConnect)
 	case pageJoinAP:
+		w.stopJoin()
+		w.leaveAP()
 		w.show(pageListening)
 	default:
 		w.reset()
@@ -561,15 +586,77 @@ func (w *Wizard) Back() {
 // Cancel stops a running attempt, or goes back to the start.
 func (w *Wizard) Cancel() {
 	if w.running && w.cancel != nil {
-		w.cancel()
-		w.appendLog(lang.L("Cancelling…"))
+		if !w.cancelled {
+			w.cancelled = true
+			w.cancel()
+			w.appendLog(lang.L("Cancelling…"))
+			w.giveUpAfter(w.run, cancelGrace)
+		}
 		return
 	}
+	w.stopJoin()
+	w.leaveAP()
 	w.reset()
 	w.show(pageConnect)
 }
 
+// cancelGrace is how long a cancelled attempt has to wind down before the
+// wizard stops waiting for it.
+const cancelGrace = 15 * time.Second
+
+// giveUpAfter frees the wizard if the cancelled attempt run has not ended
+// within d: its late answer is then ignored.
+func (w *Wizard) giveUpAfter(run int, d time.Duration) {
+	go func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-w.parent.Done():
+			return
+		}
+		w.do(func() {
+			if run != w.run || !w.running {
+				return
+			}
+			w.run++
+			w.running = false
+			w.outcome = provisioning.OutcomePending
+			w.appendLog(lang.L("The attempt did not stop within {{.Seconds}} seconds; the wizard no longer waits for it.", map[string]any{"Seconds": int(d / time.Second)}))
+			w.leaveAP()
+			w.show(pageFinish)
+		})
+	}()
+}
+
+// stopJoin ends a search for, or wait on, the Photon's network.
+func (w *Wizard) stopJoin() {
+	if w.joinCancel != nil {
+		w.joinCancel()
+		w.joinCancel = nil
+	}
+}
+
+// leaveAP returns the computer to its own network if the station moved it
+// onto the Photon's and nothing will use that link.
+func (w *Wizard) leaveAP() {
+	if w.ap == nil || !w.softAP {
+		return
+	}
+	ap := w.ap
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(w.parent), time.Minute)
+		defer cancel()
+		if err := ap.Leave(ctx); err != nil {
+			w.do(func() {
+				w.appendLog(lang.L("Could not return to the usual Wi-Fi network: {{.Reason}}. Choose it in the computer's Wi-Fi menu.", map[string]any{"Reason": err.Error()}))
+			})
+		}
+	}()
+}
+
 func (w *Wizard) reset() {
+	w.stopJoin()
 	w.run++
 	w.done = [pageCount]ChipState{}
 	w.outcome = provisioning.OutcomePending
@@ -581,31 +668,55 @@ func (w *Wizard) reset() {
 // joinAP finds the Photon's network and joins it, or asks the person to
 // and waits until they have.
 func (w *Wizard) joinAP() {
+	w.stopJoin()
+	w.run++ // a search still finishing belongs to an earlier visit
 	run := w.run
 	w.apName.Text = ""
 	w.apName.Refresh()
 	w.apManual = false
+	w.apJoined = false
+	w.apSSID = ""
 	if w.ap == nil {
 		w.askManualJoin("")
+		w.apStatus.SetText(lang.L("Open your computer's Wi-Fi menu and join the network shown above (XXXX are four letters that differ per Photon). It has no password. Press Next once the computer has joined it."))
 		w.apJoined = true // nothing can tell; trust the person
 		w.refreshButtons()
 		return
 	}
 	w.apStatus.SetText(lang.L("Looking for the Photon's Wi-Fi network…"))
+	jctx, jcancel := context.WithCancel(w.parent)
+	w.joinCancel = jcancel
+	ap := w.ap
 	go func() {
-		ctx, cancel := context.WithTimeout(w.parent, 10*time.Minute)
-		defer cancel()
-		ssid, err := w.ap.Find(ctx)
+		defer jcancel()
+		// Finding and joining get a minute; after that the person is
+		// asked to join by hand, and the wait for that is long.
+		fctx, fcancel := context.WithTimeout(jctx, time.Minute)
+		ssid, err := ap.Find(fctx)
 		if err == nil {
-			err = w.ap.Join(ctx, ssid)
+			err = ap.Join(fctx, ssid)
 		}
+		fcancel()
 		if err == nil {
+			stale := false
 			w.do(func() {
 				if run == w.run {
 					w.apJoinedNow(ssid)
+				} else {
+					stale = true
 				}
 			})
+			if stale {
+				// Back or Cancel came first: do not leave the computer
+				// on the Photon's network.
+				lctx, lcancel := context.WithTimeout(context.WithoutCancel(jctx), time.Minute)
+				_ = ap.Leave(lctx)
+				lcancel()
+			}
 			return
+		}
+		if jctx.Err() != nil {
+			return // the person went back or cancelled
 		}
 		w.do(func() {
 			if run == w.run {
@@ -613,7 +724,12 @@ func (w *Wizard) joinAP() {
 				w.appendLog(err.Error())
 			}
 		})
-		joined, err := w.ap.WaitJoined(ctx)
+		wctx, wcancel := context.WithTimeout(jctx, 10*time.Minute)
+		joined, err := ap.WaitJoined(wctx)
+		wcancel()
+		if jctx.Err() != nil {
+			return
+		}
 		w.do(func() {
 			if run != w.run {
 				return
@@ -647,13 +763,19 @@ func (w *Wizard) askManualJoin(ssid string) {
 }
 
 func (w *Wizard) apJoinedNow(ssid string) {
+	w.joinCancel = nil
 	w.apJoined = true
 	w.apSSID = ssid
-	w.apName.Text = ssid
-	w.apName.Refresh()
+	name := ssid
+	if name == "" {
+		name = lang.L("the Photon's network")
+	} else {
+		w.apName.Text = ssid
+		w.apName.Refresh()
+	}
 	w.done[pageJoinAP] = ChipDone
-	w.apStatus.SetText(lang.L("This computer has joined {{.SSID}}. Press Next.", map[string]any{"SSID": ssid}))
-	w.appendLog(lang.L("Joined {{.SSID}}", map[string]any{"SSID": ssid}))
+	w.apStatus.SetText(lang.L("This computer has joined {{.SSID}}. Press Next.", map[string]any{"SSID": name}))
+	w.appendLog(lang.L("Joined {{.SSID}}", map[string]any{"SSID": name}))
 	w.show(w.page)
 }
 
@@ -662,6 +784,7 @@ func (w *Wizard) startRun() {
 	run := w.run
 	w.done[pageConnect], w.done[pageListening] = ChipDone, ChipDone
 	w.running = true
+	w.cancelled = false
 	w.outcome = provisioning.OutcomePending
 	w.slot = Slot{}
 	ctx, cancel := context.WithCancel(w.parent)
@@ -688,10 +811,20 @@ func (w *Wizard) startRun() {
 			if run != w.run {
 				return
 			}
+			// Only now, with the device closed, may another attempt start.
 			w.running = false
+			if w.softAP && w.outcome != provisioning.OutcomePass {
+				w.leaveAP() // a link the attempt never took goes back
+			}
+			if w.cancelled {
+				w.outcome = provisioning.OutcomePending
+				w.appendLog(lang.L("Cancelled"))
+				w.show(pageFinish)
+				return
+			}
 			if err != nil && w.outcome == provisioning.OutcomePending {
 				w.outcome = provisioning.OutcomeFail
-				w.setStatus(lang.L("The setup could not start: {{.Reason}}", map[string]any{"Reason": err.Error()}), "")
+				w.setStatus(lang.L("The setup could not start: {{.Reason}}", map[string]any{"Reason": err.Error()}), w.returnReminder())
 				w.appendLog(err.Error())
 			}
 			if w.outcome == provisioning.OutcomePending {
@@ -720,17 +853,22 @@ func (w *Wizard) apply(ev provisioning.Event) {
 		w.progress.SetValue(min(1, ev.Progress))
 	}
 	switch {
+	case ev.Kind == provisioning.EventResult && w.cancelled:
+		// The engine reports the stop as a failure; the person asked for it.
+		return
 	case ev.Kind == provisioning.EventResult && ev.Outcome == provisioning.OutcomePass:
 		w.outcome = provisioning.OutcomePass
-		w.running = false
 		w.done[pageFinish] = ChipDone
 		w.setStatus(w.slot.Message, "")
 		w.show(pageFinish)
 		return
 	case ev.Kind == provisioning.EventResult:
 		w.outcome = provisioning.OutcomeFail
-		w.running = false
-		w.setStatus(w.slot.Message, w.slot.Action)
+		action := w.slot.Action
+		if r := w.returnReminder(); r != "" {
+			action += "\n\n" + r
+		}
+		w.setStatus(w.slot.Message, action)
 	case ev.Kind == provisioning.EventFailed:
 		w.setStatus(ev.Message, ev.Action)
 	default:

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -15,10 +17,14 @@ import (
 )
 
 // scriptedRunner emits whatever the test sends on script, until it is
-// closed or the context ends; each run takes a fresh script from runs.
+// closed or the context ends; each run takes a fresh script from runs. Like
+// the engine, a cancelled run ends with a FAIL result ("Stopped…"), and
+// when linger is set the run returns only once it is closed (the engine
+// closes the device after sending the result).
 type scriptedRunner struct {
-	runs chan chan provisioning.Event
-	reqs chan OneDeviceRequest
+	runs   chan chan provisioning.Event
+	reqs   chan OneDeviceRequest
+	linger chan struct{}
 }
 
 func newScriptedRunner() *scriptedRunner {
@@ -31,9 +37,14 @@ func (r *scriptedRunner) ProvisionOne(ctx context.Context, req OneDeviceRequest,
 	for {
 		select {
 		case <-ctx.Done():
+			emit(provisioning.Event{Kind: provisioning.EventResult, Outcome: provisioning.OutcomeFail,
+				Message: "Stopped before the Photon was finished.", Action: "Press Retry to start this Photon again.", Progress: -1})
 			return ctx.Err()
 		case ev, ok := <-script:
 			if !ok {
+				if r.linger != nil {
+					<-r.linger
+				}
 				return nil
 			}
 			emit(ev)
@@ -193,12 +204,55 @@ func TestWizardCancel(t *testing.T) {
 	recv(t, runner.reqs)
 	run.emit(wizEv(provisioning.StepIdentify, provisioning.EventStarted, "Checking"))
 	wz.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	q.runOne(t) // the runner returns on cancel
+	q.runOne(t) // the engine's "Stopped" result
+	q.runOne(t) // the runner returns
+	if wz.verdictTxt.Text == "FAIL" || strings.Contains(wz.status.Text, "Stopped") {
+		t.Errorf("a cancel the person asked for shows as a failure: %q %q", wz.verdictTxt.Text, wz.status.Text)
+	}
 	if diff := cmp.Diff([]string{"Finish", "Try again"}, []string{wz.title.Text, wz.next.Text}); diff != "" {
 		t.Errorf("after cancel (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(wz.body.Text, "cancelled") {
 		t.Errorf("finish text = %q, want it to say the setup was cancelled", wz.body.Text)
+	}
+}
+
+// The engine sends the result before it closes the device: no new attempt
+// may start until the run has really ended.
+func TestWizardNoNewAttemptUntilTheDeviceIsClosed(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	runner := newScriptedRunner()
+	runner.linger = make(chan struct{})
+	wz := newWizard(testContext(t), runner, nil, fakePorts{"/dev/ttyACM3"}, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	test.NewTempWindow(t, wz.Content())
+	wz.portSelect.SetOptions([]string{"/dev/ttyACM3"})
+	wz.portSelect.SetSelected("/dev/ttyACM3")
+	test.Tap(wz.next)
+	test.Tap(wz.next)
+	run := startWizardRun(t, q, runner)
+	recv(t, runner.reqs)
+	res := wizEv("", provisioning.EventResult, "Online in product 12345")
+	res.Outcome = provisioning.OutcomePass
+	run.emit(res)
+	close(run.script)
+	if wz.title.Text != "Finish" || wz.verdictTxt.Text != "PASS" {
+		t.Fatalf("after the result: %q %q", wz.title.Text, wz.verdictTxt.Text)
+	}
+	if !wz.next.Disabled() {
+		t.Fatal("Set up another is offered while the device is still being closed")
+	}
+	wz.Next()
+	wz.Next()
+	select {
+	case <-runner.reqs:
+		t.Fatal("a second attempt started while the first was still running")
+	default:
+	}
+	close(runner.linger)
+	q.runOne(t) // the run ends
+	if wz.next.Disabled() || wz.next.Text != "Set up another" {
+		t.Errorf("after the run ended: Next %q disabled %v", wz.next.Text, wz.next.Disabled())
 	}
 }
 
@@ -210,6 +264,7 @@ type fakeAP struct {
 }
 
 func (a *fakeAP) Find(ctx context.Context) (string, error) { return "Photon-7QXK", nil }
+func (a *fakeAP) Leave(ctx context.Context) error          { return nil }
 func (a *fakeAP) Join(ctx context.Context, ssid string) error {
 	return errors.New("NetworkManager is not running")
 }
@@ -264,6 +319,135 @@ func TestWizardSoftAPGuidesTheJoin(t *testing.T) {
 	run.end()
 	if !strings.Contains(wz.body.Text, "return this computer to your usual Wi-Fi network") {
 		t.Errorf("finish page does not remind to return to the usual network: %q", wz.body.Text)
+	}
+}
+
+// countingAP joins by itself when auto is set, and otherwise waits for the
+// person; it counts what the wizard asks of it.
+type countingAP struct {
+	auto    bool
+	mu      sync.Mutex
+	waits   int
+	stopped int // waits that ended because the wizard stopped them
+	leaves  int
+	joined  chan string
+}
+
+func (a *countingAP) Find(ctx context.Context) (string, error) { return "Photon-7QXK", nil }
+func (a *countingAP) Join(ctx context.Context, ssid string) error {
+	if a.auto {
+		return nil
+	}
+	return errors.New("no permission to change networks")
+}
+func (a *countingAP) WaitJoined(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	a.waits++
+	a.mu.Unlock()
+	select {
+	case s := <-a.joined:
+		return s, nil
+	case <-ctx.Done():
+		a.mu.Lock()
+		a.stopped++
+		a.mu.Unlock()
+		return "", ctx.Err()
+	}
+}
+func (a *countingAP) Leave(ctx context.Context) error {
+	a.mu.Lock()
+	a.leaves++
+	a.mu.Unlock()
+	return nil
+}
+func (a *countingAP) counts() (waits, stopped, leaves int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.waits, a.stopped, a.leaves
+}
+
+// Back from the join page stops the wait for the person, and a second
+// visit starts from scratch (Next off until joined); after an automatic
+// join, Back returns the computer to its own network.
+func TestWizardSoftAPBackStopsTheJoin(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	ap := &countingAP{joined: make(chan string)}
+	wz := newWizard(testContext(t), newScriptedRunner(), ap, nil, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	test.NewTempWindow(t, wz.Content())
+	wz.channel.SetSelected("Wi-Fi (SoftAP)")
+	test.Tap(wz.next) // listening mode
+	test.Tap(wz.next) // join page: the station cannot join, the person is asked
+	q.runOne(t)
+	waitFor(t, "the wait for the person", func() bool { w, _, _ := ap.counts(); return w == 1 })
+	test.Tap(wz.back)
+	waitFor(t, "the wait to stop", func() bool { _, s, _ := ap.counts(); return s == 1 })
+	test.Tap(wz.next) // join page again
+	if !wz.next.Disabled() {
+		t.Error("Next is offered on a second visit before anything was joined")
+	}
+	q.runOne(t)
+	waitFor(t, "a single new wait", func() bool { w, _, _ := ap.counts(); return w == 2 })
+	go func() { ap.joined <- "" }() // the OS could not name the network: the one found is meant
+	q.runOne(t)
+	if !strings.Contains(wz.apStatus.Text, "has joined Photon-7QXK") || wz.next.Disabled() {
+		t.Errorf("after joining: %q, Next disabled %v", wz.apStatus.Text, wz.next.Disabled())
+	}
+
+	ap2 := &countingAP{auto: true}
+	wz2 := newWizard(testContext(t), newScriptedRunner(), ap2, nil, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	test.NewTempWindow(t, wz2.Content())
+	wz2.channel.SetSelected("Wi-Fi (SoftAP)")
+	test.Tap(wz2.next)
+	test.Tap(wz2.next)
+	q.runOne(t) // joined by the station
+	if wz2.next.Disabled() {
+		t.Fatal("the automatic join did not enable Next")
+	}
+	test.Tap(wz2.back)
+	waitFor(t, "the computer to leave the Photon's network", func() bool { _, _, l := ap2.counts(); return l == 1 })
+}
+
+// A failed SoftAP attempt after a join by hand reminds the person to go
+// back to their own network, on the failure page itself.
+func TestWizardSoftAPFailureReminds(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	runner := newScriptedRunner()
+	ap := &countingAP{joined: make(chan string)}
+	wz := newWizard(testContext(t), runner, ap, nil, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	test.NewTempWindow(t, wz.Content())
+	wz.channel.SetSelected("Wi-Fi (SoftAP)")
+	test.Tap(wz.next)
+	test.Tap(wz.next)
+	q.runOne(t)
+	go func() { ap.joined <- "Photon-7QXK" }()
+	q.runOne(t)
+	test.Tap(wz.next)
+	run := startWizardRun(t, q, runner)
+	recv(t, runner.reqs)
+	fail := wizEv(provisioning.StepWiFi, provisioning.EventFailed, "The Photon did not take the Wi-Fi settings.")
+	fail.Action = "Hold SETUP until it blinks dark blue and try again."
+	run.emit(fail)
+	res := wizEv("", provisioning.EventResult, fail.Message)
+	res.Outcome, res.Action = provisioning.OutcomeFail, fail.Action
+	run.emit(res)
+	run.end()
+	if got := wz.action.Text; !strings.Contains(got, fail.Action) || !strings.Contains(got, "return this computer to your usual Wi-Fi network: it is still on Photon-7QXK") {
+		t.Errorf("failure action = %q, want the action and the reminder", got)
+	}
+}
+
+// waitFor polls cond (bounded): for fakes touched by the wizard's own
+// goroutines.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
