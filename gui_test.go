@@ -476,3 +476,48 @@ func TestDemoSupervisorSignInAndNewClient(t *testing.T) {
 		t.Errorf("read %d of the station's files (want the three profiles and the journal): %v", files, err)
 	}
 }
+
+// TestDemoWizardSoftAP drives the wizard's SoftAP path in the demo: the
+// station joins the Photon's network, Back returns the laptop to the
+// factory network, and a second pass sets the Photon up over SoftAP. No
+// secret reaches the live log or the screen.
+func TestDemoWizardSoftAP(t *testing.T) {
+	g := startDemoGUI(t)
+	ctx := context.Background()
+	g.view.Tabs.SelectIndex(1)
+	g.view.Wizard.ChooseProfile(demo.SoftAPProfileName)
+	g.drain()
+	g.tap("Next")
+	g.waitFor("the listening-mode page", func() bool { return g.shows("blinks dark blue") || g.shows("blinking dark blue") })
+	g.tap("Next")
+	g.waitFor("the station to join the Photon's network", func() bool { return g.shows("This computer has joined Photon-") })
+	if cur, _ := g.world.AP.Current(ctx); !strings.HasPrefix(cur, "Photon-") {
+		t.Fatalf("the demo laptop is on %q, want the Photon's network", cur)
+	}
+	g.tap("Back")
+	g.waitFor("the laptop back on the factory network", func() bool {
+		cur, _ := g.world.AP.Current(ctx)
+		return cur == demo.WiFiSSID
+	})
+	g.tap("Next")
+	g.waitFor("the join again", func() bool { return g.shows("This computer has joined Photon-") })
+	g.tap("Start")
+	g.waitFor("the wizard's verdict", func() bool { return g.shows("PASS") || g.shows("FAIL") })
+	if !g.shows("PASS") {
+		t.Fatalf("the SoftAP Photon did not pass; the screen shows:\n%s", strings.Join(g.shown(), "\n"))
+	}
+	wifi, err := g.s.secrets.Get(ctx, demo.SoftAPProfileName, provisioning.SecretWiFiPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := g.s.secrets.Get(ctx, demo.SoftAPProfileName, provisioning.SecretClientSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := strings.Join(g.shown(), "\n") + g.view.Wizard.LogText()
+	for what, v := range map[string]string{"Wi-Fi password": wifi, "client secret": client} {
+		if strings.Contains(screen, v) {
+			t.Errorf("the %s is on the screen or in the live log", what)
+		}
+	}
+}

@@ -523,10 +523,12 @@ func (w *Wizard) refreshButtons() {
 			w.next.Disable()
 		}
 	case w.page == pageJoinAP:
+		// Next starts the setup from here.
+		w.next.SetText(lang.L("Start"))
 		if !w.apJoined {
 			w.next.Disable()
 		}
-	case w.page == pageListening:
+	case w.page == pageListening && !w.softAP:
 		w.next.SetText(lang.L("Start"))
 	case w.page == pageFinish || w.outcome == provisioning.OutcomeFail:
 		if w.outcome == provisioning.OutcomePass {
@@ -945,3 +947,7 @@ func (m *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
 
 // LogText is the live log as text.
 func (w *Wizard) LogText() string { return strings.Join(w.logLines, "\n") }
+
+// ChooseProfile picks the job profile on the first page, as the person
+// does with the picker (its device channel becomes the suggestion).
+func (w *Wizard) ChooseProfile(name string) { w.profileSelect.SetSelected(name) }
