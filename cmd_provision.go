@@ -137,7 +137,11 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 		base = cloud.DefaultBaseURL
 	}
 	if err := cloud.CheckBaseURL(base); err != nil {
-		return bad("--api-url: " + err.Error())
+		from := "--api-url"
+		if *apiURL == "" {
+			from = "PARTICLE_API_URL"
+		}
+		return bad(from + ": " + err.Error())
 	}
 	prof := provisioning.Profile{
 		Name: headlessProfileName, Product: *product, ClientID: *clientID, SSID: *ssid, Security: sec,
@@ -241,6 +245,7 @@ func (o *provisionOutput) event(e provisioning.Event) {
 	if e.Kind == provisioning.EventResult {
 		return // the final result line says it
 	}
+	e.Message, e.Action = headlessWords.Replace(e.Message), headlessWords.Replace(e.Action)
 	if o.json {
 		b, err := json.Marshal(e)
 		if err == nil {
@@ -257,6 +262,7 @@ func (o *provisionOutput) event(e provisioning.Event) {
 
 func (o *provisionOutput) result(res provisionResult) {
 	res.Kind = provisioning.EventResult
+	res.Message, res.Action = headlessWords.Replace(res.Message), headlessWords.Replace(res.Action)
 	if o.json {
 		b, _ := json.Marshal(res)
 		o.stdout.Write(append(b, '\n'))
@@ -282,7 +288,11 @@ func (o *provisionOutput) fail(code int, res provisionResult) int {
 }
 
 // headlessWords turns the bench's wording into a script user's.
-var headlessWords = strings.NewReplacer("press Retry", "run the command again", "in the profile", "on the command line")
+var headlessWords = strings.NewReplacer("press Retry", "run the command again", "Press Retry", "Run the command again",
+	"store it in the profile, or set", "set",
+	"in the profile and store the client secret again (or set PARTICLE_CLIENT_SECRET)", "given with --client-id and PARTICLE_CLIENT_SECRET",
+	"the product ID or slug in the profile", "the product ID or slug given with --product",
+	"in the profile", "in the command's flags")
 
 // oneLine folds a message onto one line.
 func oneLine(s string) string {

@@ -265,7 +265,7 @@ func TestProvisionFaults(t *testing.T) {
 			args: func(h *headless, p string) []string {
 				return replaceArg(h.provisionArgs(p), "--api-url", "http://api.example.com")
 			}},
-		{name: "plain http API URL from the environment", code: 2, stderr: "not https",
+		{name: "plain http API URL from the environment", code: 2, stderr: "PARTICLE_API_URL: the API address",
 			env:  map[string]string{"PARTICLE_API_URL": "http://10.1.2.3:8080"},
 			args: func(h *headless, p string) []string { return removeArg(h.provisionArgs(p), "--api-url") }},
 		{name: "wrong client secret", code: 1, stderr: "refused the OAuth client ID or secret",
@@ -317,6 +317,12 @@ func TestProvisionFaults(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tc.stderr) {
 				t.Errorf("stderr %q does not contain %q", stderr, tc.stderr)
+			}
+			// A script's words: no GUI button, no flag that does not exist.
+			for _, gui := range []string{"Retry", "command line", "in the profile"} {
+				if strings.Contains(stderr, gui) || strings.Contains(stdout, gui) {
+					t.Errorf("the output speaks of %q:\nstdout: %s\nstderr: %s", gui, stdout, stderr)
+				}
 			}
 			// With --json the last line is the result, even when the
 			// command line did not parse.
@@ -513,5 +519,19 @@ func TestAsksForJSON(t *testing.T) {
 				t.Errorf("asksForJSON(%q) = %v, want %v", tc.args, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestTopLevelHelp(t *testing.T) {
+	for _, arg := range []string{"--help", "-h", "help"} {
+		var stdout, stderr strings.Builder
+		code := run([]string{arg}, &stdout, &stderr)
+		if code != 0 || stderr.Len() != 0 || !strings.Contains(stdout.String(), "photon-station provision [--port PATH] --product ID") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", arg, code, stdout.String(), stderr.String())
+		}
+	}
+	var stdout, stderr strings.Builder
+	if code := run([]string{"--bogus"}, &stdout, &stderr); code != 2 || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("--bogus: exit %d, stderr %q", code, stderr.String())
 	}
 }

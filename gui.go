@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,18 +21,35 @@ var iconPNG []byte
 // appID is the Fyne application ID; it also names the preferences folder.
 const appID = "io.github.photon-station"
 
+// mainUsage is what photon-station --help prints.
+const mainUsage = `usage: photon-station [-demo]          open the desktop app (-demo: simulated Photons and cloud)
+       photon-station identify --port PATH [--json]
+       photon-station provision [--port PATH] --product ID --client-id ID --ssid SSID
+           --security open|wep|wpa|wpa2 [--customer EMAIL] [--via serial|softap]
+           [--softap-addr HOST:PORT] [--api-url URL] [--timeout DURATION] [--json]
+       photon-station ports [--json]
+       photon-station journal export --csv FILE | journal show --device ID
+Secrets come only from the environment (PARTICLE_CLIENT_SECRET, WIFI_PASSWORD) or the keyring.
+Each command takes --help.
+`
+
 // runGUI opens the desktop app. With -demo it runs on simulated devices and
 // a simulated cloud.
 func runGUI(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("photon-station", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: photon-station [-demo]")
-		fmt.Fprintln(stderr, "       photon-station COMMAND ... (identify, provision, ports, journal; COMMAND -h for help)")
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
 	demoMode := fs.Bool("demo", false, "run on simulated Photons and a simulated Particle Cloud")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, mainUsage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "photon-station: %v (see photon-station --help)\n", err)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "photon-station: unknown command %q (see photon-station --help)\n", fs.Arg(0))
 		return 2
 	}
 	ctx, cancel := context.WithCancel(context.Background())

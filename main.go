@@ -33,6 +33,10 @@ func register(c command) { commands[c.name] = c }
 // run dispatches to a headless command, or opens the GUI when the first
 // argument is a flag or absent. It returns the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "help" {
+		fmt.Fprint(stdout, mainUsage)
+		return 0
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		c, ok := commands[args[0]]
 		if !ok {

@@ -345,8 +345,9 @@ func (a *attempt) run(ctx context.Context) Result {
 	if where == "" {
 		where = a.dev.Slot
 	}
-	a.begin(StepDetect, "Found a Photon on "+where+".")
-	if err := a.done(StepDetect, "Found a Photon on "+where+"."); err != nil {
+	// Nothing is opened yet: identify finds out whether a Photon answers.
+	a.begin(StepDetect, "Using the Photon on "+where+".")
+	if err := a.done(StepDetect, "Using the Photon on "+where+"."); err != nil {
 		return a.finish(ctx, err)
 	}
 
@@ -1142,7 +1143,9 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 		rec.Message = scrubSecrets(se.Message, a.secrets)
 		rec.Action = scrubSecrets(se.Action, a.secrets)
 		rec.Details = scrubSecrets(se.Detail, a.secrets)
-		if rec.FailedStep == "" {
+		// The failed step is the one whose message the record gives (a
+		// concurrent step may have failed first, for its own reason).
+		if se.Step != "" {
 			rec.FailedStep = se.Step
 		}
 	}

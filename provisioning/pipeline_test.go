@@ -944,3 +944,32 @@ func TestResumeNeedsTheDeviceItself(t *testing.T) {
 		})
 	}
 }
+
+// When the cloud pre-flight fails first and then the device fails too, the
+// result names the step whose message it gives, so a script that branches
+// on failed_step reads a step and a message that belong together.
+func TestFailedStepMatchesTheMessage(t *testing.T) {
+	b := newBench(t, Profile{})
+	b.cloud.AddDevice(cloudtest.Device{ID: devID})
+	b.cloud.InjectFault(cloudtest.Fault{Path: "/oauth/token", Status: 400, Body: `{"error":"invalid_client","error_description":"Invalid client"}`})
+	ph := newFakePhoton(b.cloud, devID)
+	ph.listening = false
+	ph.hold = make(chan struct{})
+	ph.entered = make(chan struct{})
+	cloudFailed := b.next(StepPreflight, EventFailed)
+	done := make(chan Result, 1)
+	go func() { done <- b.run(ph) }()
+	select {
+	case <-cloudFailed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pre-flight did not fail")
+	}
+	close(ph.hold) // now the device answers: not in listening mode
+	res := <-done
+	if res.FailedStep != StepIdentify || !strings.Contains(res.Message, "not in listening mode") {
+		t.Fatalf("failed step %q with message %q: they do not belong together", res.FailedStep, res.Message)
+	}
+	if recs := b.journal.Records(); len(recs) != 1 || recs[0].FailedStep != StepIdentify {
+		t.Errorf("journal: %+v", recs)
+	}
+}
