@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/photon-station/photon-station/serialio"
@@ -56,7 +57,7 @@ func runIdentify(args []string, stdout, stderr io.Writer) int {
 		return exitBadUsage
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, identifyDeadline)
 	defer cancel()
