@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -70,7 +71,13 @@ type Console struct {
 	timeouts Timeouts
 	logf     func(format string, args ...any)
 
-	op sync.Mutex // one operation at a time
+	op chan struct{} // one operation at a time; waiting for it honours the context
+
+	// lineOpen: 'C' was sent and the device waits for the claim-code line,
+	// which it never times out; an operation that ends before sending the
+	// line sends an empty one, or the device would swallow every later
+	// command as part of the code.
+	lineOpen atomic.Bool
 
 	mu         sync.Mutex
 	buf        []byte // everything received since the last command
@@ -94,6 +101,7 @@ const (
 // closes it). rw is a serial port, or in tests one end of a pipe.
 func NewConsole(rw io.ReadWriteCloser, opts ...Option) *Console {
 	c := &Console{
+		op:         make(chan struct{}, 1),
 		rw:         rw,
 		timeouts:   Timeouts{}.withDefaults(),
 		wake:       make(chan struct{}),
@@ -294,21 +302,26 @@ func (c *Console) Transcript() string {
 // begin serialises an operation and arranges for a cancelled context to
 // close the port: a serial read has no other way to be interrupted.
 func (c *Console) begin(ctx context.Context, name string) (end func(), err error) {
-	c.op.Lock()
+	select {
+	case c.op <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err() // still queued behind another operation
+	}
 	if err := ctx.Err(); err != nil {
-		c.op.Unlock()
+		<-c.op
 		return nil, err
 	}
 	c.mu.Lock()
 	closed, rerr := c.closed, c.readErr
 	c.mu.Unlock()
 	if closed || rerr != nil {
-		c.op.Unlock()
+		<-c.op
 		return nil, c.lostError(rerr)
 	}
 	c.log("%s", name)
 	stop := context.AfterFunc(ctx, func() {
 		c.log("%s cancelled; closing the port", name)
+		c.endOpenLine()
 		c.Close()
 	})
 	return func() {
@@ -317,10 +330,20 @@ func (c *Console) begin(ctx context.Context, name string) (end func(), err error
 		// stop then cancels it: close here too, so a cancelled operation
 		// always leaves the port closed before the next one begins.
 		if ctx.Err() != nil {
+			c.endOpenLine()
 			c.Close()
 		}
-		c.op.Unlock()
+		<-c.op
 	}, nil
+}
+
+// endOpenLine sends the empty line that ends a claim-code input the
+// operation started but did not finish (best effort: the port may be gone).
+func (c *Console) endOpenLine() {
+	if c.lineOpen.Swap(false) {
+		c.log("ending the open claim-code line")
+		_, _ = c.rw.Write([]byte("\n"))
+	}
 }
 
 func (c *Console) lostError(cause error) error {
@@ -611,9 +634,11 @@ func (c *Console) SetClaimCode(ctx context.Context, code string) error {
 		return err
 	}
 	defer end()
+	defer c.endOpenLine() // runs before end(): the port is still open
 	if err := c.command(ctx, 'C'); err != nil {
 		return err
 	}
+	c.lineOpen.Store(true)
 	var p Prompt
 	var pstart, pend int
 	match := func(b []byte) (int, bool) {
@@ -633,7 +658,9 @@ func (c *Console) SetClaimCode(ctx context.Context, code string) error {
 	if p != PromptClaimCode {
 		return protocolError(c.port, "expected the claim code prompt, got "+p.String(), excerpt(c.heard()))
 	}
-	if err := c.answer(ctx, code, true); err != nil {
+	err = c.answer(ctx, code, true)
+	c.lineOpen.Store(false) // the line went out whole, or the port is gone
+	if err != nil {
 		return err
 	}
 	for {

@@ -631,3 +631,25 @@ func TestDoneAfterUnplug(t *testing.T) {
 		}
 	})
 }
+
+// The claim-code input on the device never times out: an operation that
+// ends after 'C' but before the code (here: the prompt comes too late) sends
+// an empty line, so the next command is heard instead of swallowed as part
+// of the code.
+func TestClaimCodeInputIsNeverLeftOpen(t *testing.T) {
+	busy := serialtest.Config{ClaimPromptDelay: 300 * time.Millisecond}
+	eachTransport(t, busy, []serialio.Option{serialio.WithTimeouts(serialio.Timeouts{Answer: 100 * time.Millisecond})},
+		func(t *testing.T, ph *serialtest.Photon, c *serialio.Console) {
+			if err := c.SetClaimCode(t.Context(), strings.Repeat("a", 63)); err == nil {
+				t.Fatal("the claim code was set though its prompt came too late")
+			}
+			time.Sleep(500 * time.Millisecond) // the prompt, the empty line, "unchanged"
+			id, err := c.Identify(t.Context())
+			if err != nil || id.DeviceID != serialtest.DefaultDeviceID {
+				t.Fatalf("after the interrupted claim code: %+v, %v", id, err)
+			}
+			if got := ph.Received().ClaimCode; got != "" {
+				t.Errorf("a claim code was stored: %q", got)
+			}
+		})
+}

@@ -49,6 +49,9 @@ type Config struct {
 	ScanDelay time.Duration
 	// ModuleInfoDelay is the pause before the 's' JSON starts.
 	ModuleInfoDelay time.Duration
+	// ClaimPromptDelay is the pause after 'C' before the claim-code prompt
+	// (a busy device); the line input that follows never times out.
+	ClaimPromptDelay time.Duration
 	// ByteDelay slows output to one byte per ByteDelay (old firmware printed
 	// 1 byte/ms).
 	ByteDelay time.Duration
@@ -590,6 +593,9 @@ func (s *session) handle(cmd byte) error {
 }
 
 func (s *session) claimCode() error {
+	if err := s.sleep(s.p.cfg.ClaimPromptDelay); err != nil {
+		return err
+	}
 	if err := s.say("Enter 63-digit claim code: "); err != nil {
 		return err
 	}
