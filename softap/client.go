@@ -338,6 +338,9 @@ func (c *Client) ConfigureAP(ctx context.Context, key *rsa.PublicKey, cred Crede
 // cloud can tell whether the device got online. It is never retried.
 func (c *Client) ConnectAP(ctx context.Context) (acknowledged bool, err error) {
 	b, sent, err := c.exchange(ctx, cmdConnectAP, []byte(`{"idx":0}`))
+	if err != nil && ctx.Err() != nil {
+		return false, ctx.Err() // the caller stopped waiting: not a lost reply
+	}
 	if err != nil {
 		// Once the request is out, a reset, a timeout or a close without
 		// JSON all mean the access point went down: the body is ignored

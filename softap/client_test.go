@@ -755,3 +755,25 @@ func TestCredentialsNeverPrintPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectAPCancelled: a caller who stops waiting for connect-ap gets
+// the cancellation, not "sent, reply lost", which would read as success.
+func TestConnectAPCancelled(t *testing.T) {
+	seen := make(chan string, 4)
+	d := newDevice(t, softaptest.WithStall("connect-ap"), softaptest.WithRequestHook(func(_, cmd string) { seen <- cmd }))
+	c := newClient(d, softap.TCP, nil)
+	cctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { _, err := c.ConnectAP(cctx); done <- err }()
+	for cmd := ""; cmd != "connect-ap"; {
+		select {
+		case cmd = <-seen:
+		case err := <-done:
+			t.Fatalf("returned early: %v", err)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
