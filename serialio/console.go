@@ -779,7 +779,11 @@ func (c *Console) ConfigureWiFi(ctx context.Context, cred Credentials) (WiFiRepo
 				return rep, &Error{Kind: ErrPasswordRequired, Port: c.port,
 					Message: stuck(fmt.Sprintf("The Photon sees the network %q as secured, but no Wi-Fi password was given.", cred.SSID))}
 			}
-			if err := c.answer(ctx, cred.Password, true); err != nil {
+			pw := cred.Password
+			if cred.Security == SecurityWEP {
+				pw = WEPKey(pw) // the device hex-decodes WEP keys
+			}
+			if err := c.answer(ctx, pw, true); err != nil {
 				return rep, err
 			}
 			timeout, waitingFor = c.timeouts.Save, "while saving the credentials"

@@ -1,6 +1,7 @@
 package serialio
 
 import (
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"unicode"
@@ -161,9 +162,20 @@ func ValidateSSID(ssid string) error {
 	return nil
 }
 
+// WEPKey is a WEP key in the form a Photon takes it: the firmware
+// hex-decodes every WEP key (add_wiced_wifi_credentials), so the 5 or 13
+// characters of a text key are sent as their hex digits, and a hex key as
+// it is.
+func WEPKey(key string) string {
+	if len(key) == 5 || len(key) == 13 {
+		return hex.EncodeToString([]byte(key))
+	}
+	return key
+}
+
 // ValidatePassword checks a Wi-Fi password for the security family: anything
-// for open networks (it is not sent), 8 to 64 characters for WPA/WPA2, 5 to 58 for WEP (the device
-// hex-decodes WEP keys, so 10 or 26 hex digits is the usual form), never a
+// for open networks (it is not sent), 8 to 64 characters for WPA/WPA2, for WEP
+// 10 or 26 hex digits or 5 or 13 characters (see WEPKey), never a
 // control character. Enterprise networks are refused.
 func ValidatePassword(sec Security, pw string) error {
 	switch sec {
@@ -172,8 +184,14 @@ func ValidatePassword(sec Security, pw string) error {
 		// offered only if the device's scan finds the network secured).
 		return nil
 	case SecurityWEP:
-		if len(pw) < MinWEPKey || len(pw) > MaxWEPKey {
-			return invalid("password", fmt.Sprintf("A WEP key has %d to %d characters (usually 10 or 26 hex digits); check the password.", MinWEPKey, MaxWEPKey))
+		// The device hex-decodes every WEP key, so a key is either its
+		// hex digits (64- or 128-bit WEP) or the 5 or 13 characters they
+		// stand for, which WEPKey turns into hex before sending.
+		switch {
+		case (len(pw) == 10 || len(pw) == 26) && isHex(pw):
+		case len(pw) == 5 || len(pw) == 13:
+		default:
+			return invalid("password", "A WEP key is 10 or 26 hex digits, or 5 or 13 characters; check the password.")
 		}
 	case SecurityWPA, SecurityWPA2:
 		if len(pw) < MinWPAPassword || len(pw) > MaxWPAPassword {

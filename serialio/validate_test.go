@@ -57,6 +57,10 @@ func TestValidatePassword(t *testing.T) {
 		{"wep 26 hex", serialio.SecurityWEP, "0123456789abcdef0123456789", true},
 		{"wep 4", serialio.SecurityWEP, "abcd", false},
 		{"wep 59", serialio.SecurityWEP, strings.Repeat("a", 59), false},
+		{"wep 5 characters (text key)", serialio.SecurityWEP, "abcde", true},
+		{"wep 13 characters (text key)", serialio.SecurityWEP, "abcdefghijklm", true},
+		{"wep 10 characters, not hex", serialio.SecurityWEP, "abcdefghij", false},
+		{"wep 8 hex digits", serialio.SecurityWEP, "01234567", false},
 		{"control character", serialio.SecurityWPA2, "pass\nword", false},
 		{"enterprise refused", serialio.SecurityWPA2Enterprise, "whatever1", false},
 		{"unknown security", serialio.Security("wpa3"), "whatever1", false},
@@ -141,5 +145,14 @@ func TestValidateDeviceID(t *testing.T) {
 	}
 	if _, err := serialio.ValidateDeviceID("3a001d00024734333937353"); err == nil {
 		t.Error("23 digits accepted")
+	}
+}
+
+func TestWEPKeyIsSentAsHex(t *testing.T) {
+	for in, want := range map[string]string{"abcde": "6162636465", "abcdefghijklm": "6162636465666768696a6b6c6d", "0123456789": "0123456789",
+		"0123456789abcdef0123456789": "0123456789abcdef0123456789"} {
+		if got := serialio.WEPKey(in); got != want {
+			t.Errorf("WEPKey(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -297,16 +297,21 @@ func (c *Client) ConfigureAP(ctx context.Context, key *rsa.PublicKey, cred Crede
 	if s := cred.Scanned; s != nil && s.SSID == cred.SSID && s.Code.Family() != UnknownSecurity {
 		code, ch = s.Code, s.Channel
 	}
-	if err := checkPassword(code.Family(), cred.Password); err != nil {
+	password := cred.Password
+	if code.Family() == WEP && (len(password) == 5 || len(password) == 13) {
+		// The device hex-decodes every WEP key: a text key goes as hex.
+		password = hex.EncodeToString([]byte(password))
+	}
+	if err := checkPassword(code.Family(), password); err != nil {
 		return err
 	}
 	req := configureRequest{SSID: cred.SSID, Sec: int64(code), Ch: ch}
-	if cred.Password != "" {
+	if password != "" {
 		if key == nil {
 			return errors.New("the Photon's device key is missing: fetch it with public-key before configure-ap")
 		}
 		//lint:ignore SA1019 the Photon firmware decrypts PKCS#1 v1.5 only (photon-softap.md §5.2); OAEP would be refused.
-		ct, err := rsa.EncryptPKCS1v15(rand.Reader, key, []byte(cred.Password))
+		ct, err := rsa.EncryptPKCS1v15(rand.Reader, key, []byte(password))
 		if err != nil {
 			// The error text never includes the plaintext.
 			return fmt.Errorf("the Wi-Fi password cannot be encrypted for this Photon (is it longer than 117 bytes?): %w", err)

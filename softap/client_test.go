@@ -777,3 +777,16 @@ func TestConnectAPCancelled(t *testing.T) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
 }
+
+// TestWEPTextKeySentAsHex: the Photon hex-decodes every WEP key, so a
+// 5-character text key reaches it as its 10 hex digits.
+func TestWEPTextKeySentAsHex(t *testing.T) {
+	d := newDevice(t)
+	c := newClient(d, softap.TCP, nil)
+	if err := c.ConfigureAP(ctx(t), d.PublicKey(), softap.Credentials{SSID: "Old", Security: softap.WEP, Password: "abcde"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Record().Password; got != "6162636465" {
+		t.Errorf("the device got %q, want the key's hex digits", got)
+	}
+}
