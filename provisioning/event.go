@@ -77,6 +77,9 @@ type Event struct {
 	Remaining time.Duration `json:"remaining_ns,omitempty"`
 	Message   string        `json:"message,omitempty"` // one sentence: what is happening or what went wrong
 	Action    string        `json:"action,omitempty"`  // one sentence: what the technician should do (with the LED colour)
+	// Interrupted, on a result, says the attempt was cut short by an unplug
+	// or a stop: not a failure of the device, and not counted as one.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Details is the raw cause of a failure, for support (never a secret).
 	Details string  `json:"details,omitempty"`
 	Outcome Outcome `json:"outcome,omitempty"` // set on EventResult

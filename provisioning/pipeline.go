@@ -103,7 +103,10 @@ type Result struct {
 	Message    string // one sentence: what happened
 	Action     string // one sentence: what to do
 	Details    string // the raw cause for a Details pane (secrets removed)
-	Record     Record
+	// Canceled: the attempt ended because its context did (a stop, an
+	// unplug), not because of the device or the cloud.
+	Canceled bool
+	Record   Record
 }
 
 // Err returns nil for a PASS and an error carrying Message otherwise.
@@ -1123,6 +1126,7 @@ func internalError(r any) *StepError {
 // finish writes the final record version and returns the Result.
 func (a *attempt) finish(ctx context.Context, err error) Result {
 	a.finished.Store(true)
+	canceled := false
 	a.mu.Lock()
 	rec := &a.rec
 	rec.Ended = a.p.Clock.Now()
@@ -1138,6 +1142,7 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 		}
 		if ctx.Err() != nil && isCanceled(err) {
 			se.Message, se.Action = "Stopped before the Photon was finished.", "Press Retry to start this Photon again."
+			canceled = true
 		}
 		rec.Outcome = OutcomeFail
 		rec.Message = scrubSecrets(se.Message, a.secrets)
@@ -1159,7 +1164,7 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 	snap := a.snapshot()
 	a.mu.Unlock()
 	res := Result{Attempt: snap.Attempt, DeviceID: snap.DeviceID, Customer: snap.Customer, Outcome: snap.Outcome,
-		FailedStep: snap.FailedStep, Message: snap.Message, Action: snap.Action, Record: snap}
+		FailedStep: snap.FailedStep, Message: snap.Message, Action: snap.Action, Canceled: canceled, Record: snap}
 	res.Details = snap.Details
 	if a.p.Journal != nil {
 		if jerr := a.p.Journal.Append(snap); jerr != nil {

@@ -87,6 +87,9 @@ type slot struct {
 	status SlotStatus
 	cancel context.CancelCauseFunc // of the running attempt
 	done   chan struct{}           // closed when the running attempt ends
+	// after, when set, is closed when the attempt of the Photon this slot
+	// replaced on the same port has let go of the port.
+	after chan struct{}
 }
 
 // errUnplugged is the cause of an attempt cancelled by unplugging.
@@ -102,8 +105,11 @@ var errStoppedByOperator = errors.New("stopped by the operator")
 type Station struct {
 	cfg Config
 
-	mu          sync.Mutex
-	slots       map[string]*slot
+	mu    sync.Mutex
+	slots map[string]*slot
+	// leaving holds, per port, the end of the attempt of a Photon just
+	// unplugged from it, for the next Photon on that port to wait for.
+	leaving     map[string]chan struct{}
 	running     bool
 	runCtx      context.Context
 	cancelRun   context.CancelFunc
@@ -133,7 +139,7 @@ func New(cfg Config) (*Station, error) {
 		cfg.ScanTimeout = 5 * time.Second
 	}
 	cfg.Pipeline.init()
-	return &Station{cfg: cfg, slots: map[string]*slot{}, subscribers: map[*subscriber]struct{}{}}, nil
+	return &Station{cfg: cfg, slots: map[string]*slot{}, leaving: map[string]chan struct{}{}, subscribers: map[*subscriber]struct{}{}}, nil
 }
 
 // Start runs the bench until ctx ends or Stop is called: every connected
@@ -238,6 +244,10 @@ func (s *Station) scan(ctx context.Context) {
 		}
 		sl := &slot{status: SlotStatus{Slot: p.Path, Port: p, DeviceID: p.DeviceID, State: SlotIdle, Progress: -1,
 			Message: "A Photon is connected."}}
+		if prev, ok := s.leaving[p.Path]; ok {
+			sl.after = prev
+			delete(s.leaving, p.Path)
+		}
 		s.slots[p.Path] = sl
 		s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: p.Path, Port: p.Path, Location: p.Location, DeviceID: p.DeviceID,
 			Step: StepDetect, Kind: EventStarted, Progress: -1, Message: "A Photon is connected on " + p.Path + "."})
@@ -253,6 +263,9 @@ func (s *Station) detachLocked(name string, sl *slot) {
 		sl.cancel(errUnplugged)
 	}
 	delete(s.slots, name)
+	if sl.done != nil {
+		s.leaving[name] = sl.done // a new Photon on this port waits for it
+	}
 	s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Slot: name, Port: sl.status.Port.Path, Location: sl.status.Port.Location,
 		DeviceID: sl.status.DeviceID, Kind: EventDetached, Progress: -1, Message: "The Photon on " + name + " was unplugged."})
 }
@@ -268,16 +281,34 @@ func (s *Station) startLocked(name string, sl *slot) {
 	sl.status.Step, sl.status.Progress, sl.status.Remaining = StepDetect, -1, 0
 	port := sl.status.Port
 	done := sl.done
+	after := sl.after
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer close(done)
 		defer cancel(nil)
-		res, final := s.runSlot(ctx, name, port)
+		if after != nil {
+			// The Photon unplugged from this port may still hold it.
+			t := time.NewTimer(portReleaseWait)
+			select {
+			case <-after:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+		res, final := s.runSlot(ctx, sl, name, port)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		defer s.broadcastLocked(final) // after the status and counters below
-		if cur, ok := s.slots[name]; ok && cur == sl {
+		cur, taken := s.slots[name]
+		current := taken && cur == sl
+		if current || !taken {
+			// After the status and counters below. The result of an
+			// unplugged Photon's attempt is still told, unless another
+			// Photon already took the port: it is not that one's news.
+			defer s.broadcastLocked(final)
+		}
+		if current {
 			sl.cancel = nil
 			sl.status.Attempt = res.Attempt
 			if res.DeviceID != "" {
@@ -298,7 +329,7 @@ func (s *Station) startLocked(name string, sl *slot) {
 		switch {
 		case res.Outcome == OutcomePass:
 			s.passed++
-		case context.Cause(ctx) == nil:
+		case !final.Interrupted:
 			// Stops (by the operator, or by the end of the context given
 			// to Start) and unplugging are not failures of the device.
 			s.failed++
@@ -309,7 +340,7 @@ func (s *Station) startLocked(name string, sl *slot) {
 // runSlot runs one attempt, turning a panic into a FAIL of this slot only.
 // It holds the attempt's result event back and returns it, so the slot's
 // status and the counters are updated before anyone hears of the result.
-func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Result, final Event) {
+func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port) (res Result, final Event) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Outcome: OutcomeFail, DeviceID: port.DeviceID,
@@ -328,16 +359,37 @@ func (s *Station) runSlot(ctx context.Context, name string, port Port) (res Resu
 			final = e
 			return
 		}
-		s.broadcast(e)
+		s.broadcastFrom(sl, e)
 	})
-	switch context.Cause(ctx) {
-	case errUnplugged:
-		res.Message, res.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
-	case errStoppedByOperator:
-		res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
+	if res.Canceled {
+		// Only an attempt that really ended by the cancel is relabelled:
+		// one that had finished keeps its own verdict.
+		final.Interrupted = true
+		switch context.Cause(ctx) {
+		case errUnplugged:
+			res.Message, res.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
+		case errStoppedByOperator:
+			res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
+		}
 	}
 	final.Message, final.Action = res.Message, res.Action
 	return res, final
+}
+
+// portReleaseWait bounds how long a Photon plugged into a port waits for
+// the attempt of the one unplugged from it to let go of the port.
+const portReleaseWait = 10 * time.Second
+
+// broadcastFrom passes on an event of slot sl's attempt, unless another
+// Photon has taken sl's port since: the late news of the unplugged one must
+// not land on the new one's tile.
+func (s *Station) broadcastFrom(sl *slot, e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, taken := s.slots[e.Slot]; taken && cur != sl {
+		return
+	}
+	s.broadcastLocked(e)
 }
 
 // Stop stops every slot and the port watcher and waits for them. Slots

@@ -33,7 +33,8 @@ func (h *hub) plug(path string, ph *fakePhoton) {
 		h.photon = map[string]*fakePhoton{}
 	}
 	h.photon[path] = ph
-	h.ports = append(h.ports, Port{Path: path, Location: fmt.Sprintf("1-1.%d", len(h.ports)+1)})
+	// The USB serial number gives the device ID, as on Device OS 0.6.0+.
+	h.ports = append(h.ports, Port{Path: path, DeviceID: ph.id, Location: fmt.Sprintf("1-1.%d", len(h.ports)+1)})
 }
 
 func (h *hub) unplug(path string) {
@@ -200,6 +201,58 @@ func TestStationPlugAndUnplug(t *testing.T) {
 	}
 	if c := sb.station.Counters(); c.Passed != 1 || c.Failed != 0 {
 		t.Errorf("counters %+v: an unplugged device is not a failure", c)
+	}
+	if !res["/dev/ttyACM6"].Interrupted {
+		t.Error("the unplugged attempt's result is not marked interrupted")
+	}
+}
+
+// A Photon swapped for another on the same port between two scans: the
+// first one's late news never reaches the second one's slot, and the second
+// starts only once the first has let go of the port.
+func TestStationSwapOnOnePort(t *testing.T) {
+	sb := newStationBench(t)
+	if err := sb.station.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	first := sb.photon("/dev/ttyACM7", 7, held)
+	select {
+	case <-first.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first Photon did not start")
+	}
+	firstID := first.id
+	sb.hub.mu.Lock() // the swap happens between two scans
+	for i, p := range sb.hub.ports {
+		if p.Path == "/dev/ttyACM7" {
+			sb.hub.ports = append(sb.hub.ports[:i], sb.hub.ports[i+1:]...)
+		}
+	}
+	sb.hub.mu.Unlock()
+	second := sb.photon("/dev/ttyACM7", 8)
+	res := sb.await(t, EventResult, "/dev/ttyACM7")["/dev/ttyACM7"]
+	if res.DeviceID != second.id || res.Outcome != OutcomePass {
+		t.Fatalf("the port's result is %s for %s (%s), want the second Photon's PASS", res.Outcome, res.DeviceID, res.Message)
+	}
+	st, _ := slotByName(sb.station, "/dev/ttyACM7")
+	if st.DeviceID != second.id || st.State != SlotPassed {
+		t.Errorf("slot %+v, want the second Photon passed", st)
+	}
+	if c := sb.station.Counters(); c.Passed != 1 || c.Failed != 0 {
+		t.Errorf("counters %+v: the swapped-out Photon is not a failure", c)
+	}
+	// Nothing the first attempt said after the swap reached anyone.
+	drain := time.After(100 * time.Millisecond)
+	for {
+		select {
+		case e := <-sb.events:
+			if e.DeviceID == firstID && e.Kind != EventDetached {
+				t.Errorf("late news of the swapped-out Photon: %+v", e)
+			}
+			continue
+		case <-drain:
+		}
+		break
 	}
 }
 

@@ -566,10 +566,11 @@ func (b *Bench) Apply(ev provisioning.Event) {
 		sort.Slice(b.order, func(i, j int) bool { return naturalLess(b.order[i], b.order[j]) })
 		b.relayout()
 	}
-	switch s.Apply(ev) {
-	case provisioning.OutcomePass:
+	switch outcome := s.Apply(ev); {
+	case outcome == provisioning.OutcomePass:
 		b.counters.Passed++
-	case provisioning.OutcomeFail:
+	case outcome == provisioning.OutcomeFail && !ev.Interrupted:
+		// An unplug or a stop is not a failure of the device.
 		b.counters.Failed++
 	}
 	if !b.running && ev.Step == provisioning.StepDetect && ev.Kind == provisioning.EventStarted {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -320,5 +321,40 @@ func TestBenchWaitingTileSaysWhatToDo(t *testing.T) {
 				t.Errorf("waiting tile says %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// An unplug or a stop ends the attempt with an interrupted result: not a
+// failure in the shift counters, and an unplugged port's tile stays empty.
+func TestBenchInterruptedResultsAreNotFailures(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	b := newBench(testContext(t), newFakeStation(), newFakeLibrary(lineProfile), nil, (&fixedClock{t: shiftStart}).now, q.do, "", nil)
+	b.running, b.startedAt = true, shiftStart
+	for i, slot := range []string{"ttyACM0", "ttyACM1"} {
+		e := ev(i, slot, provisioning.StepWiFi, provisioning.EventStarted, "Sending Wi-Fi credentials")
+		e.DeviceID = fmt.Sprintf("3c00210004473633393431%02d", i)
+		b.Apply(e)
+	}
+	// ttyACM0 is unplugged: the station says so, then the attempt ends.
+	b.Apply(provisioning.Event{Time: shiftStart, Slot: "ttyACM0", Kind: provisioning.EventDetached})
+	res := provisioning.Event{Time: shiftStart, Slot: "ttyACM0", Kind: provisioning.EventResult, Outcome: provisioning.OutcomeFail,
+		Interrupted: true, Message: "The Photon was unplugged before it was finished; the journal keeps how far it got."}
+	b.Apply(res)
+	if got := b.Tile("ttyACM0").Slot().Phase; got != PhaseWaiting {
+		t.Errorf("the unplugged port's tile is %v, want waiting", got)
+	}
+	// ttyACM1 is stopped by the operator: its tile offers Retry.
+	stop := res
+	stop.Slot, stop.Message, stop.Action = "ttyACM1", "Stopped by the operator.", "Press Retry to start this Photon again."
+	b.Apply(stop)
+	if got := b.Tile("ttyACM1").Slot().Phase; got != PhaseFail {
+		t.Errorf("the stopped tile is %v, want FAIL with Retry", got)
+	}
+	if c := b.Counters(); c.Failed != 0 || c.Passed != 0 {
+		t.Errorf("counters %+v: an unplug or a stop is not a failure", c)
+	}
+	if strings.Contains(b.attention.Text, "ttyACM0") {
+		t.Errorf("the empty port needs attention: %q", b.attention.Text)
 	}
 }

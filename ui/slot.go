@@ -106,6 +106,10 @@ func (s *Slot) Apply(ev provisioning.Event) provisioning.Outcome {
 		*s = Slot{Name: s.Name, Port: s.Port, Location: s.Location}
 		return provisioning.OutcomePending
 	}
+	if ev.Kind == provisioning.EventResult && ev.Interrupted && s.Phase == PhaseWaiting {
+		// The attempt of a Photon already unplugged: the port is empty.
+		return provisioning.OutcomePending
+	}
 	if s.newAttempt(ev) {
 		id := s.DeviceID
 		if ev.Step == provisioning.StepDetect {
