@@ -598,17 +598,19 @@ func (sub *subscriber) pump() {
 			<-sub.wake
 			continue
 		}
+		// Look at the head; take it off only once it is delivered, so a
+		// slow reader costs no copying of the queue.
 		e := sub.queue[0]
-		sub.queue = sub.queue[1:]
 		sub.mu.Unlock()
 		select {
 		case sub.out <- e:
+			sub.mu.Lock()
+			sub.queue[0] = Event{}
+			sub.queue = sub.queue[1:]
+			sub.mu.Unlock()
 		case <-sub.wake:
 			// closed (or more events) while waiting for the reader:
-			// put e back and re-check.
-			sub.mu.Lock()
-			sub.queue = append([]Event{e}, sub.queue...)
-			sub.mu.Unlock()
+			// re-check with e still at the head.
 		}
 	}
 }
