@@ -190,6 +190,10 @@ type attempt struct {
 	finished atomic.Bool
 
 	mu      sync.Mutex // guards rec, secrets and emit ordering
+	// jmu keeps the journal's versions of the record in the order they
+	// were taken: the cloud and device steps end concurrently, and an older
+	// version written last would be what a resume reads.
+	jmu sync.Mutex
 	rec     Record
 	secrets []string // values to scrub from every message
 
@@ -260,6 +264,7 @@ func (a *attempt) begin(s Step, msg string) {
 // end closes a step and journals the record. A journal that cannot be
 // written stops the attempt: the station never acts without a record.
 func (a *attempt) end(s Step, out StepOutcome, msg string) error {
+	a.jmu.Lock()
 	a.mu.Lock()
 	now := a.p.Clock.Now()
 	msg = scrubSecrets(msg, a.secrets)
@@ -278,9 +283,12 @@ func (a *attempt) end(s Step, out StepOutcome, msg string) error {
 	a.mu.Unlock()
 	kind := map[StepOutcome]EventKind{StepDone: EventDone, StepSkipped: EventSkipped, StepFailed: EventFailed}[out]
 	var jerr error
-	if a.p.Journal != nil {
+	if a.p.Journal != nil && !a.finished.Load() {
+		// Once the final record is written, a late step of a concurrent
+		// goroutine must not append an older version after it.
 		jerr = a.p.Journal.Append(snap)
 	}
+	a.jmu.Unlock()
 	if out != StepFailed {
 		a.emit(Event{Step: s, Kind: kind, Message: msg, Progress: 1})
 	}
@@ -1127,6 +1135,8 @@ func internalError(r any) *StepError {
 func (a *attempt) finish(ctx context.Context, err error) Result {
 	a.finished.Store(true)
 	canceled := false
+	a.jmu.Lock()
+	defer a.jmu.Unlock()
 	a.mu.Lock()
 	rec := &a.rec
 	rec.Ended = a.p.Clock.Now()
