@@ -189,11 +189,11 @@ type attempt struct {
 	// finished is set once finish has begun writing the final record.
 	finished atomic.Bool
 
-	mu      sync.Mutex // guards rec, secrets and emit ordering
+	mu sync.Mutex // guards rec, secrets and emit ordering
 	// jmu keeps the journal's versions of the record in the order they
 	// were taken: the cloud and device steps end concurrently, and an older
 	// version written last would be what a resume reads.
-	jmu sync.Mutex
+	jmu     sync.Mutex
 	rec     Record
 	secrets []string // values to scrub from every message
 
