@@ -417,6 +417,25 @@ func FindNetwork(nets []Network, ssid string) (Network, bool) {
 	return Network{}, false
 }
 
+// scanEntriesWhole reports whether every entry of a scan-ap reply carries
+// the fields the device always writes after the SSID.
+func scanEntriesWhole(raw json.RawMessage) bool {
+	var rep struct {
+		Scans []map[string]json.RawMessage `json:"scans"`
+	}
+	if json.Unmarshal(raw, &rep) != nil {
+		return false
+	}
+	for _, e := range rep.Scans {
+		for _, k := range []string{"ssid", "rssi", "sec", "ch"} {
+			if _, ok := e[k]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // replyComplete reports whether b holds one whole reply for the command, so
 // the reader can stop without waiting for EOF (the first TCP connection may
 // never close). A syntactically broken scan-ap reply counts as complete once
@@ -427,8 +446,13 @@ func replyComplete(command string, b []byte) (json.RawMessage, bool) {
 	err := dec.Decode(&raw)
 	if err == nil {
 		if command == cmdScanAP {
-			// Return the whole buffer: the raw parser may need bytes the
-			// strict decoder treated as the end.
+			// The scan list streams, and an SSID such as `"}]}` can make
+			// a prefix of it valid JSON: it is whole only when every entry
+			// is. Return the whole buffer: the raw parser may need bytes
+			// the strict decoder treated as the end.
+			if _, rawErr := parseScanRaw(b); rawErr != nil && !scanEntriesWhole(raw) {
+				return nil, false
+			}
 			return bytes.TrimSpace(b), true
 		}
 		return raw, true

@@ -1,6 +1,7 @@
 package softap
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -172,9 +173,10 @@ func FuzzParseScan(f *testing.F) {
 				t.Fatalf("merged list not strongest first")
 			}
 		}
-		// Whatever parses must also be recognised as a complete reply, so
-		// the reader stops without EOF.
-		if _, ok := replyComplete(cmdScanAP, b); !ok {
+		// Whatever parses with whole entries must also be recognised as a
+		// complete reply, so the reader stops without EOF.
+		_, rawErr := parseScanRaw(b)
+		if _, ok := replyComplete(cmdScanAP, b); !ok && (rawErr == nil || scanEntriesWhole(bytes.TrimSpace(b))) {
 			t.Fatalf("ParseScan accepted %q but replyComplete did not", b)
 		}
 	})
@@ -393,6 +395,10 @@ func TestReplyComplete(t *testing.T) {
 		{"partial", cmdDeviceID, "\n\n{\"id\":\"3B00", false},
 		{"broken scan complete", cmdScanAP, "\n\n" + `{"scans":[{"ssid":"a"b","rssi":-1,"sec":0,"ch":1,"mdr":1}]}`, true},
 		{"broken scan partial", cmdScanAP, "\n\n" + `{"scans":[{"ssid":"a"b","rssi":-1,"sec":0,"ch":1,"mdr":1},`, false},
+		// A neighbour's network named `"}]}` cut right after its name: the
+		// prefix is valid JSON, but the list goes on.
+		{"scan cut after an SSID that closes the JSON", cmdScanAP, "\n\n" + `{"scans":[{"ssid":"` + `"}]}`, false},
+		{"that scan whole", cmdScanAP, "\n\n" + `{"scans":[{"ssid":"` + `"}]}` + `","rssi":-50,"sec":0,"ch":6,"mdr":1}]}`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
