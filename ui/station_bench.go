@@ -30,9 +30,12 @@ type StationBench struct {
 	once   sync.Once
 	events chan provisioning.Event
 
-	mu    sync.Mutex
-	cur   StationRunner
-	unsub func()
+	mu  sync.Mutex
+	cur StationRunner
+	// stopping is closed when the last Stop's station has really stopped
+	// (Stop may give up waiting first); a new Start waits for it, so two
+	// stations never hold the same ports.
+	stopping chan struct{}
 }
 
 func (s *StationBench) init() {
@@ -50,6 +53,16 @@ func (s *StationBench) Start(ctx context.Context, profile string) error {
 	s.init()
 	if s.NewStation == nil {
 		return errors.New(lang.L("No bench is wired in this build."))
+	}
+	s.mu.Lock()
+	stopping := s.stopping
+	s.mu.Unlock()
+	if stopping != nil {
+		select {
+		case <-stopping:
+		case <-ctx.Done():
+			return errors.New(lang.L("The devices of the last run are still being stopped; try again in a moment."))
+		}
 	}
 	st, err := s.NewStation(ctx, profile)
 	if err != nil {
@@ -70,11 +83,10 @@ func (s *StationBench) Start(ctx context.Context, profile string) error {
 		unsub()
 		return err
 	}
+	// The previous profile's station has stopped; its subscription stays
+	// until ctx ends, so the results it still has queued are not lost.
 	s.mu.Lock()
-	if s.unsub != nil {
-		s.unsub() // the previous profile's station has stopped
-	}
-	s.cur, s.unsub = st, unsub
+	s.cur = st
 	s.mu.Unlock()
 	return nil
 }
@@ -89,6 +101,9 @@ func (s *StationBench) Stop(ctx context.Context) error {
 		return nil
 	}
 	done := make(chan struct{})
+	s.mu.Lock()
+	s.stopping = done
+	s.mu.Unlock()
 	go func() { st.Stop(); close(done) }()
 	select {
 	case <-done:
