@@ -36,6 +36,10 @@ type StationBench struct {
 	// (Stop may give up waiting first); a new Start waits for it, so two
 	// stations never hold the same ports.
 	stopping chan struct{}
+	// starting is closed when the Start in flight has finished: a Stop
+	// (closing the window) waits for it, so a station starting just then
+	// is stopped too instead of running on after the journal closed.
+	starting chan struct{}
 }
 
 func (s *StationBench) init() {
@@ -54,8 +58,11 @@ func (s *StationBench) Start(ctx context.Context, profile string) error {
 	if s.NewStation == nil {
 		return errors.New(lang.L("No bench is wired in this build."))
 	}
+	startDone := make(chan struct{})
+	defer close(startDone)
 	s.mu.Lock()
 	stopping := s.stopping
+	s.starting = startDone
 	s.mu.Unlock()
 	if stopping != nil {
 		select {
@@ -94,6 +101,16 @@ func (s *StationBench) Start(ctx context.Context, profile string) error {
 // Stop stops the running station; its last events still arrive. It
 // returns when the station has stopped or ctx ends.
 func (s *StationBench) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	starting := s.starting
+	s.mu.Unlock()
+	if starting != nil {
+		select {
+		case <-starting:
+		case <-ctx.Done():
+			return errors.New(lang.L("The devices did not stop in time; they are still being stopped."))
+		}
+	}
 	s.mu.Lock()
 	st := s.cur
 	s.mu.Unlock()

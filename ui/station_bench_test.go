@@ -93,3 +93,37 @@ func TestStationBenchSwitchesStationsSafely(t *testing.T) {
 		t.Errorf("stations built: %v", built)
 	}
 }
+
+// Closing the window while a station is still being built stops that
+// station too, instead of leaving it running after the journal closed.
+func TestStationBenchStopWaitsForAStartInFlight(t *testing.T) {
+	ctx := testContext(t)
+	a := newRunnerStub("a")
+	building := make(chan struct{})
+	proceed := make(chan struct{})
+	sb := &StationBench{NewStation: func(context.Context, string) (StationRunner, error) {
+		close(building)
+		<-proceed
+		return a, nil
+	}}
+	started := make(chan error, 1)
+	go func() { started <- sb.Start(ctx, "A") }()
+	recv(t, building)
+	stopped := make(chan error, 1)
+	go func() { stopped <- sb.Stop(ctx) }()
+	select {
+	case err := <-stopped:
+		t.Fatalf("Stop returned while the station was still being built (%v)", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(proceed)
+	if err := recv(t, started); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, stopped); err != nil {
+		t.Fatal(err)
+	}
+	if !a.isStopped() {
+		t.Error("the station that was starting was not stopped")
+	}
+}
