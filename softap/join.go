@@ -312,6 +312,14 @@ func (j *Joiner) Join(ctx context.Context, ssid string) (*Link, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	j.logf("softap: joining %s with %s", ssid, m.kind())
+	// Addresses in 192.168.0.x the laptop held before the join (a home
+	// network on the same range) prove nothing about the Photon.
+	stale := map[netip.Addr]bool{}
+	if before, err := j.photonLeases(""); err == nil {
+		for _, l := range before {
+			stale[l.addr] = true
+		}
+	}
 	iface, restore, err := m.join(ctx, ssid)
 	if err != nil {
 		if errors.Is(err, ErrManualJoin) {
@@ -320,7 +328,7 @@ func (j *Joiner) Join(ctx context.Context, ssid string) (*Link, error) {
 		return nil, &JoinError{SSID: ssid, Method: m.kind(), Step: "join", Err: err}
 	}
 	link := &Link{SSID: ssid, Method: m.kind(), Interface: iface, restore: restore}
-	addr, err := j.waitAddress(ctx, iface)
+	addr, err := j.waitAddress(ctx, iface, stale)
 	if err != nil {
 		rctx, cancel := restoreContext(ctx)
 		rerr := link.Restore(rctx)
@@ -387,15 +395,26 @@ func (j *Joiner) photonLeases(iface string) ([]lease, error) {
 }
 
 // waitAddress polls until the interface holds an address from the Photon's
-// DHCP server (192.168.0.x). The OS runs DHCP; nl80211 only associates.
-func (j *Joiner) waitAddress(ctx context.Context, iface string) (netip.Addr, error) {
+// DHCP server (192.168.0.x). The OS runs DHCP; nl80211 only associates, and
+// an OS tool may return before the switch. An address the laptop already
+// held before the join (stale) counts only once the Photon answers from it.
+func (j *Joiner) waitAddress(ctx context.Context, iface string, stale map[netip.Addr]bool) (netip.Addr, error) {
 	for {
 		leases, err := j.photonLeases(iface)
 		if err != nil {
 			return netip.Addr{}, err
 		}
-		if len(leases) > 0 {
-			return leases[0].addr, nil
+		for _, l := range leases {
+			if !stale[l.addr] {
+				return l.addr, nil
+			}
+			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			err := j.probeDevice(pctx, l.addr)
+			cancel()
+			if err == nil {
+				return l.addr, nil // the Photon gave the same address
+			}
+			j.logf("softap: %s still has %s from before the join, and no Photon answers there", l.iface, l.addr)
 		}
 		select {
 		case <-ctx.Done():

@@ -98,6 +98,34 @@ func (f *fakeRunner) run(ctx context.Context, name string, args ...string) ([]by
 
 func (f *fakeRunner) lookPath(name string) bool { return f.tools[name] }
 
+// ran reports whether a command line containing part was run.
+func (f *fakeRunner) ran(part string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.calls {
+		if strings.Contains(c, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// leaseAfter gives iface the Photon's address once the join command
+// (a command line containing join) has run, as the OS's DHCP does, and
+// before that the address of the network the laptop was on (none when
+// home is not valid).
+func leaseAfter(r *fakeRunner, join, iface string, photon, home netip.Addr) func() (map[string][]netip.Addr, error) {
+	return func() (map[string][]netip.Addr, error) {
+		if r.ran(join) {
+			return map[string][]netip.Addr{iface: {photon}}, nil
+		}
+		if home.IsValid() {
+			return map[string][]netip.Addr{iface: {home}}, nil
+		}
+		return map[string][]netip.Addr{}, nil
+	}
+}
+
 func (f *fakeRunner) Calls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -383,18 +411,13 @@ func nmcliRunner() *fakeRunner {
 
 func TestNmcli(t *testing.T) {
 	r := nmcliRunner()
-	photon := false
 	j := &Joiner{goos: "linux", run: r, Clock: &stepClock{},
 		openNL: func() (nl80211, error) {
 			t.Error("nl80211 used although NetworkManager manages Wi-Fi")
 			return nil, os.ErrNotExist
 		},
-		addrs: func() (map[string][]netip.Addr, error) {
-			if photon {
-				return map[string][]netip.Addr{"wlp2s0": {netip.MustParseAddr("192.168.0.3")}}, nil
-			}
-			return map[string][]netip.Addr{"wlp2s0": {netip.MustParseAddr("192.168.0.40")}}, nil // a home LAN on the same range
-		},
+		// A home LAN on the same range until the join, then the Photon's.
+		addrs: leaseAfter(r, "device wifi connect Photon-ABC123", "wlp2s0", netip.MustParseAddr("192.168.0.3"), netip.MustParseAddr("192.168.0.40")),
 	}
 	if m := j.Method(t.Context()); m != JoinNetworkManager {
 		t.Fatalf("Method = %s", m)
@@ -406,7 +429,6 @@ func TestNmcli(t *testing.T) {
 	if diff := cmp.Diff([]PhotonAP{{"Photon-ABC123", 70, "wlp2s0"}}, aps); diff != "" {
 		t.Errorf("Find (-want +got):\n%s", diff)
 	}
-	photon = true
 	link, err := j.Join(t.Context(), "Photon-ABC123")
 	if err != nil {
 		t.Fatal(err)
@@ -476,9 +498,8 @@ func TestNetsh(t *testing.T) {
 		"netsh wlan delete profile name=Photon-Q2W3E4 interface=Wi-Fi":             {{out: ""}},
 		"netsh wlan connect name=HomeNet Profile interface=Wi-Fi":                  {{out: ""}},
 	}}
-	j := &Joiner{goos: "windows", run: r, Clock: &stepClock{}, addrs: func() (map[string][]netip.Addr, error) {
-		return map[string][]netip.Addr{"Wi-Fi": {netip.MustParseAddr("192.168.0.2")}}, nil
-	}}
+	j := &Joiner{goos: "windows", run: r, Clock: &stepClock{},
+		addrs: leaseAfter(r, "netsh wlan connect name=Photon-Q2W3E4", "Wi-Fi", netip.MustParseAddr("192.168.0.2"), netip.Addr{})}
 	aps, err := j.Find(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -558,9 +579,8 @@ func TestNetworksetup(t *testing.T) {
 		"networksetup -setairportnetwork en0 HomeNet":       {{out: ""}},
 		"networksetup -setairportnetwork en0 Photon-GONE99": {{out: "Could not find network Photon-GONE99.\n"}},
 	}}
-	j := &Joiner{goos: "darwin", run: r, Clock: &stepClock{}, addrs: func() (map[string][]netip.Addr, error) {
-		return map[string][]netip.Addr{"en0": {netip.MustParseAddr("192.168.0.2")}}, nil
-	}}
+	j := &Joiner{goos: "darwin", run: r, Clock: &stepClock{},
+		addrs: leaseAfter(r, "networksetup -setairportnetwork en0 Photon-ABC123", "en0", netip.MustParseAddr("192.168.0.2"), netip.Addr{})}
 	aps, err := j.Find(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -799,9 +819,8 @@ func TestOpenProfileEscapes(t *testing.T) {
 func TestNmcliRestoreFailure(t *testing.T) {
 	r := nmcliRunner()
 	r.results["nmcli --wait N connection up uuid uuid-home"] = []fakeResult{{out: "", err: errors.New("exit status 4")}}
-	j := &Joiner{goos: "linux", run: r, Clock: &stepClock{}, addrs: func() (map[string][]netip.Addr, error) {
-		return map[string][]netip.Addr{"wlp2s0": {netip.MustParseAddr("192.168.0.3")}}, nil
-	}}
+	j := &Joiner{goos: "linux", run: r, Clock: &stepClock{},
+		addrs: leaseAfter(r, "device wifi connect Photon-ABC123", "wlp2s0", netip.MustParseAddr("192.168.0.3"), netip.Addr{})}
 	link, err := j.Join(t.Context(), "Photon-ABC123")
 	if err != nil {
 		t.Fatal(err)
@@ -900,5 +919,41 @@ func TestRestoreAfterFailedJoinIsBounded(t *testing.T) {
 	}
 	if slices.Contains(undated, up) || slices.Contains(undated, "nmcli connection delete uuid uuid-photon") {
 		t.Errorf("restore ran without a deadline: %q", undated)
+	}
+}
+
+// TestJoinIgnoresTheOldNetworksAddress: an OS tool that returns before the
+// switch leaves the laptop's address from a home network on 192.168.0.x
+// for a while; it does not count as the Photon's until the Photon answers
+// from it, and the new lease is taken once DHCP gives it.
+func TestJoinIgnoresTheOldNetworksAddress(t *testing.T) {
+	r := nmcliRunner()
+	home, fresh := netip.MustParseAddr("192.168.0.40"), netip.MustParseAddr("192.168.0.3")
+	polls := 0
+	var probed []netip.Addr
+	j := &Joiner{goos: "linux", run: r, Clock: &stepClock{},
+		addrs: func() (map[string][]netip.Addr, error) {
+			if r.ran("device wifi connect Photon-ABC123") {
+				polls++
+				if polls > 3 { // DHCP takes a few polls after the tool returned
+					return map[string][]netip.Addr{"wlp2s0": {fresh}}, nil
+				}
+			}
+			return map[string][]netip.Addr{"wlp2s0": {home}}, nil
+		},
+		probe: func(_ context.Context, local netip.Addr) error {
+			probed = append(probed, local)
+			return errors.New("connection refused") // the home router is no Photon
+		},
+	}
+	link, err := j.Join(t.Context(), "Photon-ABC123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if link.LocalAddr != fresh {
+		t.Errorf("link address %s, want the Photon's lease %s", link.LocalAddr, fresh)
+	}
+	if len(probed) == 0 || probed[0] != home {
+		t.Errorf("probed %v: the old address was taken without asking the Photon", probed)
 	}
 }
