@@ -29,9 +29,11 @@ const (
 var (
 	identifyRE  = regexp.MustCompile(`(?:Your (?:core|device) id is|(Device ID:))[ \t]*([0-9a-fA-F]{24})\r?\n`)
 	serialNumRE = regexp.MustCompile(`Serial Number: ([!-~]{1,32})\r?\n`)
-	macRE       = regexp.MustCompile(`Your (?:device|core) MAC address is\r?\n([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})\r?\n`)
-	versionRE   = regexp.MustCompile(`system firmware version:[ \t]*([0-9A-Za-z._+-]+)[^\r\n]*\r?\n`)
-	claimedRE   = regexp.MustCompile(`Device claimed: (yes|no)\r?\n`)
+	// Manufacturing firmware sometimes reports a partial MAC (the CLI pads
+	// it with a USI OUI); it is taken as reported, 1 to 6 octets.
+	macRE     = regexp.MustCompile(`Your (?:device|core) MAC address is\r?\n([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){0,5}):?\r?\n`)
+	versionRE = regexp.MustCompile(`system firmware version:[ \t]*([0-9A-Za-z._+-]+)[^\r\n]*\r?\n`)
+	claimedRE = regexp.MustCompile(`Device claimed: (yes|no)\r?\n`)
 )
 
 // ParseIdentify finds the device ID in the output of 'i', tolerating

@@ -87,7 +87,8 @@ var macCases = []struct {
 	{"answer", "Your device MAC address is\r\n6c:0b:84:1a:2b:3c\r\n", "6c:0b:84:1a:2b:3c", true},
 	{"upper-case lowered", "Your device MAC address is\r\n6C:0B:84:1A:2B:3C\r\n", "6c:0b:84:1a:2b:3c", true},
 	{"core wording with chatter", "x=1\r\nYour core MAC address is\r\n44:39:c4:00:11:22\r\n", "44:39:c4:00:11:22", true},
-	{"partial MAC refused", "Your device MAC address is\r\n6c:0b:84\r\n", "", false},
+	{"partial MAC taken as reported", "Your device MAC address is\r\n6c:0b:84\r\n", "6c:0b:84", true},
+	{"partial MAC with a trailing colon", "Your device MAC address is\r\n6c:0b:\r\n", "6c:0b", true},
 	{"line not finished", "Your device MAC address is\r\n6c:0b:84:1a:2b:3c", "", false},
 	{"nothing", "hello\r\n", "", false},
 }
@@ -103,7 +104,7 @@ func TestParseMAC(t *testing.T) {
 	}
 }
 
-var macRE = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2}){5}$`)
+var macRE = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2}){0,5}$`)
 
 func FuzzParseMAC(f *testing.F) {
 	for _, tc := range macCases {
