@@ -32,7 +32,7 @@ func newCustomersTab(t *Tools) *customersTab {
 			cmp: func(a, b cloud.Customer) int { return strings.Compare(a.ID, b.ID) }},
 	}, lang.L("No customers to show. A customer appears here once a device has been claimed for it."))
 	c.pager = newPager(25)
-	c.pager.onChange = func(int, int) { c.refresh() }
+	c.pager.onChange = func(page, per int) { c.load(page, per) }
 	c.btn = widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), c.refresh)
 	c.btn.Importance = widget.HighImportance
 	c.out = newOutcome()
@@ -43,12 +43,14 @@ func newCustomersTab(t *Tools) *customersTab {
 	return c
 }
 
-func (c *customersTab) refresh() {
+func (c *customersTab) refresh() { c.load(c.pager.page, c.pager.perPage) }
+
+// load asks for one page of customers; the pager moves when it is there.
+func (c *customersTab) load(page, per int) {
 	if c.t.noProduct(c.out) {
 		return
 	}
 	product := c.t.src.Product()
-	page, per := c.pager.page, c.pager.perPage
 	run(c.t, c.out, lang.L("Asking the Particle Cloud for the customers…"), c.t.cfg.timeout,
 		[]fyne.Disableable{c.btn, c.pager.prev, c.pager.next},
 		func(ctx context.Context) (cloud.CustomerPage, error) {

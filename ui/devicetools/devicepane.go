@@ -176,8 +176,10 @@ func (p *devicePane) show(d cloud.Device) {
 	p.body.Show()
 	p.fill()
 	if !same {
-		for _, o := range []*outcome{p.pingOut, p.renameOut, p.notesOut, p.varOut, p.fnOut} {
-			o.clear()
+		// Answers still coming for the device shown before are dropped:
+		// they must not land on this one.
+		for _, o := range []*outcome{p.pingOut, p.renameOut, p.notesOut, p.varOut, p.fnOut, p.load} {
+			o.forget()
 		}
 		p.renameEntry.SetText(d.Name)
 		p.notesEntry.SetText(d.Notes)

@@ -57,7 +57,7 @@ func newDevicesTab(t *Tools) *devicesTab {
 	d.list = newDataTable(deviceColumns(t), lang.L("No devices yet. Press Refresh to ask the Particle Cloud."))
 	d.list.onSort = func(int, bool) { d.show() }
 	d.pager = newPager(25)
-	d.pager.onChange = func(int, int) { d.show() }
+	d.pager.onChange = func(page, _ int) { d.pager.page = page; d.show() } // paged here: it cannot fail
 	d.pane = newDevicePane(t, false)
 	d.list.onSelect = d.pane.show
 	d.pane.onChanged = func(dev cloud.Device) {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/cloud/cloudtest"
 )
 
 func TestDevicesTabListsAndSorts(t *testing.T) {
@@ -211,5 +212,29 @@ func TestDevicePanePingOffline(t *testing.T) {
 	}
 	if got := d.pane.status.Text; got != "Offline" {
 		t.Errorf("status = %q", got)
+	}
+}
+
+// An action's answer for one device never lands on another: selecting
+// another device drops what is still coming for the first.
+func TestDevicePaneDropsAnswersForTheDeviceBefore(t *testing.T) {
+	f := newFixture(t)
+	d := f.tools.devices
+	f.q.settle(t, "the device list", d.out)
+	selectDevice(t, f, d.list, d.pane, "kitchen")
+	p := d.pane
+	f.cloud.InjectFault(cloudtest.Fault{Method: "PUT", Path: "/v1/devices/:id", Times: 1, Hang: true})
+	p.renameEntry.SetText("renamed-kitchen")
+	test.Tap(p.renameBtn)
+	selectDevice(t, f, d.list, d.pane, "porch")
+	f.tools.CancelRunning() // the kitchen's rename ends (stopped)
+	f.q.until(t, "the rename to end", func() bool { return !p.renameBtn.Disabled() })
+	if p.dev.ID != porchID || p.renameOut.message != "" {
+		t.Errorf("the porch's pane (%s) shows %q from the kitchen's rename", p.dev.ID, p.renameOut.message)
+	}
+	for i, name := range columnOf(d.list, 0) {
+		if name == "renamed-kitchen" {
+			t.Errorf("row %d took the kitchen's new name", i)
+		}
 	}
 }

@@ -29,6 +29,12 @@ func run[T any](t *Tools, out *outcome, busy string, limit time.Duration, contro
 	t.nextJob++
 	job := t.nextJob
 	t.running[job] = cancel
+	// The latest call on a result line wins: an older answer that comes
+	// later (a slow page 2 after page 3, another device's rename) is
+	// dropped, and the controls come back when the last call has ended.
+	out.seq++
+	seq := out.seq
+	out.inflight++
 	out.busy(busy, cancel)
 	for _, c := range controls {
 		c.Disable()
@@ -45,8 +51,14 @@ func run[T any](t *Tools, out *outcome, busy string, limit time.Duration, contro
 		}
 		t.cfg.do(func() {
 			delete(t.running, job)
-			for _, c := range controls {
-				c.Enable()
+			out.inflight--
+			if out.inflight == 0 {
+				for _, c := range controls {
+					c.Enable()
+				}
+			}
+			if seq != out.seq {
+				return // superseded, or its screen moved on (forget)
 			}
 			switch {
 			case stopped:
@@ -81,6 +93,9 @@ type outcome struct {
 	// message is the shown sentence, for tests.
 	message string
 	failed  bool
+
+	// seq numbers the calls shown here; inflight counts those running.
+	seq, inflight int
 }
 
 func newOutcome() *outcome {
@@ -116,6 +131,13 @@ func newOutcome() *outcome {
 }
 
 func (o *outcome) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(o.box) }
+
+// forget clears the line and drops the answers of the calls still running
+// for it: what they would say belongs to what is no longer on screen.
+func (o *outcome) forget() {
+	o.seq++
+	o.clear()
+}
 
 func (o *outcome) set(icon fyne.Resource, msg, details string) {
 	o.message = msg

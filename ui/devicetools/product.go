@@ -102,7 +102,7 @@ func newProductTab(t *Tools) *productTab {
 	p.groupFilter = widget.NewEntry()
 	p.groupFilter.SetPlaceHolder(lang.L("Groups, comma separated"))
 	for _, e := range []*widget.Entry{p.idFilter, p.nameFilter, p.groupFilter} {
-		e.OnSubmitted = func(string) { p.search() }
+		e.OnSubmitted = func(string) { p.query.Page = 1; p.search() } // new filters: from the first page
 	}
 	labels := make([]string, len(p.choices))
 	for i, c := range p.choices {

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/photon-station/photon-station/cloud/cloudtest"
 )
 
 // openProduct opens the Product devices tab and waits for its first page.
@@ -353,4 +355,32 @@ func FuzzImportIDs(f *testing.F) {
 			seen[strings.ToLower(id)] = true
 		}
 	})
+}
+
+// A page that fails to load leaves the pager on the page shown, so the next
+// Next asks for the page after it, not one further on; new filters start
+// from the first page.
+func TestProductPagerMovesOnlyOnSuccess(t *testing.T) {
+	f := newFixture(t)
+	p := openProduct(t, f)
+	p.pager.per.SetSelected("10")
+	f.q.settle(t, "ten per page", p.out)
+	f.cloud.InjectFault(cloudtest.Fault{Method: "GET", Path: "/v1/products/:product/devices", Times: 1, Status: 403,
+		Body: `{"ok":false,"error":"Permission denied"}`})
+	test.Tap(p.pager.next)
+	f.q.settle(t, "the failed page", p.out)
+	if !p.out.failed || p.pager.page != 1 || p.pager.label.Text != "Page 1 of 3 (30 in all)" {
+		t.Fatalf("after a failed Next: failed %v, page %d, %q", p.out.failed, p.pager.page, p.pager.label.Text)
+	}
+	test.Tap(p.pager.next)
+	f.q.settle(t, "page 2", p.out)
+	if q := lastQuery(t, f); q.Get("page") != "2" || p.pager.page != 2 {
+		t.Fatalf("the retried Next asked for page %s and shows %d, want 2", q.Get("page"), p.pager.page)
+	}
+	p.nameFilter.SetText("bench-1")
+	p.nameFilter.OnSubmitted("bench-1")
+	f.q.settle(t, "the filtered list", p.out)
+	if q := lastQuery(t, f); q.Get("page") != "1" {
+		t.Errorf("new filters asked for page %s, want 1", q.Get("page"))
+	}
 }

@@ -199,13 +199,14 @@ func newPager(perPage int) *pager {
 	return p
 }
 
+// go_ asks for page. The pager shows it only once set says the list is
+// there: a request that fails leaves it on the page that is shown.
 func (p *pager) go_(page int) {
 	if page < 1 || page > max(p.pages, 1) {
 		return
 	}
-	p.page = page
 	if p.onChange != nil {
-		p.onChange(p.page, p.perPage)
+		p.onChange(page, p.perPage)
 	}
 }
 
