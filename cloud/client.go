@@ -221,6 +221,11 @@ type request struct {
 	// retry429 retries a request that is not idempotent after a 429 only:
 	// the cloud refused it without acting, so asking again cannot act twice.
 	retry429 bool
+	// retryRefused retries a request that creates something each time (a
+	// token, a claim code) only when the cloud surely did not act: 429,
+	// 503, or a connection that was never made. A lost reply or a gateway
+	// error is not repeated, so no unknown token or code is left behind.
+	retryRefused bool
 	// doneWhenGone, for a retried DELETE, recognises the answer a repeat
 	// gets when an earlier attempt did the work but its reply was lost
 	// (the thing is gone: 404, or 401 for a revoked token). After a network
@@ -400,17 +405,36 @@ func (c *Client) send(ctx context.Context, r *request) (status int, body []byte,
 			// this request is repeated.
 			c.Gate.Hold(clk.Now().Add(min(wait, pol.MaxRetryAfter)))
 		}
-		again := r.idempotent || (r.retry429 && e.Kind == KindRateLimited)
+		refused := e.Kind == KindRateLimited || status == http.StatusServiceUnavailable || neverSent(e)
+		again := r.idempotent || (r.retry429 && e.Kind == KindRateLimited) || (r.retryRefused && refused)
 		if e.Kind == KindCanceled || !again || !retryable(e) || attempt+1 >= pol.MaxAttempts || wait > pol.MaxRetryAfter {
 			return status, nil, e
 		}
 		if e.Kind == KindRateLimited && c.Gate != nil {
 			continue // the gate does the waiting
 		}
+		if _, system := clk.(SystemClock); system {
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+				// The caller's time ends first: say why now, instead of
+				// sleeping into the deadline and reporting only that.
+				return status, nil, e
+			}
+		}
 		if err := sleep(ctx, clk, wait); err != nil {
 			return 0, nil, canceled(r.op, err)
 		}
 	}
+}
+
+// neverSent reports a network error from before the request went out (the
+// connection was refused or could not be made), so the cloud cannot have
+// acted on it.
+func neverSent(e *Error) bool {
+	if e.Kind != KindNetwork || e.Err == nil {
+		return false
+	}
+	var op *net.OpError
+	return errors.As(e.Err, &op) && op.Op == "dial"
 }
 
 // asError returns err as an *Error, wrapping it when it is another error.

@@ -915,3 +915,67 @@ func TestDeletesAfterALostReply(t *testing.T) {
 		t.Errorf("revoking an unknown token: %v", err)
 	}
 }
+
+// TestCreatingRequestsRepeatOnlyWhenRefused: a token or claim code request
+// whose reply was lost is not repeated (each repeat would leave an unknown
+// token or a live code behind); one the cloud refused (503) is.
+func TestCreatingRequestsRepeatOnlyWhenRefused(t *testing.T) {
+	ctx := context.Background()
+	b := newFakeBench(t)
+	client := b.client("")
+	count := func(path string) int {
+		n := 0
+		for _, r := range b.fake.Requests() {
+			if r.Path == path {
+				n++
+			}
+		}
+		return n
+	}
+
+	b.fake.InjectFault(cloudtest.Fault{Path: "/oauth/token", Times: 1, LoseReply: true})
+	done := start(ctx, client, func(ctx context.Context, c *cloud.Client) (any, error) { return c.ProductToken(ctx, b.creds, 0) })
+	if r := cloud.RunUntil(t, b.clk, done); r.err == nil || !cloud.IsNetwork(r.err) {
+		t.Fatalf("a token request with a lost reply: %v, want the network error", r.err)
+	}
+	if n := count("/oauth/token"); n != 1 {
+		t.Errorf("%d token requests after a lost reply, want 1", n)
+	}
+	b.fake.InjectFault(cloudtest.Fault{Path: "/oauth/token", Times: 1, Status: 503, Body: `{"error":"server_error"}`})
+	done = start(ctx, client, func(ctx context.Context, c *cloud.Client) (any, error) { return c.ProductToken(ctx, b.creds, 0) })
+	if r := cloud.RunUntil(t, b.clk, done); r.err != nil {
+		t.Fatalf("a token request after a 503: %v, want it repeated", r.err)
+	}
+
+	user := b.client(b.userTok)
+	before := len(b.fake.ClaimCodes())
+	b.fake.InjectFault(cloudtest.Fault{Method: "POST", Path: "/v1/device_claims", Times: 1, LoseReply: true})
+	done = start(ctx, user, func(ctx context.Context, c *cloud.Client) (any, error) {
+		return c.CreateClaimCode(ctx, cloud.ClaimCodeRequest{})
+	})
+	if r := cloud.RunUntil(t, b.clk, done); r.err == nil {
+		t.Fatal("a claim code request with a lost reply reported success")
+	}
+	if n := len(b.fake.ClaimCodes()) - before; n != 1 {
+		t.Errorf("%d claim codes made for one request, want 1", n)
+	}
+}
+
+// TestRetryAfterBeyondTheDeadline: with the system clock, a Retry-After
+// longer than the caller's remaining time is reported at once as the rate
+// limit, instead of sleeping into the deadline.
+func TestRetryAfterBeyondTheDeadline(t *testing.T) {
+	b := newFakeBench(t)
+	b.fake.InjectRateLimit("GET", "/v1/devices", 0, time.Minute)
+	c := &cloud.Client{BaseURL: b.fake.URL(), Token: b.userTok, HTTPClient: b.fake.HTTPClient()}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.ListDevices(ctx)
+	if !cloud.IsRateLimited(err) {
+		t.Fatalf("got %v, want the rate limit", err)
+	}
+	if time.Since(start) > 250*time.Millisecond {
+		t.Errorf("took %v: slept towards the deadline", time.Since(start))
+	}
+}

@@ -121,6 +121,11 @@ type sseFrame struct {
 // maxSSELine bounds a line so a broken stream cannot exhaust memory.
 const maxSSELine = 1 << 20
 
+// longLivedStream is how long a stream must have stayed open, on keep-alives
+// alone, to count as healthy when it ends: it is reopened at once, not ever
+// more slowly as one that keeps dropping.
+const longLivedStream = 2 * time.Minute
+
 // sseParser is a push parser for text/event-stream. It accepts \n, \r\n and
 // \r line endings split anywhere across chunks, ignores comments (":ok",
 // ":" keep-alives), joins several data lines with \n, and dispatches a frame
@@ -349,6 +354,7 @@ func (c *Client) Subscribe(ctx context.Context, s Stream) iter.Seq2[Event, error
 				failures = 0
 				var more bool
 				var delivered int
+				opened := clk.Now()
 				more, delivered, e = c.readStream(ctx, op, body, cancel, s, yield)
 				if !more {
 					return
@@ -356,7 +362,9 @@ func (c *Client) Subscribe(ctx context.Context, s Stream) iter.Seq2[Event, error
 				// A stream that keeps ending before any event arrives is
 				// reopened ever more slowly, so it cannot exhaust
 				// Particle's limit on stream opens.
-				if delivered > 0 {
+				// A stream that ran a long while on keep-alives alone is a
+				// healthy quiet one: reopen it at once, as after an event.
+				if delivered > 0 || clk.Now().Sub(opened) >= longLivedStream {
 					quiet = 0
 				} else {
 					quiet++

@@ -511,7 +511,9 @@ func (c *Client) CreateClaimCode(ctx context.Context, req ClaimCodeRequest) (Cla
 		DeviceIDs []string `json:"device_ids"`
 	}
 	issued := c.clock().Now()
-	if err := c.call(ctx, &request{op: op, method: "POST", path: path, body: body, idempotent: true}, &b); err != nil {
+	// Each request makes a new code, valid for an hour: repeat it only when
+	// the cloud surely made none.
+	if err := c.call(ctx, &request{op: op, method: "POST", path: path, body: body, retryRefused: true}, &b); err != nil {
 		return ClaimCode{}, err
 	}
 	if b.ClaimCode == "" {

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -148,6 +149,8 @@ func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 			return 0
 		}
 		return time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
+	} else if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+		return maxRetryAfter // too many seconds to count: the longest wait
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {

@@ -53,6 +53,8 @@ var retryAfterCases = []struct {
 	{"HTTP date past", retryAfterNow.Add(-time.Minute).Format(http.TimeFormat), 0},
 	{"garbage", "soon", 0},
 	{"huge is capped", "99999999999", 7 * 24 * time.Hour},
+	{"too many digits to count is the longest wait", "99999999999999999999999", 7 * 24 * time.Hour},
+	{"hugely negative", "-99999999999999999999999", 0},
 	{"HTTP date far ahead is capped", "Thu, 01 Nov 2070 00:00:00 GMT", 7 * 24 * time.Hour},
 }
 

@@ -106,7 +106,7 @@ func (c *Client) ProductToken(ctx context.Context, client ClientCredentials, lif
 	lifetime(body, lifetimeD)
 	return c.tokenRequest(ctx, &request{
 		op: "get product token", method: "POST", path: []string{"oauth", "token"},
-		body: body, form: true, auth: authBasic, basic: client, idempotent: true,
+		body: body, form: true, auth: authBasic, basic: client, retryRefused: true,
 	})
 }
 
@@ -122,7 +122,7 @@ func (c *Client) CustomerToken(ctx context.Context, client ClientCredentials, cu
 	lifetime(body, lifetimeD)
 	return c.tokenRequest(ctx, &request{
 		op: op, method: "POST", path: []string{"oauth", "token"},
-		body: body, form: true, auth: authBasic, basic: client, idempotent: true,
+		body: body, form: true, auth: authBasic, basic: client, retryRefused: true,
 	})
 }
 
@@ -145,7 +145,7 @@ func (c *Client) Login(ctx context.Context, username, password string, lifetimeD
 	lifetime(body, lifetimeD)
 	return c.tokenRequest(ctx, &request{
 		op: op, method: "POST", path: []string{"oauth", "token"},
-		body: body, form: true, auth: authBasic, basic: c.userClient(), idempotent: true,
+		body: body, form: true, auth: authBasic, basic: c.userClient(), retryRefused: true,
 	})
 }
 
