@@ -417,13 +417,26 @@ func (c *Client) ClaimDevice(ctx context.Context, deviceID string, requestTransf
 		return ClaimResult{}, &Error{Op: op, Kind: KindUnknown}
 	}
 	r := ClaimResult{DeviceID: id}
-	if requestTransfer {
+	switch {
+	case !requestTransfer:
+		r.Claimed = b.Claimed == nil || *b.Claimed
+	case b.Claimed != nil:
 		// An unclaimed device is simply claimed ("claimed":true); only a
 		// device owned by someone else gets a transfer request.
-		r.Claimed = b.Claimed != nil && *b.Claimed
+		r.Claimed = *b.Claimed
 		r.TransferRequested = !r.Claimed
-	} else {
-		r.Claimed = b.Claimed == nil || *b.Claimed
+	default:
+		// A bare {"ok":true} (the body is unconfirmed) does not say which
+		// happened: the device is the caller's now, or a transfer waits.
+		_, err := c.GetDevice(ctx, UserDevice(id))
+		switch {
+		case err == nil:
+			r.Claimed = true
+		case IsPermissionDenied(err) || IsNotFound(err):
+			r.TransferRequested = true
+		default:
+			return ClaimResult{}, err
+		}
 	}
 	return r, nil
 }

@@ -137,7 +137,13 @@ type sseParser struct {
 	data    []string
 	hasData bool
 	tooLong bool
+	size    int  // bytes of data in the event so far
+	tooBig  bool // the event's data passed maxSSEEvent: it is dropped
 }
+
+// maxSSEEvent bounds the data of one event (many data: lines without a
+// blank line must not grow without limit).
+const maxSSEEvent = 4 << 20
 
 // feed consumes a chunk and returns the frames it completes.
 func (p *sseParser) feed(b []byte) []sseFrame {
@@ -186,19 +192,19 @@ func (p *sseParser) endLine() (sseFrame, bool) {
 	if p.tooLong {
 		// Drop the oversized line (and so its event, if it held data).
 		p.tooLong = false
-		p.hasData, p.data, p.event = false, nil, ""
+		p.hasData, p.data, p.event, p.size, p.tooBig = false, nil, "", 0, false
 		return sseFrame{}, false
 	}
 	if line == "" {
-		if !p.hasData {
-			p.event = ""
+		if !p.hasData || p.tooBig {
+			p.event, p.data, p.hasData, p.size, p.tooBig = "", nil, false, 0, false
 			return sseFrame{}, false
 		}
 		f := sseFrame{event: p.event, data: strings.Join(p.data, "\n")}
 		if f.event == "" {
 			f.event = "message"
 		}
-		p.event, p.data, p.hasData = "", nil, false
+		p.event, p.data, p.hasData, p.size = "", nil, false, 0
 		return f, true
 	}
 	if line[0] == ':' {
@@ -212,8 +218,13 @@ func (p *sseParser) endLine() (sseFrame, bool) {
 	case "event":
 		p.event = value
 	case "data":
-		p.data = append(p.data, value)
 		p.hasData = true
+		p.size += len(value) + 1
+		if p.size > maxSSEEvent {
+			p.tooBig, p.data = true, nil // keep reading to its end, then drop it
+		} else if !p.tooBig {
+			p.data = append(p.data, value)
+		}
 	}
 	// "id" and "retry" are not used by Particle; unknown fields are ignored.
 	return sseFrame{}, false

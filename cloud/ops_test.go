@@ -411,7 +411,7 @@ func TestOperations(t *testing.T) {
 			name:    "claim with request transfer, form",
 			enc:     cloud.EncodeForm,
 			call:    func(ctx context.Context, c *cloud.Client) (any, error) { return c.ClaimDevice(ctx, devLower, true) },
-			reply:   replay{body: `{"ok":true}`},
+			reply:   replay{body: `{"ok":true,"claimed":false}`},
 			want:    captured{Method: "POST", Path: "/v1/devices", Auth: bearer, Type: form_, Body: form("id", devLower, "request_transfer", "true")},
 			wantRes: cloud.ClaimResult{DeviceID: devLower, TransferRequested: true},
 		},
@@ -698,4 +698,45 @@ func details(err error) string {
 		return e.Details()
 	}
 	return ""
+}
+
+// TestClaimWithTransferBareOK: the claim body is unconfirmed; a bare
+// {"ok":true} after request_transfer says neither "claimed" nor "transfer",
+// so the client asks for the device: the caller's now, or a transfer waits.
+func TestClaimWithTransferBareOK(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		get  replay
+		want cloud.ClaimResult
+	}{
+		{"the device is the caller's now", replay{body: `{"id":"` + devLower + `","name":"x","connected":true}`},
+			cloud.ClaimResult{DeviceID: devLower, Claimed: true}},
+		{"someone else still owns it", replay{status: 403, body: `{"error":"Permission Denied","info":"I didn't recognize that device name or ID"}`},
+			cloud.ClaimResult{DeviceID: devLower, TransferRequested: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newCannedServer(t, replay{body: `{"ok":true}`}, tc.get)
+			got, err := newClient(s, nil).ClaimDevice(context.Background(), devLower, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			if reqs := s.requests(); len(reqs) != 2 || reqs[1].Method != "GET" || reqs[1].Path != "/v1/devices/"+devLower {
+				t.Errorf("requests %+v, want the claim then a look at the device", reqs)
+			}
+		})
+	}
+}
+
+// TestVitalsErrorIn200: a bad date range answered with a family-E body and
+// status 200 (the status is unconfirmed) is an error, not an empty history.
+func TestVitalsErrorIn200(t *testing.T) {
+	s := newCannedServer(t, replay{body: `{"error":"bad_request","description":"start_date must be before end_date"}`})
+	_, err := newClient(s, nil).VitalsHistory(context.Background(), cloud.UserDevice(devLower), time.Now(), time.Now().Add(-time.Hour))
+	var ce *cloud.Error
+	if !errors.As(err, &ce) || !strings.Contains(ce.Error()+ce.Details(), "start_date") {
+		t.Fatalf("got %v, want the cloud's bad_request", err)
+	}
 }

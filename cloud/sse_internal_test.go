@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,24 @@ func TestSSEParserDropsHugeLines(t *testing.T) {
 	}
 	if cap(p.line) > 2*maxSSELine {
 		t.Errorf("line buffer grew to %d", cap(p.line))
+	}
+}
+
+// An event of many data lines, none too long but together too big, is
+// dropped without holding its data; the next event comes through.
+func TestSSEParserDropsHugeEvents(t *testing.T) {
+	var p sseParser
+	line := []byte("data: " + strings.Repeat("y", 1000) + "\n")
+	got := p.feed([]byte("event: flood\n"))
+	for range maxSSEEvent/1000 + 10 {
+		got = append(got, p.feed(line)...)
+	}
+	if len(p.data) != 0 {
+		t.Errorf("the oversized event still holds %d lines", len(p.data))
+	}
+	got = append(got, p.feed([]byte("\nevent: b\ndata: ok\n\n"))...)
+	if diff := cmp.Diff([]sseFrame{{"b", "ok"}}, got, cmp.AllowUnexported(sseFrame{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 

@@ -3,6 +3,7 @@ package cloud
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"time"
 )
 
@@ -39,8 +40,12 @@ func (c *Client) LastVitals(ctx context.Context, ref DeviceRef) (Vitals, error) 
 	}
 	var b struct {
 		Diagnostics Vitals `json:"diagnostics"`
+		familyE
 	}
 	err = c.call(ctx, &request{op: op, method: "GET", path: append(p, "last"), idempotent: true}, &b)
+	if err == nil {
+		err = b.familyE.err(op)
+	}
 	return b.Diagnostics, err
 }
 
@@ -65,9 +70,29 @@ func (c *Client) VitalsHistory(ctx context.Context, ref DeviceRef, start, end ti
 	}
 	var b struct {
 		Diagnostics []Vitals `json:"diagnostics"`
+		familyE
 	}
 	err = c.call(ctx, &request{op: op, method: "GET", path: p, query: vitalsQuery(start, end), idempotent: true}, &b)
+	if err == nil {
+		err = b.familyE.err(op)
+	}
 	return b.Diagnostics, err
+}
+
+// familyE is an error answer in a 200 body ({"error":"bad_request",
+// "description":...}), which the vitals routes may send for a bad date
+// range (the status is unconfirmed).
+type familyE struct {
+	Error       string `json:"error"`
+	Description string `json:"description"`
+}
+
+func (f familyE) err(op string) error {
+	if f.Error == "" {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]string{"error": f.Error, "description": f.Description})
+	return decodeError(op, http.StatusBadRequest, 0, body)
 }
 
 // VitalsHistoryCSV gets the same history as CSV (Accept: text/csv), as the
