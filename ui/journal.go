@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -239,7 +240,9 @@ func (v *JournalView) exportTo(w io.WriteCloser, name string) error {
 	if err != nil {
 		return fmt.Errorf("%s", lang.L("The journal was not exported: {{.Reason}}", map[string]any{"Reason": err.Error()}))
 	}
-	v.count.SetText(lang.L("Exported to {{.Name}}", map[string]any{"Name": name}))
+	// The export holds every attempt; the filter only narrows the view.
+	v.count.SetText(lang.L("Exported all {{.Total}} attempts to {{.Name}} (the filter narrows only this view).",
+		map[string]any{"Total": len(v.source.Records()), "Name": name}))
 	return nil
 }
 
@@ -252,6 +255,7 @@ func (v *JournalView) export() {
 			return
 		}
 		if err := v.exportTo(wc, wc.URI().Name()); err != nil {
+			_ = storage.Delete(wc.URI()) // no half-written file left behind
 			dialog.ShowError(err, v.win)
 		}
 	}, v.win)

@@ -107,6 +107,7 @@ type SerialMonitor struct {
 	do        dispatcher
 	newTicker tickerFunc
 	parent    context.Context
+	lastPort  string // the port last opened (its output stays on Close)
 
 	buf    *consoleBuffer
 	cancel context.CancelFunc
@@ -186,6 +187,12 @@ func (m *SerialMonitor) Open(port string) {
 	}
 	m.run++
 	run := m.run
+	if port != m.lastPort {
+		// Another device: the last one's output would be mistaken for it.
+		m.buf.reset()
+		m.grid.SetText("")
+		m.lastPort = port
+	}
 	ctx, cancel := context.WithCancel(m.parent)
 	m.cancel = cancel
 	m.connect.SetText(lang.L("Close"))

@@ -273,7 +273,7 @@ func TestJournalView(t *testing.T) {
 	if err := j.exportTo(&buf, "journal.csv"); err != nil || !buf.closed {
 		t.Fatalf("export: %v (closed %v)", err, buf.closed)
 	}
-	if !strings.Contains(buf.String(), "a1") || j.count.Text != "Exported to journal.csv" {
+	if !strings.Contains(buf.String(), "a1") || j.count.Text != "Exported all 3 attempts to journal.csv (the filter narrows only this view)." {
 		t.Errorf("export wrote %q and says %q", buf.String(), j.count.Text)
 	}
 	// A file that cannot be closed (disk full) is not reported as exported.
@@ -348,6 +348,14 @@ func TestSerialMonitorStreams(t *testing.T) {
 	if got := m.connect.Text; got != "Open" {
 		t.Errorf("button after close = %q, want Open", got)
 	}
+	// Another port starts with an empty console: the last device's output
+	// would be taken for this one's.
+	m.Open("/dev/ttyACM1")
+	if got := m.Text(); got != "" {
+		t.Errorf("the console of ttyACM1 starts with %q", got)
+	}
+	recv(t, s.console.opened)
+	s.q.until(t, "the second port to end", func() bool { return m.cancel == nil })
 }
 
 // writeAll writes to the pipe; it returns once the reader has taken it.
