@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -184,6 +186,35 @@ func (e *eventsTab) start() {
 				}
 			})
 		}}
+		// Events are shown in batches, at most every eventFlush, so a busy
+		// product cannot flood the screen with redraws.
+		var mu sync.Mutex
+		var pending []cloud.Event
+		limit := e.t.cfg.eventLimit
+		e.t.wg.Add(1)
+		go func() {
+			defer e.t.wg.Done()
+			tick := time.NewTicker(eventFlush)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				mu.Lock()
+				batch := pending
+				pending = nil
+				mu.Unlock()
+				if len(batch) > 0 {
+					do(func() {
+						if ctx.Err() == nil {
+							e.add(batch...)
+						}
+					})
+				}
+			}
+		}()
 		for ev, err := range c.Subscribe(ctx, s) {
 			if err != nil {
 				if !errors.Is(err, context.Canceled) {
@@ -191,22 +222,31 @@ func (e *eventsTab) start() {
 				}
 				return
 			}
-			do(func() {
-				if ctx.Err() != nil {
-					return
-				}
-				e.add(ev)
-			})
+			mu.Lock()
+			pending = append(pending, ev)
+			if len(pending) > limit {
+				pending = pending[len(pending)-limit:]
+			}
+			mu.Unlock()
 		}
 	}()
 }
 
-// add puts ev at the top of the list, dropping the oldest past the limit.
-func (e *eventsTab) add(ev cloud.Event) {
-	e.events = append([]cloud.Event{ev}, e.events...)
+// eventFlush is how often new events are drawn.
+const eventFlush = 250 * time.Millisecond
+
+// add puts evs (oldest first) at the top of the list, newest on top,
+// dropping the oldest past the limit. The view is not scrolled: a
+// technician reading older events keeps their place.
+func (e *eventsTab) add(evs ...cloud.Event) {
+	fresh := make([]cloud.Event, 0, len(evs)+len(e.events))
+	for i := len(evs) - 1; i >= 0; i-- {
+		fresh = append(fresh, evs[i])
+	}
+	e.events = append(fresh, e.events...)
 	if len(e.events) > e.t.cfg.eventLimit {
 		e.events = e.events[:e.t.cfg.eventLimit]
 	}
-	e.list.setRows(e.events)
+	e.list.updateRows(e.events)
 	e.streamOut.busy(lang.L("Watching the product's events: {{.N}} shown.", map[string]any{"N": len(e.events)}), nil)
 }

@@ -155,6 +155,21 @@ func (d *dataTable[T]) setRows(rows []T) {
 	}
 }
 
+// updateRows replaces the rows of a live list without moving the view or
+// the selection.
+func (d *dataTable[T]) updateRows(rows []T) {
+	d.rows = slices.Clone(rows)
+	if d.onSort == nil {
+		d.sortRows()
+	}
+	d.table.Refresh()
+	if len(d.rows) == 0 {
+		d.empty.Show()
+	} else {
+		d.empty.Hide()
+	}
+}
+
 // cell is the text of a cell, for tests.
 func (d *dataTable[T]) cell(row, col int) string {
 	return d.cols[col].text(d.rows[row])
