@@ -31,6 +31,7 @@ type eventsTab struct {
 	streamOut *outcome
 	list      *dataTable[cloud.Event]
 	events    []cloud.Event // newest first, at most cfg.eventLimit
+	product   string        // the product the stream watches
 	stop      context.CancelFunc
 	watching  bool
 
@@ -158,8 +159,9 @@ func (e *eventsTab) start() {
 	e.watching = true
 	e.watchBtn.SetText(lang.L("Stop watching"))
 	e.watchBtn.SetIcon(theme.MediaStopIcon())
-	e.streamOut.busy(lang.L("Watching the product's events…"), nil)
 	product := e.t.src.Product()
+	e.product = product // named on screen: the bench may move to another product
+	e.streamOut.busy(lang.L("Watching the events of product {{.Product}}…", map[string]any{"Product": product}), nil)
 	do := e.t.cfg.do
 	e.t.wg.Add(1)
 	go func() {
@@ -248,5 +250,5 @@ func (e *eventsTab) add(evs ...cloud.Event) {
 		e.events = e.events[:e.t.cfg.eventLimit]
 	}
 	e.list.updateRows(e.events)
-	e.streamOut.busy(lang.L("Watching the product's events: {{.N}} shown.", map[string]any{"N": len(e.events)}), nil)
+	e.streamOut.busy(lang.L("Watching the events of product {{.Product}}: {{.N}} shown.", map[string]any{"Product": e.product, "N": len(e.events)}), nil)
 }

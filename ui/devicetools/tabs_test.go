@@ -101,7 +101,7 @@ func TestEventStream(t *testing.T) {
 	if diff := cmp.Diff([]string{benchID(5), benchID(4), benchID(3)}, columnOf(e.list, 1)); diff != "" {
 		t.Errorf("device column (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff("Watching the product's events: 3 shown.", e.streamOut.message); diff != "" {
+	if diff := cmp.Diff(fmt.Sprintf("Watching the events of product %d: 3 shown.", productID), e.streamOut.message); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 
