@@ -312,8 +312,8 @@ func OAuthClientName(profile string) string {
 // secret is never returned: Particle shows it only once, and it must not end
 // up on screen or on a sticky note.
 func (s *Supervisor) CreateProductClient(ctx context.Context, profile, product string) (string, error) {
-	if err := (Profile{Name: profile}).Validate(); fieldOf(err, "name") != nil {
-		return "", fmt.Errorf("profile name: %w", fieldOf(err, "name"))
+	if err := (Profile{Name: profile}).Validate(); FieldProblem(err, "name") != nil {
+		return "", fmt.Errorf("profile name: %w", FieldProblem(err, "name"))
 	}
 	if err := ValidateProduct(product); err != nil {
 		return "", fmt.Errorf("product: %w", err)
@@ -336,8 +336,9 @@ func (s *Supervisor) CreateProductClient(ctx context.Context, profile, product s
 	return oc.ID, nil
 }
 
-// fieldOf picks one field's error out of a profile ValidationError.
-func fieldOf(err error, field string) error {
+// FieldProblem picks one field's message out of a profile validation error
+// (nil when that field is fine), for a form that shows it beside the field.
+func FieldProblem(err error, field string) error {
 	var ve ValidationError
 	if errors.As(err, &ve) {
 		if fe := ve.Field(field); fe != nil {

@@ -168,7 +168,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.name = entry(lang.L("e.g. Line 3 thermostats"))
 	v.name.Validator = func(s string) error {
 		p := provisioning.Profile{Name: s}
-		if err := fieldOf(p.Validate(), "name"); err != nil {
+		if err := provisioning.FieldProblem(p.Validate(), "name"); err != nil {
 			return fieldError(lang.L("Profile name"), err)
 		}
 		return nil
@@ -199,7 +199,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.customerPattern = entry(lang.L("e.g. device-{device_id}@factory.example.com"))
 	v.customerPattern.Validator = func(s string) error {
 		p := provisioning.Profile{Customer: v.customerValue(), CustomerPattern: s}
-		return fieldError(lang.L("Customer e-mail"), fieldOf(p.Validate(), "customer_pattern"))
+		return fieldError(lang.L("Customer e-mail"), provisioning.FieldProblem(p.Validate(), "customer_pattern"))
 	}
 
 	v.verifyTimeout = entry(lang.L("e.g. 3m (default) or 90s"))
@@ -215,7 +215,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 			return nil
 		}
 		p := provisioning.Profile{PostCheck: &provisioning.PostCheck{Kind: k, Name: s}}
-		return fieldError(lang.L("Check name"), fieldOf(p.Validate(), "post_check"))
+		return fieldError(lang.L("Check name"), provisioning.FieldProblem(p.Validate(), "post_check"))
 	}
 	v.checkArg = entry(lang.L("function argument (optional)"))
 	v.checkExpect = entry(lang.L("expected answer (optional)"))
@@ -223,7 +223,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.namePattern = entry(lang.L("e.g. thermo-{last6} (optional)"))
 	v.namePattern.Validator = func(s string) error {
 		p := provisioning.Profile{NamePattern: s}
-		return fieldError(lang.L("Device name"), fieldOf(p.Validate(), "name_pattern"))
+		return fieldError(lang.L("Device name"), provisioning.FieldProblem(p.Validate(), "name_pattern"))
 	}
 	v.notes = widget.NewMultiLineEntry()
 	v.notes.SetMinRowsVisible(3)
@@ -334,17 +334,6 @@ func (v *ProfilesView) reselectCurrent() {
 	v.list.UnselectAll()
 }
 
-// fieldOf picks one field's message out of a profile validation error.
-func fieldOf(err error, field string) error {
-	var ve provisioning.ValidationError
-	if errors.As(err, &ve) {
-		if fe := ve.Field(field); fe != nil {
-			return errors.New(fe.Message)
-		}
-	}
-	return nil
-}
-
 // parseTimeout reads the verification time limit: empty means the default.
 func parseTimeout(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -356,7 +345,7 @@ func parseTimeout(s string) (time.Duration, error) {
 		return 0, errors.New(lang.L("write a duration such as 3m or 90s"))
 	}
 	p := provisioning.Profile{VerifyTimeout: d}
-	if err := fieldOf(p.Validate(), "verify_timeout"); err != nil {
+	if err := provisioning.FieldProblem(p.Validate(), "verify_timeout"); err != nil {
 		return 0, err
 	}
 	return d, nil
