@@ -529,15 +529,25 @@ func TestTimeout(t *testing.T) {
 
 // TestCancel: cancelling the caller's context stops at once, with no retry.
 func TestCancel(t *testing.T) {
+	d := cancelDuringStall(t, "public-key", func(ctx context.Context, c *softap.Client) error { _, err := c.PublicKey(ctx); return err })
+	if got := count(d.Record().Commands, "public-key"); got != 1 {
+		t.Errorf("device saw %d requests after cancel, want 1", got)
+	}
+}
+
+// cancelDuringStall runs call against a device that holds cmd unanswered,
+// cancels once the device has it, and checks call reports the cancellation.
+func cancelDuringStall(t *testing.T, cmd string, call func(ctx context.Context, c *softap.Client) error) *softaptest.Device {
+	t.Helper()
 	seen := make(chan string, 4)
-	d := newDevice(t, softaptest.WithStall("public-key"), softaptest.WithRequestHook(func(_, cmd string) { seen <- cmd }))
+	d := newDevice(t, softaptest.WithStall(cmd), softaptest.WithRequestHook(func(_, got string) { seen <- got }))
 	c := newClient(d, softap.TCP, nil)
 	cctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { _, err := c.PublicKey(cctx); done <- err }()
-	for cmd := ""; cmd != "public-key"; {
+	go func() { done <- call(cctx, c) }()
+	for got := ""; got != cmd; {
 		select {
-		case cmd = <-seen:
+		case got = <-seen:
 		case err := <-done:
 			t.Fatalf("returned early: %v", err)
 		}
@@ -546,9 +556,7 @@ func TestCancel(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	if got := count(d.Record().Commands, "public-key"); got != 1 {
-		t.Errorf("device saw %d requests after cancel, want 1", got)
-	}
+	return d
 }
 
 // TestConnectReplyLost: when the AP goes down before the reply, ConnectAP
@@ -759,23 +767,7 @@ func TestCredentialsNeverPrintPassword(t *testing.T) {
 // TestConnectAPCancelled: a caller who stops waiting for connect-ap gets
 // the cancellation, not "sent, reply lost", which would read as success.
 func TestConnectAPCancelled(t *testing.T) {
-	seen := make(chan string, 4)
-	d := newDevice(t, softaptest.WithStall("connect-ap"), softaptest.WithRequestHook(func(_, cmd string) { seen <- cmd }))
-	c := newClient(d, softap.TCP, nil)
-	cctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { _, err := c.ConnectAP(cctx); done <- err }()
-	for cmd := ""; cmd != "connect-ap"; {
-		select {
-		case cmd = <-seen:
-		case err := <-done:
-			t.Fatalf("returned early: %v", err)
-		}
-	}
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v, want context.Canceled", err)
-	}
+	cancelDuringStall(t, "connect-ap", func(ctx context.Context, c *softap.Client) error { _, err := c.ConnectAP(ctx); return err })
 }
 
 // TestWEPTextKeySentAsHex: the Photon hex-decodes every WEP key, so a
