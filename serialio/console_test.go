@@ -648,7 +648,14 @@ func TestClaimCodeInputIsNeverLeftOpen(t *testing.T) {
 			if err := c.SetClaimCode(t.Context(), strings.Repeat("a", 63)); err == nil {
 				t.Fatal("the claim code was set though its prompt came too late")
 			}
-			time.Sleep(500 * time.Millisecond) // the prompt, the empty line, "unchanged"
+			// The device takes the empty line and says the code is unchanged.
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(c.Transcript(), "Claim code unchanged.") {
+				if time.Now().After(deadline) {
+					t.Fatalf("the claim-code input was never ended; the device printed:\n%s", c.Transcript())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
 			id, err := c.Identify(t.Context())
 			if err != nil || id.DeviceID != serialtest.DefaultDeviceID {
 				t.Fatalf("after the interrupted claim code: %+v, %v", id, err)
