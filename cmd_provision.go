@@ -292,7 +292,11 @@ var headlessWords = strings.NewReplacer("press Retry", "run the command again", 
 	"store it in the profile, or set", "set",
 	"in the profile and store the client secret again (or set PARTICLE_CLIENT_SECRET)", "given with --client-id and PARTICLE_CLIENT_SECRET",
 	"the product ID or slug in the profile", "the product ID or slug given with --product",
-	"in the profile", "in the command's flags")
+	"in the profile", "in the command's flags",
+	"The profile's OAuth client ID or secret is wrong: a supervisor fixes it on the Profiles screen.",
+	"The OAuth client ID or secret is wrong: check --client-id and PARTICLE_CLIENT_SECRET.",
+	"Stop here and call a supervisor; retrying does not help until the profile is fixed.",
+	"Running the command again does not help until they are fixed.")
 
 // oneLine folds a message onto one line.
 func oneLine(s string) string {

@@ -268,7 +268,7 @@ func TestProvisionFaults(t *testing.T) {
 		{name: "plain http API URL from the environment", code: 2, stderr: "PARTICLE_API_URL: the API address",
 			env:  map[string]string{"PARTICLE_API_URL": "http://10.1.2.3:8080"},
 			args: func(h *headless, p string) []string { return removeArg(h.provisionArgs(p), "--api-url") }},
-		{name: "wrong client secret", code: 1, stderr: "refused the OAuth client ID or secret",
+		{name: "wrong client secret", code: 1, stderr: "OAuth client ID or secret is wrong: check --client-id and PARTICLE_CLIENT_SECRET",
 			env: map[string]string{"PARTICLE_CLIENT_SECRET": "0000000000000000000000000000000000000000"}},
 		{name: "product not found", code: 1, stderr: "was not found",
 			args: func(h *headless, p string) []string {

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // DefaultBaseURL is the Particle Cloud API.
@@ -51,8 +53,8 @@ type Client struct {
 	// http.DefaultTransport when both are nil.
 	Transport http.RoundTripper
 	// Clock is the time source for retries and stream keep-alives;
-	// SystemClock when nil.
-	Clock Clock
+	// the system clock when nil.
+	Clock clock.Clock
 	// Retry bounds retries of requests whose repeat is harmless.
 	Retry RetryPolicy
 	// Gate, if set, is a rate-limit hold shared with other clients.
@@ -77,11 +79,8 @@ func (c *Client) WithToken(tok string) *Client {
 	return &cp
 }
 
-func (c *Client) clock() Clock {
-	if c.Clock == nil {
-		return SystemClock{}
-	}
-	return c.Clock
+func (c *Client) clock() clock.Clock {
+	return clock.Or(c.Clock)
 }
 
 func (c *Client) httpClient() *http.Client {
@@ -413,14 +412,14 @@ func (c *Client) send(ctx context.Context, r *request) (status int, body []byte,
 		if e.Kind == KindRateLimited && c.Gate != nil {
 			continue // the gate does the waiting
 		}
-		if _, system := clk.(SystemClock); system {
+		if clk == clock.System {
 			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 				// The caller's time ends first: say why now, instead of
 				// sleeping into the deadline and reporting only that.
 				return status, nil, e
 			}
 		}
-		if err := sleep(ctx, clk, wait); err != nil {
+		if err := clock.Sleep(ctx, clk, wait); err != nil {
 			return 0, nil, canceled(r.op, err)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // PublishRequest is an event to publish through the API.
@@ -251,6 +253,9 @@ type Stream struct {
 	MaxFailures int
 	// OnReconnect, if set, is told why the stream is being reopened.
 	OnReconnect func(err error)
+	// OnOpen, if set, is called each time the cloud has accepted the
+	// stream (answered 200), before its first event.
+	OnOpen func()
 }
 
 func (s Stream) path(op string) ([]string, error) {
@@ -363,6 +368,9 @@ func (c *Client) Subscribe(ctx context.Context, s Stream) iter.Seq2[Event, error
 				}
 			} else {
 				failures = 0
+				if s.OnOpen != nil {
+					s.OnOpen()
+				}
 				var more bool
 				var delivered int
 				opened := clk.Now()
@@ -385,7 +393,7 @@ func (c *Client) Subscribe(ctx context.Context, s Stream) iter.Seq2[Event, error
 			if s.OnReconnect != nil {
 				s.OnReconnect(e)
 			}
-			if sleep(ctx, clk, wait) != nil {
+			if clock.Sleep(ctx, clk, wait) != nil {
 				return
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // sseConn is one open event stream on sseServer, driven by the test.
@@ -152,7 +153,7 @@ func (k *consumer) wait(t testing.TB) {
 	}
 }
 
-func sseClient(s *sseServer, clk cloud.Clock) *cloud.Client {
+func sseClient(s *sseServer, clk clock.Clock) *cloud.Client {
 	return &cloud.Client{BaseURL: s.URL, Token: testToken, Transport: s.Client().Transport, Clock: clk}
 }
 

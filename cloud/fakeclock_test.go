@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // FakeClock is a Clock that moves only when a test advances it. Tests wait
@@ -58,7 +60,7 @@ func (f *FakeClock) Now() time.Time {
 }
 
 // NewTimer starts a fake timer.
-func (f *FakeClock) NewTimer(d time.Duration) Timer {
+func (f *FakeClock) NewTimer(d time.Duration) clock.Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := &fakeTimer{clk: f, when: f.now.Add(d), d: d, ch: make(chan time.Time, 1)}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 const (
@@ -153,7 +154,7 @@ func (s *cannedServer) requests() []captured {
 	return slices.Clone(s.got)
 }
 
-func newClient(s *cannedServer, clk cloud.Clock) *cloud.Client {
+func newClient(s *cannedServer, clk clock.Clock) *cloud.Client {
 	return &cloud.Client{BaseURL: s.URL, Token: testToken, Transport: s.Client().Transport, Clock: clk, Retry: cloud.RetryPolicy{MaxAttempts: 1}}
 }
 

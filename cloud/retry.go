@@ -9,52 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/clock"
 )
-
-// Clock is the client's source of time. Retry backoff, rate-limit holds and
-// the event stream's keep-alive timeout all wait on it, so tests can inject a
-// fake clock and advance it instead of sleeping.
-type Clock interface {
-	Now() time.Time
-	NewTimer(d time.Duration) Timer
-}
-
-// Timer is a stoppable single-shot timer, like *time.Timer.
-type Timer interface {
-	// C delivers the time once the timer fires.
-	C() <-chan time.Time
-	// Stop prevents the timer from firing; it reports whether it stopped it.
-	Stop() bool
-}
-
-// SystemClock is the real wall clock, used when Client.Clock is nil.
-type SystemClock struct{}
-
-// Now returns time.Now.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// NewTimer returns a real timer.
-func (SystemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
-
-type systemTimer struct{ t *time.Timer }
-
-func (t systemTimer) C() <-chan time.Time { return t.t.C }
-func (t systemTimer) Stop() bool          { return t.t.Stop() }
-
-// sleep waits d on clk, or until ctx is done.
-func sleep(ctx context.Context, clk Clock, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := clk.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C():
-		return nil
-	}
-}
 
 // RetryPolicy bounds how a request whose repeat is harmless is retried after
 // a 429, a 5xx or a network error. The zero value is the default policy.
@@ -187,13 +144,13 @@ func (g *RateGate) Until() time.Time {
 }
 
 // Wait blocks until the gate is open or ctx is done.
-func (g *RateGate) Wait(ctx context.Context, clk Clock) error {
+func (g *RateGate) Wait(ctx context.Context, clk clock.Clock) error {
 	for {
 		d := g.Until().Sub(clk.Now())
 		if d <= 0 {
 			return ctx.Err()
 		}
-		if err := sleep(ctx, clk, d); err != nil {
+		if err := clock.Sleep(ctx, clk, d); err != nil {
 			return err
 		}
 	}

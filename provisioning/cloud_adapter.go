@@ -2,6 +2,8 @@ package provisioning
 
 import (
 	"context"
+	"iter"
+	"strings"
 
 	"github.com/photon-station/photon-station/cloud"
 )
@@ -26,7 +28,23 @@ func (a cloudAdapter) ProductDevice(ctx context.Context, tok Token, product, dev
 	if err != nil {
 		return CloudDevice{}, err
 	}
-	return CloudDevice{ID: d.ID, Name: d.Name, Online: d.Online || d.Connected, Owner: d.Owner, LastHeard: d.LastHeard}, nil
+	return CloudDevice{ID: d.ID, Name: d.Name, Online: d.Online || d.Connected, Owner: d.Owner,
+		LastHeard: d.LastHeard, LastHandshake: d.LastHandshakeAt}, nil
+}
+
+func (a cloudAdapter) RemoveDevice(ctx context.Context, tok Token, product, deviceID string) error {
+	return a.c.WithToken(tok.Value).RemoveFromProduct(ctx, product, deviceID, false)
+}
+
+func (a cloudAdapter) ProductEvents(ctx context.Context, tok Token, product string, hooks StreamHooks) iter.Seq2[StatusEvent, error] {
+	s := cloud.Stream{Product: product, OnOpen: hooks.Opened, OnReconnect: hooks.Dropped}
+	return func(yield func(StatusEvent, error) bool) {
+		for ev, err := range a.c.WithToken(tok.Value).Subscribe(ctx, s) {
+			if !yield(StatusEvent{Name: ev.Name, Data: ev.Data, DeviceID: strings.ToLower(ev.DeviceID), PublishedAt: ev.PublishedAt}, err) {
+				return
+			}
+		}
+	}
 }
 
 func (a cloudAdapter) ImportDevice(ctx context.Context, tok Token, product, deviceID string) (ImportResult, error) {

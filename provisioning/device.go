@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // DeviceInfo is what the identify step learns from a device in listening
@@ -105,33 +104,4 @@ func deviceKind(err error) DeviceErrorKind {
 		return de.Kind
 	}
 	return DeviceFault
-}
-
-// Clock is the pipeline's source of time: timestamps, the claim code's age,
-// polling and back-off waits, so tests drive time instead of sleeping.
-// Nil means the system clock.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time                         { return time.Now() }
-func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// SystemClock is the real clock.
-var SystemClock Clock = systemClock{}
-
-// wait waits d on clk or until ctx ends.
-func wait(ctx context.Context, clk Clock, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-clk.After(d):
-		return nil
-	}
 }

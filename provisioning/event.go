@@ -47,6 +47,10 @@ const (
 	EventResult EventKind = "result"
 	// EventDetached says the device left its slot (unplugged).
 	EventDetached EventKind = "detached"
+	// EventHalted says the station stopped its bench by itself (the
+	// profile's OAuth client was refused); Message says why. It belongs
+	// to no slot.
+	EventHalted EventKind = "halted"
 )
 
 // Outcome is the final verdict of one device attempt.
@@ -86,4 +90,6 @@ type Event struct {
 	// Attempt is the journal attempt the event belongs to, so a tile or a
 	// script can find the full record.
 	Attempt string `json:"attempt,omitempty"`
+	// Evidence, on verification's done event, is what the cloud said.
+	Evidence *Evidence `json:"evidence,omitempty"`
 }

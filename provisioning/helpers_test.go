@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // testClock is an instant clock: every wait advances it and returns at once,
@@ -38,15 +40,11 @@ func (c *testClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func (c *testClock) After(d time.Duration) <-chan time.Time {
+func (c *testClock) NewTimer(d time.Duration) clock.Timer {
 	c.Advance(d)
 	ch := make(chan time.Time, 1)
 	ch <- c.Now()
-	return ch
-}
-
-func (c *testClock) NewTimer(d time.Duration) cloud.Timer {
-	return firedTimer{c.After(d)}
+	return firedTimer{ch}
 }
 
 type firedTimer struct{ c <-chan time.Time }
@@ -78,6 +76,9 @@ type bench struct {
 	mu       sync.Mutex
 	events   []Event
 	waiters  map[string]chan struct{}
+	// onEvent, when set, sees every event as it is emitted (on the
+	// emitting goroutine).
+	onEvent func(Event)
 }
 
 // newBench builds a bench with profile p (zero fields filled with defaults).
@@ -120,7 +121,11 @@ func newBench(t *testing.T, p Profile) *bench {
 	}
 	client := &cloud.Client{BaseURL: b.cloud.URL(), Clock: b.clock, Timeout: 5 * time.Second,
 		Retry: cloud.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Second, Jitter: func(d time.Duration) time.Duration { return d }}}
-	b.api = &recordingAPI{CloudAPI: NewCloudAPI(client)}
+	// The event stream keeps real time: on the instant clock its
+	// keep-alive timeout would fire at once, over and over, and every
+	// reopening would move the clock on for everyone.
+	streams := NewCloudAPI(&cloud.Client{BaseURL: b.cloud.URL(), Timeout: 5 * time.Second})
+	b.api = &recordingAPI{CloudAPI: realTimeStreams{CloudAPI: NewCloudAPI(client), streams: streams}}
 	b.pipeline = &Pipeline{
 		Profile:      p,
 		Credentials:  Credentials{ClientSecret: clientSecret, WiFiPassword: wifiPassword},
@@ -155,6 +160,9 @@ func (b *bench) runUSB(ph *fakePhoton, usbID string) Result {
 }
 
 func (b *bench) record(e Event) {
+	if b.onEvent != nil {
+		b.onEvent(e)
+	}
 	b.mu.Lock()
 	b.events = append(b.events, e)
 	if ch, ok := b.waiters[string(e.Step)+"/"+string(e.Kind)]; ok {
@@ -194,6 +202,17 @@ func stepOutcomes(r Record) []string {
 		out = append(out, string(s.Step)+":"+string(s.Outcome))
 	}
 	return out
+}
+
+// realTimeStreams is a CloudAPI whose event streams come from another
+// client (one on the system clock).
+type realTimeStreams struct {
+	CloudAPI
+	streams CloudAPI
+}
+
+func (r realTimeStreams) ProductEvents(ctx context.Context, tok Token, product string, hooks StreamHooks) iter.Seq2[StatusEvent, error] {
+	return r.streams.ProductEvents(ctx, tok, product, hooks)
 }
 
 // recordingAPI remembers every token and claim code the cloud handed out,

@@ -61,10 +61,17 @@ type Record struct {
 	// created (the code itself is never written), so a resume knows
 	// whether it is still fresh.
 	ClaimCodeAt time.Time `json:"claim_code_at,omitzero"`
-	// WiFiSentAt is when the Wi-Fi settings were sent to the device (on
-	// this station's clock), so verification — also of a resumed attempt —
-	// accepts only cloud contact newer than that.
+	// WiFiSentAt is when the Wi-Fi settings were sent to the device, on
+	// this station's clock: for people reading the journal. Verification
+	// never compares it with the cloud's times.
 	WiFiSentAt time.Time `json:"wifi_sent_at,omitzero"`
+	// CloudBefore is the device as the cloud saw it after its import and
+	// before its Wi-Fi settings were sent (the cloud's times), so
+	// verification by polling (also of a resumed attempt) counts only a
+	// later cloud session.
+	CloudBefore *CloudMark `json:"cloud_before,omitempty"`
+	// Evidence is what the cloud said that made verification pass.
+	Evidence   *Evidence `json:"evidence,omitempty"`
 	Outcome    Outcome   `json:"outcome,omitempty"`
 	FailedStep Step      `json:"failed_step,omitempty"`
 	Message    string    `json:"message,omitempty"`
@@ -72,6 +79,41 @@ type Record struct {
 	// Details is the raw cause of a failure (the cloud's or the device's
 	// own words), for support; secrets are scrubbed from it.
 	Details string `json:"details,omitempty"`
+}
+
+// CloudMark is a product device's cloud-session times as one read gave
+// them, in the cloud's time.
+type CloudMark struct {
+	LastHandshake time.Time `json:"last_handshake_at,omitzero"`
+	LastHeard     time.Time `json:"last_heard,omitzero"`
+}
+
+// EvidenceKind says how the cloud confirmed a Photon's arrival.
+type EvidenceKind string
+
+// The kinds of verification evidence.
+const (
+	// EvidenceOnlineEvent: the product event stream delivered spark/status
+	// "online" for the device after its Wi-Fi settings were sent.
+	EvidenceOnlineEvent EvidenceKind = "online-event"
+	// EvidenceHandshake: the stream was down or silent, and a read of the
+	// device showed a cloud session newer than the one read before the
+	// Wi-Fi step.
+	EvidenceHandshake EvidenceKind = "handshake"
+)
+
+// Evidence is the cloud's confirmation that a Photon connected after it
+// got its Wi-Fi settings. Times are the cloud's own.
+type Evidence struct {
+	Kind EvidenceKind `json:"kind"`
+	// At is the event's published_at, or the new last_handshake_at (or
+	// last_heard, where the cloud reports no handshake time).
+	At time.Time `json:"at,omitzero"`
+	// Before is the session time read before the Wi-Fi step, which At
+	// is later than (handshake evidence only).
+	Before time.Time `json:"before,omitzero"`
+	// Owner is the owner the confirming read showed ("" for none).
+	Owner string `json:"owner,omitempty"`
 }
 
 // Finished tells whether the attempt reached PASS or FAIL.

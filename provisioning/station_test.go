@@ -10,6 +10,7 @@ import (
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // hub is a fake USB hub: the ports the PortWatcher reports, and the
@@ -370,7 +371,15 @@ func (c *manualClock) Now() time.Time {
 	return c.now
 }
 
-func (c *manualClock) After(d time.Duration) <-chan time.Time {
+func (c *manualClock) NewTimer(d time.Duration) clock.Timer { return chanTimer(c.after(d)) }
+
+// chanTimer is a timer that fires when its channel delivers.
+type chanTimer <-chan time.Time
+
+func (t chanTimer) C() <-chan time.Time { return t }
+func (t chanTimer) Stop() bool          { return false }
+
+func (c *manualClock) after(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // DefaultAddr is the Photon's address on its own access point.
@@ -42,18 +44,6 @@ const (
 type Dialer interface {
 	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }
-
-// Clock is the time source for waits between retries and polls. Tests
-// inject a fake that fires at once.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Timeouts bound each request (one attempt). Zero fields take the defaults,
 // which follow photon-softap.md §8: configure-ap scans on the device and may
@@ -100,7 +90,7 @@ type Client struct {
 	// during one.
 	Dialer Dialer
 	// Clock paces retries; nil means real time.
-	Clock Clock
+	Clock clock.Clock
 	// Timeouts bound each attempt.
 	Timeouts Timeouts
 	// Attempts is how many times an idempotent command is tried (default 4).
@@ -126,12 +116,7 @@ func (c *Client) logf(format string, args ...any) {
 	}
 }
 
-func (c *Client) clock() Clock {
-	if c.Clock != nil {
-		return c.Clock
-	}
-	return realClock{}
-}
+func (c *Client) clock() clock.Clock { return clock.Or(c.Clock) }
 
 func (c *Client) dialer() Dialer {
 	if c.Dialer != nil {
@@ -391,10 +376,8 @@ func (c *Client) do(ctx context.Context, command string, body []byte, idempotent
 		}
 		wait := time.Duration(i) * backoff
 		c.logf("softap: %s attempt %d failed, retrying in %s: %v", command, i, wait, te.Err)
-		select {
-		case <-ctx.Done():
+		if clock.Sleep(ctx, c.clock(), wait) != nil {
 			return nil, err
-		case <-c.clock().After(wait):
 		}
 	}
 }

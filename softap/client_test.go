@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/photon-station/photon-station/internal/clock"
 	"github.com/photon-station/photon-station/softap"
 	"github.com/photon-station/photon-station/softap/softaptest"
 )
@@ -35,6 +36,14 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	ch <- time.Unix(0, 0)
 	return ch
 }
+func (c *fakeClock) NewTimer(d time.Duration) clock.Timer { return chanTimer(c.After(d)) }
+
+// chanTimer is a timer that fires when its channel delivers.
+type chanTimer <-chan time.Time
+
+func (t chanTimer) C() <-chan time.Time { return t }
+func (t chanTimer) Stop() bool          { return false }
+
 func (c *fakeClock) Waits() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // JoinMethod says how the laptop joins a Photon's access point, so the UI
@@ -118,7 +120,7 @@ type Joiner struct {
 	// change it with SYSTEM_CONFIG_SOFTAP_PREFIX). Matching ignores case.
 	Prefix string
 	// Clock paces polls; nil means real time.
-	Clock Clock
+	Clock clock.Clock
 	// JoinTimeout bounds joining plus getting an address (default 45 s).
 	JoinTimeout time.Duration
 	// Poll is the pause between checks while waiting (default 1 s).
@@ -143,12 +145,7 @@ func (j *Joiner) logf(format string, args ...any) {
 	}
 }
 
-func (j *Joiner) clock() Clock {
-	if j.Clock != nil {
-		return j.Clock
-	}
-	return realClock{}
-}
+func (j *Joiner) clock() clock.Clock { return clock.Or(j.Clock) }
 
 func (j *Joiner) poll() time.Duration {
 	if j.Poll > 0 {
@@ -416,10 +413,8 @@ func (j *Joiner) waitAddress(ctx context.Context, iface string, stale map[netip.
 			}
 			j.logf("softap: %s still has %s from before the join, and no Photon answers there", l.iface, l.addr)
 		}
-		select {
-		case <-ctx.Done():
+		if clock.Sleep(ctx, j.clock(), j.poll()) != nil {
 			return netip.Addr{}, fmt.Errorf("no 192.168.0.x address on %s: %w", iface, ctx.Err())
-		case <-j.clock().After(j.poll()):
 		}
 	}
 }
@@ -460,10 +455,8 @@ func (j *Joiner) WaitJoined(ctx context.Context) (*Link, error) {
 		if link != nil {
 			return link, nil
 		}
-		select {
-		case <-ctx.Done():
+		if clock.Sleep(ctx, j.clock(), j.poll()) != nil {
 			return nil, ctx.Err()
-		case <-j.clock().After(j.poll()):
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mdlayher/wifi"
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // nl80211 is the part of *wifi.Client the Joiner uses: the seam a fake
@@ -206,10 +207,8 @@ func (m *nl80211Method) restore(ctx context.Context, prev *wifi.BSS) error {
 // waitUntil polls done with the Joiner's clock until it holds or ctx ends.
 func (j *Joiner) waitUntil(ctx context.Context, done func() bool) error {
 	for !done() {
-		select {
-		case <-ctx.Done():
+		if clock.Sleep(ctx, j.clock(), j.poll()) != nil {
 			return ctx.Err()
-		case <-j.clock().After(j.poll()):
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/wifi"
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // stepClock fires waits at once, up to limit times (0: no limit); after that
@@ -37,6 +38,14 @@ func (c *stepClock) After(time.Duration) <-chan time.Time {
 	ch <- time.Unix(0, 0)
 	return ch
 }
+
+func (c *stepClock) NewTimer(d time.Duration) clock.Timer { return stepTimer(c.After(d)) }
+
+// stepTimer is a timer that fires when its channel delivers (never, for nil).
+type stepTimer <-chan time.Time
+
+func (t stepTimer) C() <-chan time.Time { return t }
+func (t stepTimer) Stop() bool          { return false }
 
 // fakeRunner answers scripted command lines and records every call. Each
 // command line has a queue of results; the last one repeats.

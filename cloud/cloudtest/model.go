@@ -399,11 +399,24 @@ func (c *Cloud) setOnlineLocked(d *device, online bool) {
 	d.lastHeard = now
 	status := "offline"
 	if online {
-		d.lastHandshake = now
+		c.handshakeLocked(d, now)
 		status = "online"
 	}
 	c.publishLocked(Event{Name: "spark/status", Data: status, TTL: 60, PublishedAt: now,
 		CoreID: d.ID, Private: true, ProductID: d.ProductID})
+}
+
+// handshakeLocked records a new cloud session of d at now. Two sessions
+// never share a time, as on the real cloud (whose clock has moved on by
+// the time a device reconnects), even when the fake's clock stands still.
+func (c *Cloud) handshakeLocked(d *device, now time.Time) {
+	if !now.After(d.lastHandshake) {
+		now = d.lastHandshake.Add(time.Millisecond)
+	}
+	d.lastHandshake = now
+	if now.After(d.lastHeard) {
+		d.lastHeard = now
+	}
 }
 
 // DeviceOnline is what a device does after it joins Wi-Fi: it connects to
@@ -421,12 +434,32 @@ func (c *Cloud) DeviceOnline(deviceID, claimCode string) error {
 	}
 	err := c.presentClaimCodeLocked(d, claimCode)
 	if d.Online {
-		d.lastHeard = c.now()
-		d.lastHandshake = d.lastHeard
+		// A new session while the cloud still holds the old one open (it
+		// had not noticed the device leave): the cloud announces it, as
+		// it announces every session.
+		now := c.now()
+		d.lastHeard = now
+		c.handshakeLocked(d, now)
+		c.publishLocked(Event{Name: "spark/status", Data: "online", TTL: 60, PublishedAt: now,
+			CoreID: d.ID, Private: true, ProductID: d.ProductID})
 	} else {
 		c.setOnlineLocked(d, true)
 	}
 	return err
+}
+
+// Claim is the cloud processing a claim code that a device presented, for
+// tests where that happens some time after the device came online (the
+// real cloud promises no order between the two). The device's session is
+// not touched.
+func (c *Cloud) Claim(deviceID, claimCode string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.devices[strings.ToLower(deviceID)]
+	if d == nil {
+		return ErrUnknownDevice
+	}
+	return c.presentClaimCodeLocked(d, claimCode)
 }
 
 func (c *Cloud) presentClaimCodeLocked(d *device, code string) error {

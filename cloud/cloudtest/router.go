@@ -123,7 +123,10 @@ type Fault struct {
 	// Example: "/v1/products/:product/devices".
 	Path string
 	// Times is how many matching requests fail; 0 means every one.
-	Times  int
+	Times int
+	// Until, when set, ends the fault at that moment of the fake's clock
+	// (Options.Now): an outage of a few seconds.
+	Until  time.Time
 	Status int
 	Header http.Header
 	Body   string
@@ -177,6 +180,9 @@ func (c *Cloud) takeFault(method, path string) *Fault {
 	defer c.mu.Unlock()
 	for _, f := range c.faults {
 		if f.left == 0 || (f.Method != "" && !strings.EqualFold(f.Method, method)) {
+			continue
+		}
+		if !f.Until.IsZero() && !c.now().Before(f.Until) {
 			continue
 		}
 		if f.Path != "" {
