@@ -12,6 +12,7 @@ import (
 	"os/user"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/provisioning"
@@ -30,9 +31,13 @@ Secrets come only from the environment (PARTICLE_CLIENT_SECRET, WIFI_PASSWORD)
 or, when those are empty, from the keyring entries of a saved profile with the
 same product and client ID. --api-url (or PARTICLE_API_URL) must be https
 unless its host is a loopback address. --timeout is how long to wait for the
-device to reach the cloud (default 3m).
+device to reach the cloud (default 3m, at most 24h).
 
 Exit status: 0 verified; 1 provisioning failed; 2 bad command line or setup.`
+
+// maxVerifyTimeout is the longest --timeout: longer ones are mistakes (and
+// the longest a Duration holds would overflow the deadline).
+const maxVerifyTimeout = 24 * time.Hour
 
 func init() {
 	register(command{name: "provision", usage: provisionUsage, run: runProvision})
@@ -128,6 +133,9 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	}
 	if *timeout <= 0 {
 		return bad("--timeout must be a positive duration such as 3m or 90s")
+	}
+	if *timeout > maxVerifyTimeout {
+		return bad("--timeout must be at most 24h: a Photon that has not reached the cloud by then never will")
 	}
 	base := *apiURL
 	if base == "" {

@@ -259,6 +259,8 @@ func TestProvisionFaults(t *testing.T) {
 			env: map[string]string{"WIFI_PASSWORD": "short"}},
 		{name: "WPA password too long", code: 2, stderr: "8 to 64",
 			env: map[string]string{"WIFI_PASSWORD": strings.Repeat("p", 65)}},
+		{name: "timeout beyond a day", code: 2, stderr: "--timeout must be at most 24h",
+			args: func(h *headless, p string) []string { return replaceArg(h.provisionArgs(p), "--timeout", "2562047h") }},
 		{name: "no client secret anywhere", code: 2, stderr: "PARTICLE_CLIENT_SECRET",
 			env: map[string]string{"PARTICLE_CLIENT_SECRET": ""}},
 		{name: "plain http API URL", code: 2, stderr: "not https",
@@ -338,6 +340,47 @@ func TestProvisionFaults(t *testing.T) {
 				t.Error("device online after a failure")
 			}
 			h.assertNoLeaks(stdout, stderr)
+		})
+	}
+}
+
+// A Photon that does not answer identify (not in listening mode, or no
+// such port) costs the cloud nothing: no customer, no claim code, no
+// import. Only the product token and the event stream may go out.
+func TestProvisionWritesNothingToTheCloudBeforeIdentify(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  serialtest.Config
+		port string
+	}{
+		{name: "not in listening mode", cfg: serialtest.Config{NotListening: true}},
+		{name: "no such port", port: "/dev/ttyNOPE9"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHeadless(t)
+			h.cloud.AddDevice(cloudtest.Device{ID: tDeviceID})
+			_, path := h.photon(tc.cfg)
+			if tc.port != "" {
+				path = tc.port
+			}
+			code, _, stderr := h.run(h.provisionArgs(path, "--customer", tCustomer)...)
+			if code != exitFailed {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, r := range h.cloud.Requests() {
+				token := r.Method == "POST" && r.Path == "/oauth/token"
+				stream := r.Method == "GET" && strings.HasSuffix(r.Path, "/events")
+				if !token && !stream {
+					t.Errorf("the cloud got %s %s before the Photon answered", r.Method, r.Path)
+				}
+			}
+			if n := len(h.cloud.ClaimCodes()); n != 0 {
+				t.Errorf("%d claim codes made", n)
+			}
+			if cs := h.cloud.Customers(tProductID); len(cs) != 0 {
+				t.Errorf("customers made: %v", cs)
+			}
 		})
 	}
 }

@@ -33,6 +33,9 @@ type station struct {
 	secrets  provisioning.Secrets
 	journal  *provisioning.Journal
 	api      *cloud.Client // no token: the pipelines' and Test connection's base client
+	// sessions shares each profile's product token and event stream
+	// between the bench, the wizard and the device tools.
+	sessions *provisioning.CloudSessions
 	// account is the supervisor's Particle sign-in; the device tools'
 	// user routes use its token.
 	account *provisioning.Supervisor
@@ -180,10 +183,12 @@ func realStation() (*station, error) {
 	}
 	api := &cloud.Client{BaseURL: base}
 	limit := provisioning.NewCloudLimit(0, nil)
+	sessions := &provisioning.CloudSessions{API: provisioning.NewCloudAPI(api), Limit: limit}
 	ap := &photonAP{}
 	s := &station{
 		title: lang.L("Photon Station"), profiles: store, secrets: secrets, journal: journal, api: api,
-		account: &provisioning.Supervisor{API: api, Secrets: secrets},
+		sessions: sessions,
+		account:  &provisioning.Supervisor{API: api, Secrets: secrets},
 		pipelineFor: func(ctx context.Context, name string) (*provisioning.Pipeline, error) {
 			p, err := store.Load(name)
 			if err != nil {
@@ -193,8 +198,10 @@ func realStation() (*station, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &provisioning.Pipeline{Profile: p, Credentials: creds, Cloud: provisioning.NewCloudAPI(api),
-				Journal: journal, Station: hostname(), Operator: operator(), Limit: limit}, nil
+			cs := sessions.For(p, creds.ClientSecret)
+			return &provisioning.Pipeline{Profile: p, Credentials: creds, Cloud: sessions.API,
+				Journal: journal, Station: hostname(), Operator: operator(), Limit: limit,
+				Tokens: cs.Tokens, Watcher: cs.Watcher}, nil
 		},
 		newStation: func(_ context.Context, pl *provisioning.Pipeline) (*provisioning.Station, error) {
 			return provisioning.New(provisioning.Config{Pipeline: pl, Ports: provisioning.SerialPorts{}, Open: provisioning.SerialOpener()})
@@ -211,7 +218,10 @@ func realStation() (*station, error) {
 		ap:           ap,
 		ports:        ui.PortFinderFunc(serialPhotons),
 		console:      ui.ConsoleOpenerFunc(openSerialConsole),
-		close:        func() { journal.Close() },
+		close: func() {
+			sessions.Close()
+			journal.Close()
+		},
 	}
 	s.toolsFrom = &profileTools{s: s, current: func() string {
 		if a := fyne.CurrentApp(); a != nil {
@@ -522,9 +532,6 @@ type profileTools struct {
 	// current names the bench's profile; nil or "" means the first stored.
 	current func() string
 
-	mu      sync.Mutex
-	profile string // whose client the token came from
-	tok     cloud.Token
 }
 
 func (t *profileTools) pick() (provisioning.Profile, error) {
@@ -563,12 +570,6 @@ func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) 
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	tok, same := t.tok, t.profile == p.Name
-	t.mu.Unlock()
-	if same && tok.AccessToken != "" && !tok.Expired(time.Now(), time.Minute) {
-		return t.s.api.WithToken(tok.AccessToken), nil
-	}
 	secret, err := t.s.secrets.Get(ctx, p.Name, provisioning.SecretClientSecret)
 	switch {
 	case errors.Is(err, provisioning.ErrSecretNotFound):
@@ -576,12 +577,10 @@ func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) 
 	case err != nil:
 		return nil, devicetools.Problem(err.Error(), err)
 	}
-	tok, err = t.s.api.ProductToken(ctx, cloud.ClientCredentials{ID: p.ClientID, Secret: secret}, 0)
+	// The bench's own token: the device tools never ask for another.
+	tok, err := t.s.sessions.For(p, secret).Tokens.Product(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	t.profile, t.tok = p.Name, tok
-	t.mu.Unlock()
-	return t.s.api.WithToken(tok.AccessToken), nil
+	return t.s.api.WithToken(tok.Value), nil
 }

@@ -61,7 +61,7 @@ type Options struct {
 	ScanDelay     time.Duration // each silent Wi-Fi scan of a Photon (default 1.5 s)
 	OnlineDelay   time.Duration // from leaving listening mode to reaching the cloud (default 4 s)
 	VerifyTimeout time.Duration // how long verification waits (default 40 s)
-	PollInterval  time.Duration // how often verification asks the cloud (default 1 s)
+	PollInterval  time.Duration // verification's first polling wait while the event stream is down (default 1 s)
 	// FallBackAfter is how long a Photon given the wrong Wi-Fi password
 	// tries before it falls back into listening mode (default 8 s).
 	FallBackAfter time.Duration
@@ -187,6 +187,9 @@ type World struct {
 	Supervisor *provisioning.Supervisor
 	Pipeline   *provisioning.Pipeline
 	Station    *provisioning.Station
+	// Sessions shares each profile's product token and event stream
+	// between the bench, the wizard and the device tools.
+	Sessions *provisioning.CloudSessions
 
 	// Photons are the four Photons on the bench at the start, in port
 	// order: two good ones, one running its application (not in listening
@@ -287,16 +290,21 @@ func Start(ctx context.Context, dir string, opt Options) (*World, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
+	limit := provisioning.NewCloudLimit(0, nil)
+	w.Sessions = &provisioning.CloudSessions{API: provisioning.NewCloudAPI(w.API), Limit: limit}
+	cs := w.Sessions.For(w.Profile, creds.ClientSecret)
 	w.Pipeline = &provisioning.Pipeline{
 		Profile:      w.Profile,
 		Credentials:  creds,
-		Cloud:        provisioning.NewCloudAPI(w.API),
+		Cloud:        w.Sessions.API,
 		Journal:      w.Journal,
 		Station:      StationName,
 		Operator:     OperatorName,
 		Timeouts:     opt.Timeouts,
 		PollInterval: opt.PollInterval,
-		Limit:        provisioning.NewCloudLimit(0, nil),
+		Limit:        limit,
+		Tokens:       cs.Tokens,
+		Watcher:      cs.Watcher,
 	}
 
 	w.plugInitialBench()
@@ -397,6 +405,7 @@ func (w *World) PipelineFor(ctx context.Context, p provisioning.Profile) (*provi
 	if err != nil {
 		return nil, err
 	}
+	cs := w.Sessions.For(p, creds.ClientSecret)
 	return &provisioning.Pipeline{
 		Profile:      p,
 		Credentials:  creds,
@@ -407,6 +416,8 @@ func (w *World) PipelineFor(ctx context.Context, p provisioning.Profile) (*provi
 		Timeouts:     w.opt.Timeouts,
 		PollInterval: w.opt.PollInterval,
 		Limit:        w.Pipeline.Limit,
+		Tokens:       cs.Tokens,
+		Watcher:      cs.Watcher,
 	}, nil
 }
 
@@ -465,6 +476,9 @@ func (w *World) Close() error {
 	var errs []error
 	if w.SoftAP != nil {
 		errs = append(errs, w.SoftAP.Close())
+	}
+	if w.Sessions != nil {
+		w.Sessions.Close()
 	}
 	if w.Cloud != nil {
 		w.Cloud.Close()

@@ -84,8 +84,30 @@ type bench struct {
 // newBench builds a bench with profile p (zero fields filled with defaults).
 func newBench(t *testing.T, p Profile) *bench {
 	t.Helper()
+	return newBenchWith(t, p, benchOptions{})
+}
+
+// benchOptions vary a bench.
+type benchOptions struct {
+	// live runs the pipeline and the cloud client on the system clock
+	// (the instant clock would time out a wait for an event at once):
+	// for tests of the event stream, with verification timeouts of
+	// seconds.
+	live bool
+	// cloudAhead is how far the fake cloud's clock is ahead of the
+	// station's (negative: behind).
+	cloudAhead time.Duration
+}
+
+// newBenchWith builds a bench with profile p and options o.
+func newBenchWith(t *testing.T, p Profile, o benchOptions) *bench {
+	t.Helper()
 	b := &bench{t: t, clock: newTestClock(), dir: t.TempDir()}
-	b.cloud = cloudtest.New(cloudtest.Options{Now: b.clock.Now})
+	stationNow := b.clock.Now
+	if o.live {
+		stationNow = time.Now
+	}
+	b.cloud = cloudtest.New(cloudtest.Options{Now: func() time.Time { return stationNow().Add(o.cloudAhead) }})
 	t.Cleanup(b.cloud.Close)
 	b.cloud.AddProduct(cloudtest.Product{ID: productID, Slug: productSlug, Name: "Acme Sensor"})
 	b.cloud.AddOAuthClient(cloudtest.OAuthClient{ID: clientID, Secret: clientSecret, Name: "bench", ProductID: productID})
@@ -119,7 +141,11 @@ func newBench(t *testing.T, p Profile) *bench {
 	if err := p.Validate(); err != nil {
 		t.Fatalf("test profile: %v", err)
 	}
-	client := &cloud.Client{BaseURL: b.cloud.URL(), Clock: b.clock, Timeout: 5 * time.Second,
+	var clk clock.Clock = b.clock
+	if o.live {
+		clk = clock.System
+	}
+	client := &cloud.Client{BaseURL: b.cloud.URL(), Clock: clk, Timeout: 5 * time.Second,
 		Retry: cloud.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Second, Jitter: func(d time.Duration) time.Duration { return d }}}
 	// The event stream keeps real time: on the instant clock its
 	// keep-alive timeout would fire at once, over and over, and every
@@ -133,7 +159,7 @@ func newBench(t *testing.T, p Profile) *bench {
 		Journal:      j,
 		Station:      "bench-1",
 		Operator:     "kim",
-		Clock:        b.clock,
+		Clock:        clk,
 		Timeouts:     Timeouts{Identify: 5 * time.Second, Cloud: 10 * time.Second, DeliverCode: 5 * time.Second, WiFi: 5 * time.Second},
 		PollInterval: 3 * time.Second,
 	}
@@ -280,6 +306,9 @@ type fakePhoton struct {
 	onIdentify  func()
 	// beforeOnline runs just before the device reaches the cloud.
 	beforeOnline func()
+	// online, when set, is what the device does to reach the cloud with
+	// the claim code it holds, instead of cloudtest's DeviceOnline.
+	online func(claimCode string)
 	// hold, when set, makes Identify wait for it (or the context) first,
 	// and entered is closed when Identify is reached.
 	hold    chan struct{}
@@ -346,7 +375,9 @@ func (f *fakePhoton) ConfigureWiFi(ctx context.Context, w WiFiCredentials) error
 		if f.beforeOnline != nil {
 			f.beforeOnline()
 		}
-		if err := f.cloud.DeviceOnline(f.id, f.claimCode); err != nil && !errors.Is(err, cloudtest.ErrUnknownDevice) {
+		if f.online != nil {
+			f.online(f.claimCode)
+		} else if err := f.cloud.DeviceOnline(f.id, f.claimCode); err != nil && !errors.Is(err, cloudtest.ErrUnknownDevice) {
 			f.writes = append(f.writes, "claim refused: "+err.Error())
 		}
 		f.claimCode = ""

@@ -95,6 +95,10 @@ type slot struct {
 // errUnplugged is the cause of an attempt cancelled by unplugging.
 var errUnplugged = errors.New("the Photon was unplugged")
 
+// errHalted is the cause of an attempt stopped because another slot's
+// attempt found the profile's OAuth client refused.
+var errHalted = errors.New("the bench stopped: the profile's OAuth client was refused")
+
 // errStoppedByOperator is the cause of an attempt stopped from the UI.
 var errStoppedByOperator = errors.New("stopped by the operator")
 
@@ -119,6 +123,9 @@ type Station struct {
 	failed      int
 	subscribers map[*subscriber]struct{}
 	wg          sync.WaitGroup
+	// halt is the result that made the station stop its bench by itself
+	// (the profile's OAuth client was refused), nil while it runs.
+	halt *Event
 }
 
 // New checks cfg and returns a stopped Station.
@@ -162,6 +169,7 @@ func (s *Station) Start(ctx context.Context) error {
 		return errors.New("the bench is already running")
 	}
 	s.running = true
+	s.halt = nil
 	s.runCtx, s.cancelRun = context.WithCancel(ctx)
 	s.since = s.cfg.Pipeline.Clock.Now()
 	s.passed, s.failed = 0, 0
@@ -300,6 +308,16 @@ func (s *Station) startLocked(name string, sl *slot) {
 		res, final := s.runSlot(ctx, sl, name, port)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if errors.Is(res.Err(), ErrBadClientCredentials) {
+			if s.halt != nil {
+				// Another slot already told: the bench stops for one
+				// reason, not sixteen failures.
+				final.Interrupted = true
+			} else {
+				s.halt = &final
+				go s.haltFor(final)
+			}
+		}
 		cur, taken := s.slots[name]
 		current := taken && cur == sl
 		if current || !taken {
@@ -370,6 +388,8 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port)
 			res.Message, res.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
 		case errStoppedByOperator:
 			res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
+		case errHalted:
+			res.Message, res.Action = "Stopped: the profile's OAuth client ID or secret is wrong.", "A supervisor fixes it on the Profiles screen; then start the bench again."
 		}
 	}
 	final.Message, final.Action = res.Message, res.Action
@@ -395,7 +415,10 @@ func (s *Station) broadcastFrom(sl *slot, e Event) {
 // Stop stops every slot and the port watcher and waits for them. Slots
 // stay listed (idle, or with their last result). After the context given
 // to Start ended, it waits for the run to wind down.
-func (s *Station) Stop() {
+func (s *Station) Stop() { s.stop(errStoppedByOperator) }
+
+// stop is Stop with the cause its slots' attempts are cancelled with.
+func (s *Station) stop(cause error) {
 	s.mu.Lock()
 	if !s.running {
 		done := s.watchDone
@@ -408,7 +431,7 @@ func (s *Station) Stop() {
 	s.running = false
 	for _, sl := range s.slots {
 		if sl.cancel != nil {
-			sl.cancel(errStoppedByOperator)
+			sl.cancel(cause)
 		}
 	}
 	s.cancelRun()
@@ -416,6 +439,28 @@ func (s *Station) Stop() {
 	s.mu.Unlock()
 	<-done
 	s.wg.Wait()
+}
+
+// haltFor stops the bench because of the result final, and tells every
+// subscriber why in one EventHalted. It runs on its own goroutine: Stop
+// waits for the slots, one of which reported it.
+func (s *Station) haltFor(final Event) {
+	s.stop(errHalted)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Kind: EventHalted, Progress: -1,
+		Message: final.Message, Action: final.Action, Details: final.Details})
+}
+
+// Halted returns the event that stopped the bench by itself since the last
+// Start, if any.
+func (s *Station) Halted() (Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.halt == nil {
+		return Event{}, false
+	}
+	return *s.halt, true
 }
 
 // Running tells whether the bench runs: Start was called, and neither

@@ -63,8 +63,11 @@ type stationBench struct {
 	events  <-chan Event
 }
 
-func newStationBench(t *testing.T) *stationBench {
+func newStationBench(t *testing.T, opts ...func(*Pipeline)) *stationBench {
 	b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: "unit-{device_id}@acme.example"})
+	for _, o := range opts {
+		o(b.pipeline)
+	}
 	sb := &stationBench{bench: b, hub: &hub{}}
 	st, err := New(Config{Pipeline: b.pipeline, Ports: sb.hub, Open: sb.hub.open, ScanInterval: 2 * time.Millisecond})
 	if err != nil {

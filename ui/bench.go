@@ -503,6 +503,16 @@ func (b *Bench) stop() {
 	}()
 }
 
+// halted shows that the station stopped the bench by itself, and why.
+func (b *Bench) halted(ev provisioning.Event) {
+	if b.running {
+		b.counters.Running += b.now().Sub(b.startedAt)
+		b.running = false
+	}
+	b.showBanner(lang.L("The bench stopped: {{.Reason}}", map[string]any{"Reason": ev.Message}))
+	b.refreshTop()
+}
+
 // retry asks the engine to run a failed slot again.
 func (b *Bench) retry(slot string) {
 	if b.control == nil {
@@ -554,6 +564,10 @@ func (b *Bench) TypedKey(ev *fyne.KeyEvent) {
 
 // Apply shows one engine event. Call on the UI goroutine (Run does).
 func (b *Bench) Apply(ev provisioning.Event) {
+	if ev.Kind == provisioning.EventHalted {
+		b.halted(ev)
+		return
+	}
 	if ev.Slot == "" {
 		return
 	}

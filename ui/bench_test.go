@@ -358,3 +358,46 @@ func TestBenchInterruptedResultsAreNotFailures(t *testing.T) {
 		t.Errorf("the empty port needs attention: %q", b.attention.Text)
 	}
 }
+
+// When the station stops the bench by itself (the profile's OAuth client
+// was refused), the bench says why in its banner and offers Start again.
+func TestBenchHaltedByTheStation(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	b := newBench(testContext(t), newFakeStation(), newFakeLibrary(lineProfile), nil, (&fixedClock{t: shiftStart}).now, q.do, "", nil)
+	b.SetProfile(lineProfile)
+	b.running, b.startedAt = true, shiftStart
+	b.refreshTop()
+	for i, slot := range []string{"ttyACM0", "ttyACM1", "ttyACM2"} {
+		e := ev(i, slot, provisioning.StepPreflight, provisioning.EventStarted, "Asking the Particle Cloud for a product token.")
+		e.DeviceID = fmt.Sprintf("3c00210004473633393431%02d", i)
+		b.Apply(e)
+	}
+	msg := "The profile's OAuth client ID or secret is wrong: a supervisor fixes it on the Profiles screen."
+	fail := ev(3, "ttyACM0", provisioning.StepRecord, provisioning.EventResult, msg)
+	fail.Outcome = provisioning.OutcomeFail
+	b.Apply(fail)
+	for _, slot := range []string{"ttyACM1", "ttyACM2"} {
+		stop := ev(3, slot, provisioning.StepRecord, provisioning.EventResult, "Stopped: the profile's OAuth client ID or secret is wrong.")
+		stop.Outcome, stop.Interrupted = provisioning.OutcomeFail, true
+		b.Apply(stop)
+	}
+	b.Apply(provisioning.Event{Time: shiftStart.Add(3 * time.Second), Kind: provisioning.EventHalted, Message: msg, Progress: -1})
+	if b.running {
+		t.Error("the bench still counts as running")
+	}
+	if !b.banner.Visible() || !strings.Contains(b.banner.Text, "The bench stopped: "+msg) {
+		t.Errorf("banner %q (visible %v)", b.banner.Text, b.banner.Visible())
+	}
+	if got := b.startStop.Text; got != "Start bench" {
+		t.Errorf("button %q, want Start bench", got)
+	}
+	if c := b.Counters(); c.Failed != 1 {
+		t.Errorf("counters %+v: one failure, the others stopped with the bench", c)
+	}
+	for _, size := range []fyne.Size{fyne.NewSize(1280, 800), fyne.NewSize(1920, 1080)} {
+		w := test.NewTempWindow(t, b.Content())
+		w.Resize(size)
+		shoot(t, fmt.Sprintf("bench-halted-%.0fx%.0f", size.Width, size.Height), w.Canvas())
+	}
+}
