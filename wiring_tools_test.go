@@ -38,7 +38,10 @@ func TestDeviceToolsFollowTheBenchProfile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := &station{profiles: store, secrets: secrets, api: &cloud.Client{BaseURL: fake.URL()}}
+	api := &cloud.Client{BaseURL: fake.URL()}
+	sessions := &provisioning.CloudSessions{API: provisioning.NewCloudAPI(api)}
+	t.Cleanup(sessions.Close)
+	s := &station{profiles: store, secrets: secrets, api: api, sessions: sessions}
 	bench := "B line"
 	tools := &profileTools{s: s, current: func() string { return bench }}
 

@@ -39,8 +39,8 @@ type Budget struct {
 var ParticleBudget = Budget{All: 9000, Tokens: 90, Window: 5 * time.Minute}
 
 // DefaultCloudConcurrency is how many cloud requests a station runs at
-// once: a full hub of sixteen Photons makes its requests side by side.
-const DefaultCloudConcurrency = 16
+// once: a full hub of sixteen Photons makes its two branches of requests side by side.
+const DefaultCloudConcurrency = 32
 
 // NewCloudLimit returns a limit of n concurrent requests (n <= 0 means
 // DefaultCloudConcurrency) on clock clk (nil: system clock), within
