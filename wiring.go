@@ -531,7 +531,6 @@ type profileTools struct {
 	s *station
 	// current names the bench's profile; nil or "" means the first stored.
 	current func() string
-
 }
 
 func (t *profileTools) pick() (provisioning.Profile, error) {
