@@ -20,9 +20,12 @@ type CloudLimit struct {
 	mu    sync.Mutex
 	until time.Time
 	// holds counts the 429s that closed the gate (for tests and the UI).
-	holds  int
-	all    window
-	tokens window
+	holds int
+	// limited is the 429 that set until, told to callers who cannot
+	// wait that long.
+	limited error
+	all     window
+	tokens  window
 }
 
 // Budget is how many requests a station sends in a sliding window:
@@ -76,7 +79,7 @@ func (l *CloudLimit) Holds() int {
 	return l.holds
 }
 
-func (l *CloudLimit) hold(d time.Duration) {
+func (l *CloudLimit) hold(d time.Duration, err error) {
 	if d <= 0 {
 		d = 2 * time.Second
 	}
@@ -84,7 +87,7 @@ func (l *CloudLimit) hold(d time.Duration) {
 	defer l.mu.Unlock()
 	t := l.clock.Now().Add(d)
 	if t.After(l.until) {
-		l.until = t
+		l.until, l.limited = t, err
 	}
 	l.holds++
 }
@@ -132,7 +135,7 @@ func (l *CloudLimit) run(ctx context.Context, token bool, f func(context.Context
 		// Every 429 closes the gate for the other slots, even the one
 		// this call gives up on.
 		ra, _ := cloud.RetryAfter(err)
-		l.hold(ra)
+		l.hold(ra, err)
 		if try >= rateLimitRetries {
 			return err
 		}
@@ -165,7 +168,16 @@ func (l *CloudLimit) admit(ctx context.Context, token bool) error {
 			l.mu.Unlock()
 			return nil
 		}
+		var limited error
+		if l.until.After(now) {
+			limited = l.limited
+		}
 		l.mu.Unlock()
+		if dl, ok := ctx.Deadline(); ok && limited != nil && l.clock == clock.System && time.Until(dl) < d {
+			// The cloud's hold outlasts the caller: say so now, as the
+			// rate limit it is, instead of sleeping into the deadline.
+			return limited
+		}
 		if err := clock.Sleep(ctx, l.clock, d); err != nil {
 			return err
 		}
