@@ -36,8 +36,10 @@ const tokenRenewMargin = 10 * time.Minute
 // (one token request however many ask at once, reused until close to its
 // expiry, renewed once when the cloud stops accepting it), and the tokens
 // of the customers its jobs claim to. After the first "bad client
-// credentials" answer it asks the cloud nothing more and every call returns
-// an error wrapping ErrBadClientCredentials. Create it with NewTokenSource;
+// credentials" answer to a product token request it asks the cloud nothing
+// more and every call returns an error wrapping ErrBadClientCredentials
+// (customer token answers never count: the cloud's words for an unknown
+// customer are not documented). Create it with NewTokenSource;
 // it is safe for concurrent use.
 type TokenSource struct {
 	api      CloudAPI
@@ -222,10 +224,13 @@ func (ts *TokenSource) Customer(ctx context.Context, product, customer string, c
 			ts.keepCustomer(customer, tok)
 			return tok, true, nil
 		case !refusedOnItsMerits(err):
-			return Token{}, false, ts.classify(err)
+			return Token{}, false, err
 		}
+		// The cloud's answer for a customer scope naming nobody is not
+		// documented (it may read like bad credentials): a refused token
+		// here only means the creation's refusal stands.
 		if tok, err = ts.customerToken(ctx, customer); err != nil {
-			if errors.Is(err, ErrBadClientCredentials) || !refusedOnItsMerits(err) {
+			if !refusedOnItsMerits(err) && !cloud.IsBadCredentials(err) {
 				return Token{}, false, err
 			}
 			return Token{}, false, createErr
@@ -245,7 +250,7 @@ func (ts *TokenSource) customerToken(ctx context.Context, customer string) (Toke
 		return err
 	})
 	if err != nil {
-		return Token{}, ts.classify(err)
+		return Token{}, err
 	}
 	ts.keepCustomer(customer, tok)
 	return tok, nil
@@ -258,19 +263,6 @@ func (ts *TokenSource) keepCustomer(customer string, t Token) {
 		clear(ts.customers)
 	}
 	ts.customers[customer] = t
-}
-
-// classify makes a bad-credentials answer sticky.
-func (ts *TokenSource) classify(err error) error {
-	if !cloud.IsBadCredentials(err) {
-		return err
-	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.bad == nil {
-		ts.bad = badCredentials(err)
-	}
-	return ts.bad
 }
 
 // refusedOnItsMerits tells a refusal of the request itself (a 4xx the

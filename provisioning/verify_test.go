@@ -289,3 +289,33 @@ func TestArrivedSince(t *testing.T) {
 		})
 	}
 }
+
+// An existing customer is recognised by the cloud granting its token when
+// the creation is refused, whatever words the refusal uses; a refusal of a
+// customer that does not exist stays the refusal.
+func TestExistingCustomerIsFoundByItsToken(t *testing.T) {
+	refuse := cloudtest.Fault{Method: "POST", Path: "/v1/products/:product/customers", Status: http.StatusBadRequest,
+		Body: `{"ok":false,"error":"wording nobody documented"}`}
+	t.Run("exists", func(t *testing.T) {
+		b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail})
+		b.cloud.AddDevice(cloudtest.Device{ID: devID})
+		b.cloud.AddCustomer(cloudtest.Customer{Email: customerMail, ProductID: productID})
+		b.cloud.InjectFault(refuse)
+		res := b.run(newFakePhoton(b.cloud, devID))
+		if res.Outcome != OutcomePass {
+			t.Fatalf("%s (%s)", res.Message, res.Details)
+		}
+		if d, _ := b.cloud.Device(devID); d.Owner != customerMail {
+			t.Errorf("owner %q", d.Owner)
+		}
+	})
+	t.Run("does not exist", func(t *testing.T) {
+		b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail})
+		b.cloud.AddDevice(cloudtest.Device{ID: devID})
+		b.cloud.InjectFault(refuse)
+		res := b.run(newFakePhoton(b.cloud, devID))
+		if res.Outcome != OutcomeFail || res.FailedStep != StepCustomer || !strings.Contains(res.Details, "wording nobody documented") {
+			t.Fatalf("outcome %q at %q: %s (%s)", res.Outcome, res.FailedStep, res.Message, res.Details)
+		}
+	})
+}
