@@ -315,7 +315,7 @@ func (s *Station) startLocked(name string, sl *slot) {
 				final.Interrupted = true
 			} else {
 				s.halt = &final
-				go s.haltFor(final)
+				go s.haltFor(final, s.watchDone)
 			}
 		}
 		cur, taken := s.slots[name]
@@ -441,13 +441,22 @@ func (s *Station) stop(cause error) {
 	s.wg.Wait()
 }
 
-// haltFor stops the bench because of the result final, and tells every
-// subscriber why in one EventHalted. It runs on its own goroutine: Stop
+// haltFor stops the run whose watcher ends run because of the result
+// final, and tells every subscriber why in one EventHalted. It runs on its own goroutine: Stop
 // waits for the slots, one of which reported it.
-func (s *Station) haltFor(final Event) {
+func (s *Station) haltFor(final Event, run chan struct{}) {
+	s.mu.Lock()
+	current := s.watchDone == run
+	s.mu.Unlock()
+	if !current {
+		return // the run it belongs to ended; a newer one is not stopped
+	}
 	s.stop(errHalted)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.watchDone != run && s.running {
+		return // started again meanwhile: the news is stale
+	}
 	s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Kind: EventHalted, Progress: -1,
 		Message: final.Message, Action: final.Action, Details: final.Details})
 }

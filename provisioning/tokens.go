@@ -18,7 +18,7 @@ var ErrBadClientCredentials = errors.New("the profile's OAuth client ID or secre
 
 // badCredentials is the technician's words for ErrBadClientCredentials.
 func badCredentials(cause error) *StepError {
-	e := &StepError{Step: StepPreflight,
+	e := &StepError{ // the step is the caller's: the error is shared by every step that asks
 		Message: "The profile's OAuth client ID or secret is wrong: a supervisor fixes it on the Profiles screen.",
 		Action:  "Stop here and call a supervisor; retrying does not help until the profile is fixed.",
 		Err:     errors.Join(ErrBadClientCredentials, cause)}
@@ -164,6 +164,9 @@ func (ts *TokenSource) fetchProduct(ctx context.Context, f *tokenFlight) {
 		}()
 		ts.count()
 		t, err := ts.api.ProductToken(ctx, ts.clientID, ts.secret)
+		if err == nil && t.Value == "" {
+			err = errors.New("the Particle Cloud answered the token request without a token")
+		}
 		tok = t
 		return err
 	})

@@ -160,9 +160,12 @@ func (w *EventWatcher) Expect(deviceID string) *Arrival {
 
 // setState records whether the stream is up and tells every arrival: one
 // that was waiting on the stream now knows it cannot trust its silence.
-func (w *EventWatcher) setState(up, failed bool) {
+func (w *EventWatcher) setState(done chan struct{}, up, failed bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.done != done {
+		return // a stream goroutine that was replaced is winding down
+	}
 	if up && !w.up {
 		w.opens++
 	}
@@ -206,7 +209,7 @@ const watcherBackoff = 30 * time.Second
 // run keeps the stream open until ctx ends.
 func (w *EventWatcher) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
-	defer w.setState(false, true)
+	defer w.setState(done, false, true)
 	delay := time.Second
 	for ctx.Err() == nil {
 		tok, err := w.tokens.Product(ctx)
@@ -214,8 +217,8 @@ func (w *EventWatcher) run(ctx context.Context, done chan struct{}) {
 			return // nothing to watch with; the station stops the bench
 		}
 		if err == nil {
-			hooks := StreamHooks{Opened: func() { w.setState(true, false); delay = time.Second },
-				Dropped: func(error) { w.setState(false, true) }}
+			hooks := StreamHooks{Opened: func() { w.setState(done, true, false); delay = time.Second },
+				Dropped: func(error) { w.setState(done, false, true) }}
 			for ev, err := range w.api.ProductEvents(ctx, tok, w.product, hooks) {
 				if err != nil {
 					if cloud.IsUnauthorized(err) || cloud.IsTokenExpired(err) {
@@ -229,7 +232,7 @@ func (w *EventWatcher) run(ctx context.Context, done chan struct{}) {
 		if ctx.Err() != nil {
 			return
 		}
-		w.setState(false, true)
+		w.setState(done, false, true)
 		if clock.Sleep(ctx, w.clock, delay) != nil {
 			return
 		}
