@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/demo"
+	"github.com/photon-station/photon-station/internal/fynetest"
 	"github.com/photon-station/photon-station/provisioning"
 	"github.com/photon-station/photon-station/ui"
 )
@@ -329,7 +330,7 @@ func (g *guiUnderTest) entryWithPlaceholder(ph string) *widget.Entry {
 	if top := g.win.Canvas().Overlays().Top(); top != nil {
 		root = top
 	}
-	for _, o := range test.LaidOutObjects(root) {
+	for _, o := range fynetest.Objects(root) {
 		if e, ok := o.(*widget.Entry); ok && e.Visible() && e.PlaceHolder == ph {
 			return e
 		}
@@ -396,7 +397,7 @@ func TestDemoSupervisorSignInAndNewClient(t *testing.T) {
 	var picker *widget.List
 	g.waitFor("the product picker", func() bool {
 		if top := g.win.Canvas().Overlays().Top(); top != nil {
-			for _, o := range test.LaidOutObjects(top) {
+			for _, o := range fynetest.Objects(top) {
 				if l, ok := o.(*widget.List); ok {
 					picker = l
 				}

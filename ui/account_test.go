@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/photon-station/photon-station/internal/fynetest"
 	"github.com/photon-station/photon-station/provisioning"
 )
 
@@ -107,7 +108,7 @@ func inDialog(t *testing.T, w fyne.Window, button string) ([]*widget.Entry, *wid
 	}
 	var entries []*widget.Entry
 	var btn *widget.Button
-	for _, o := range test.LaidOutObjects(top) {
+	for _, o := range fynetest.Objects(top) {
 		switch x := o.(type) {
 		case *widget.Entry:
 			entries = append(entries, x)
@@ -208,7 +209,7 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 	if got := p.message.Text; !strings.Contains(got, "Finish the profile and save it") {
 		t.Errorf("message = %q", got)
 	}
-	for _, o := range test.LaidOutObjects(s.win.Canvas().Content()) {
+	for _, o := range fynetest.Objects(s.win.Canvas().Content()) {
 		if txt := objectText(o); strings.Contains(txt, fakeNewSecret) {
 			t.Errorf("the new client secret is on screen: %q", txt)
 		}

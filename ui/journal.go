@@ -192,7 +192,7 @@ func journalCell(r provisioning.Record, col int) string {
 		case provisioning.OutcomePass:
 			return "✔ " + lang.L("PASS")
 		case provisioning.OutcomeFail:
-			return "✘ " + lang.L("FAIL")
+			return "× " + lang.L("FAIL")
 		}
 		return "… " + lang.L("unfinished")
 	case 5:

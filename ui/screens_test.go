@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/photon-station/photon-station/internal/fynetest"
 	"github.com/photon-station/photon-station/provisioning"
 )
 
@@ -430,7 +431,7 @@ func TestProfilesCreateValidateAndSecrets(t *testing.T) {
 	if !p.clientSecret.has || p.clientSecret.entry.Visible() || p.clientSecret.entry.Text != "" {
 		t.Error("the client secret field still shows an entry after saving")
 	}
-	for _, o := range test.LaidOutObjects(s.win.Canvas().Content()) {
+	for _, o := range fynetest.Objects(s.win.Canvas().Content()) {
 		if l, ok := o.(interface{ Visible() bool }); ok && l.Visible() {
 			if txt := objectText(o); strings.Contains(txt, "s3cr3t") || strings.Contains(txt, "long-enough") {
 				t.Errorf("a secret is on screen in %T: %q", o, txt)
@@ -506,7 +507,7 @@ func TestProfilesDuplicate(t *testing.T) {
 	}
 	var name *widget.Entry
 	var confirm *widget.Button
-	for _, o := range test.LaidOutObjects(top) {
+	for _, o := range fynetest.Objects(top) {
 		switch x := o.(type) {
 		case *widget.Entry:
 			name = x

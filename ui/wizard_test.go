@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/photon-station/photon-station/internal/fynetest"
 	"github.com/photon-station/photon-station/provisioning"
 )
 
@@ -454,7 +455,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // findButton finds a visible button by its text anywhere on the canvas.
 func findButton(t *testing.T, c fyne.Canvas, text string) *widget.Button {
 	t.Helper()
-	for _, o := range test.LaidOutObjects(c.Content()) {
+	for _, o := range fynetest.Objects(c.Content()) {
 		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() {
 			return b
 		}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/internal/fynetest"
 )
 
 func TestMain(m *testing.M) {
@@ -283,7 +284,7 @@ func columnOf[T any](d *dataTable[T], col int) []string {
 // headerButton finds the header button titled title in the window.
 func headerButton(t *testing.T, win fyne.Window, title string) *widget.Button {
 	t.Helper()
-	for _, o := range test.LaidOutObjects(win.Content()) {
+	for _, o := range fynetest.Objects(win.Content()) {
 		if b, ok := o.(*widget.Button); ok && b.Text == title && b.Importance == widget.LowImportance && b.Visible() {
 			return b
 		}

@@ -106,10 +106,12 @@ func newOutcome() *outcome {
 		details:  widget.NewLabel(""),
 	}
 	o.text.Wrapping = fyne.TextWrapWord
-	o.details.Wrapping = fyne.TextWrapBreak
+	// The details keep their lines as the cloud wrote them and scroll
+	// sideways: a wrapped label inside an accordion can be given the
+	// height of fewer lines than it draws, which clips the last one.
 	o.details.TextStyle = fyne.TextStyle{Monospace: true}
 	o.details.Selectable = true
-	o.expander = widget.NewAccordion(widget.NewAccordionItem(lang.L("Details"), o.details))
+	o.expander = widget.NewAccordion(widget.NewAccordionItem(lang.L("Details"), container.NewHScroll(o.details)))
 	o.stop = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), func() {
 		if o.cancel != nil {
 			o.cancel()
