@@ -219,6 +219,8 @@ func (p Profile) Validate() error {
 		add("name", "keep the name under 100 characters")
 	case !profileNameOK(p.Name):
 		add("name", "the name may not contain slashes or control characters")
+	case len(profileFileBase(p.Name)) > maxProfileFileBase:
+		add("name", "the name is too long to be a file name: shorten it (symbols and letters outside A to Z take more room)")
 	}
 	if err := ValidateProduct(p.Product); err != nil {
 		add("product", err.Error())

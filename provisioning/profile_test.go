@@ -276,13 +276,3 @@ func TestProfileStoreCorruptFile(t *testing.T) {
 		})
 	}
 }
-
-func TestProfileFileNames(t *testing.T) {
-	for _, name := range []string{"Line 3", "Ünïcode ✓", "a%b", "x.y", "semi;colon"} {
-		f := profileFileName(name)
-		got, ok := profileNameFromFile(f)
-		if !ok || got != name || strings.ContainsAny(f, `/\`) {
-			t.Errorf("%q → %q → %q, %v", name, f, got, ok)
-		}
-	}
-}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -88,25 +87,27 @@ func NewProfileStore(dir string, secrets Secrets) (*ProfileStore, error) {
 	return &ProfileStore{Dir: dir, Secrets: secrets}, nil
 }
 
-// profileFileName maps a profile name to a file name reversibly: safe
-// characters stay, everything else is %-escaped.
-func profileFileName(name string) string {
-	return url.PathEscape(name) + ".json"
-}
-
-func profileNameFromFile(file string) (string, bool) {
-	base, ok := strings.CutSuffix(file, ".json")
-	if !ok || strings.HasPrefix(base, ".") {
-		return "", false
-	}
-	name, err := url.PathUnescape(base)
-	if err != nil {
-		return "", false
-	}
-	return name, true
-}
-
 func (s *ProfileStore) path(name string) string { return filepath.Join(s.Dir, profileFileName(name)) }
+
+// settle renames a profile's file from the earlier file-name encoding to
+// the current one, when only the earlier one exists.
+func (s *ProfileStore) settle(name string) error {
+	legacy := filepath.Join(s.Dir, legacyProfileFileName(name))
+	current := s.path(name)
+	if legacy == current {
+		return nil
+	}
+	if _, err := os.Lstat(current); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Lstat(legacy); err != nil {
+		return nil
+	}
+	if err := os.Rename(legacy, current); err != nil {
+		return fmt.Errorf("cannot rename the profile file %s to %s: %w", legacy, current, err)
+	}
+	return nil
+}
 
 // List returns the names of the stored profiles, sorted. A missing folder
 // is an empty list. Damaged files are listed too: Load reports them.
@@ -118,14 +119,23 @@ func (s *ProfileStore) List() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the profile folder %s: %w", s.Dir, err)
 	}
+	seen := map[string]bool{}
 	var names []string
 	for _, e := range ents {
 		if e.IsDir() {
 			continue
 		}
-		if n, ok := profileNameFromFile(e.Name()); ok {
-			names = append(names, n)
+		n, current, ok := profileNameFromFile(e.Name())
+		if !ok || seen[n] {
+			continue
 		}
+		if !current {
+			if err := s.settle(n); err != nil {
+				return nil, err
+			}
+		}
+		seen[n] = true
+		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names, nil
@@ -135,6 +145,9 @@ func (s *ProfileStore) List() ([]string, error) {
 // whose fields are invalid, gives a *CorruptProfileError (wrapping the
 // ValidationError when fields are wrong); the file is never touched.
 func (s *ProfileStore) Load(name string) (Profile, error) {
+	if err := s.settle(name); err != nil {
+		return Profile{}, err
+	}
 	p := s.path(name)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -188,6 +201,9 @@ func (s *ProfileStore) Save(p Profile) error {
 
 // Delete removes a profile file and, with Secrets set, its secrets.
 func (s *ProfileStore) Delete(ctx context.Context, name string) error {
+	if err := s.settle(name); err != nil {
+		return err
+	}
 	if err := os.Remove(s.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("cannot delete profile %q: %w", name, err)
 	}
@@ -206,6 +222,9 @@ func (s *ProfileStore) Delete(ctx context.Context, name string) error {
 func (s *ProfileStore) Duplicate(ctx context.Context, from, to string) (Profile, error) {
 	p, err := s.Load(from)
 	if err != nil {
+		return Profile{}, err
+	}
+	if err := s.settle(to); err != nil {
 		return Profile{}, err
 	}
 	if _, err := os.Stat(s.path(to)); err == nil {
