@@ -52,6 +52,8 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "photon-station: unknown command %q (see photon-station --help)\n", fs.Arg(0))
 		return 2
 	}
+	a := app.NewWithID(appID)
+	ui.UseLanguage(a) // before the station words its first message
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var s *station
@@ -70,7 +72,6 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.shutdown(ctx) // runs before cancel: the bench gets its time to stop
 
-	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", iconPNG))
 	w := ui.NewMainWindow(a, s.deps())
 	w.ShowAndRun()

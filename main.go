@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	_ "github.com/photon-station/photon-station/internal/clocale" // before Fyne reads the locale
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 func main() {
@@ -42,6 +44,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if !ok {
 			fmt.Fprintf(stderr, "photon-station: unknown command %q (try: %s)\n", args[0], commandNames())
 			return 2
+		}
+		// Scripts parse what the commands print: English, unless
+		// LANGUAGE asks for another language.
+		if l := os.Getenv("LANGUAGE"); l != "" {
+			lang.Use(strings.Split(l, ":"))
 		}
 		return c.run(args[1:], stdout, stderr)
 	}

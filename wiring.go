@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/lang"
 
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/demo"
@@ -20,6 +19,7 @@ import (
 	"github.com/photon-station/photon-station/softap"
 	"github.com/photon-station/photon-station/ui"
 	"github.com/photon-station/photon-station/ui/devicetools"
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 // station is what the GUI's screens are wired to: the real bench (USB

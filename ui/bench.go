@@ -12,12 +12,12 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 // BenchControl is what the bench asks of the engine's station: the
@@ -183,7 +183,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.grid = container.New(b.gridLayout, b.waiting)
 
 	bigStart := container.New(layout.NewCustomPaddedLayout(4, 4, 0, 0),
-		container.NewGridWrap(fyne.NewSize(240, 72), large(b.startStop)))
+		container.NewGridWrap(fyne.NewSize(startStopWidth(), 72), large(b.startStop)))
 	b.profileSelectBox = container.NewGridWrap(fyne.NewSize(300, b.profileSelect.MinSize().Height), b.profileSelect)
 	b.profileRow = container.NewHBox(b.lockIcon, b.profileName, b.profileSelectBox)
 	b.networkIcon = widget.NewIcon(wifiIcon)
@@ -714,3 +714,23 @@ func (a *tapArea) Tapped(*fyne.PointEvent) {
 
 // Cursor is the pointing hand.
 func (a *tapArea) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+// startStopWidth is the width of the bench's Start/Stop button: wide enough
+// for the longer of its two labels in the current language, so the button
+// never changes size (or clips) when the bench starts or stops.
+func startStopWidth() float32 {
+	t := largeText{}
+	style := fyne.TextStyle{Bold: true}
+	text := t.Size(theme.SizeNameText)
+	widest := float32(0)
+	for _, label := range []string{lang.L("Start bench"), lang.L("Stop bench")} {
+		if w := fyne.MeasureText(label, text, style).Width; w > widest {
+			widest = w
+		}
+	}
+	w := widest + t.Size(theme.SizeNameInlineIcon) + 2*t.Size(theme.SizeNameInnerPadding) + 2*t.Size(theme.SizeNamePadding)
+	if w < 240 {
+		return 240
+	}
+	return w
+}

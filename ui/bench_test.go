@@ -118,20 +118,39 @@ func ev(sec int, slot string, step provisioning.Step, kind provisioning.EventKin
 		Step: step, Kind: kind, Message: msg, Progress: -1}
 }
 
+// benchRig is a bench on a fake station in a 1280x800 test window.
+type benchRig struct {
+	q   *uiQueue
+	clk *fixedClock
+	st  *fakeStation
+	ctx context.Context
+	b   *Bench
+	w   fyne.Window
+}
+
+func newBenchRig(t *testing.T) benchRig {
+	r := benchRig{q: newUIQueue(t), clk: &fixedClock{t: shiftStart}, st: newFakeStation(), ctx: testContext(t)}
+	r.b = newBench(r.ctx, r.st, newFakeLibrary(lineProfile), nil, r.clk.now, r.q.do, "", nil)
+	r.w = test.NewTempWindow(t, r.b.Content())
+	r.w.Resize(fyne.NewSize(1280, 800))
+	return r
+}
+
+// start taps Start bench and waits for the bench to run.
+func (r benchRig) start(t *testing.T) {
+	t.Helper()
+	test.Tap(r.b.startStop)
+	expectCall(t, r.q, r.st, "start Line 3 thermostats")
+	r.q.until(t, "bench running", func() bool { return r.b.running })
+}
+
 func TestBenchEndToEnd(t *testing.T) {
 	lightApp(t)
-	q := newUIQueue(t)
-	clk := &fixedClock{t: shiftStart}
-	st := newFakeStation()
-	ctx := testContext(t)
-	b := newBench(ctx, st, newFakeLibrary(lineProfile), nil, clk.now, q.do, "", nil)
-	w := test.NewTempWindow(t, b.Content())
-	w.Resize(fyne.NewSize(1280, 800))
+	r := newBenchRig(t)
+	q, clk, st, ctx, b, w := r.q, r.clk, r.st, r.ctx, r.b, r.w
 	shoot(t, "bench-empty", w.Canvas())
 
-	test.Tap(b.startStop)
-	expectCall(t, q, st, "start Line 3 thermostats")
-	q.until(t, "bench running", func() bool { return b.running })
+	r.start(t)
 	if got := b.startStop.Text; got != "Stop bench" {
 		t.Errorf("button = %q, want Stop bench", got)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var updateLang = flag.Bool("update-lang", false, "rewrite translation/en.json from the lang.L calls under ui/")
+var updateLang = flag.Bool("update-lang", false, "rewrite lang/translation/en.json from the lang.L calls under ui/")
 
 // langKeys collects the literal first argument of every lang.L call in
 // the non-test Go files under dir (recursively when deep).
@@ -75,7 +75,7 @@ var reservedI18nKey = map[string]bool{"id": true, "description": true, "hash": t
 // TestEnglishComplete checks every string the screens pass to lang.L has
 // its English entry, so translators have the full list to work from.
 func TestEnglishComplete(t *testing.T) {
-	const path = "translation/en.json"
+	const path = "lang/translation/en.json"
 	if *updateLang {
 		all := appKeys(t)
 		out := map[string]any{}

@@ -6,11 +6,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 // Deps is everything the screens need from the rest of the station. Every
@@ -85,7 +86,20 @@ const (
 	// PrefBenchProfile is the profile the bench last started, chosen again
 	// at the next start of the app.
 	PrefBenchProfile = "bench.profile"
+	// PrefLanguage is the language tag chosen in the View menu; empty
+	// follows the desktop. It takes effect at the next start (UseLanguage).
+	PrefLanguage = "ui.language"
 )
+
+// UseLanguage makes the screens speak the language saved in a's
+// preferences, or the desktop's when none is saved. Call it before the
+// station makes its first message or screen.
+func UseLanguage(a fyne.App) lang.Language {
+	if tag := a.Preferences().String(PrefLanguage); tag != "" {
+		return lang.Use([]string{tag})
+	}
+	return lang.Use(lang.DesktopPreferences())
+}
 
 // NewMainWindow creates the station's main window on app a with the
 // station theme and translations, and starts the event bridges. The bridges
@@ -214,11 +228,46 @@ func (v *MainView) menu(a fyne.App) *fyne.MainMenu {
 			v.Bench.waiting.Refresh()
 		}
 	}
-	return fyne.NewMainMenu(fyne.NewMenu(lang.L("View"),
+	view := fyne.NewMenu(lang.L("View"),
 		fyne.NewMenuItem(lang.L("Light theme"), pick("light")),
 		fyne.NewMenuItem(lang.L("Dark theme"), pick("dark")),
 		fyne.NewMenuItem(lang.L("Follow the desktop"), pick("")),
-	))
+		fyne.NewMenuItemSeparator(),
+		v.languageMenu(a),
+	)
+	return fyne.NewMainMenu(view)
+}
+
+// languageMenu offers the shipped languages, each in its own words, and
+// the desktop's. The choice is saved and takes effect at the next start:
+// screens already made, and a bench at work, keep their words.
+func (v *MainView) languageMenu(a fyne.App) *fyne.MenuItem {
+	item := fyne.NewMenuItem(lang.L("Language"), nil)
+	var entries []*fyne.MenuItem
+	mark := func() {
+		saved := a.Preferences().String(PrefLanguage)
+		for i, e := range entries {
+			e.Checked = (i == 0 && saved == "") || (i > 0 && lang.Languages()[i-1].Tag == saved)
+		}
+	}
+	choose := func(tag, name string) func() {
+		return func() {
+			a.Preferences().SetString(PrefLanguage, tag)
+			mark()
+			if tag == "" {
+				name = lang.Match(lang.DesktopPreferences()).Name
+			}
+			dialog.ShowInformation(lang.L("Language"),
+				lang.L("Photon Station will use {{.Language}} from its next start.", map[string]any{"Language": name}), v.Window)
+		}
+	}
+	entries = append(entries, fyne.NewMenuItem(lang.L("Desktop language"), choose("", "")))
+	for _, l := range lang.Languages() {
+		entries = append(entries, fyne.NewMenuItem(l.Name, choose(l.Tag, l.Name)))
+	}
+	mark()
+	item.ChildMenu = fyne.NewMenu("", entries...)
+	return item
 }
 
 // TypedKey sends Enter and Escape to the screen in front: Enter starts or

@@ -5,9 +5,8 @@ import (
 	"errors"
 	"sync"
 
-	"fyne.io/fyne/v2/lang"
-
 	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 // StationRunner is the part of *provisioning.Station the bench drives.

@@ -15,25 +15,33 @@
 package ui
 
 import (
-	"embed"
+	"os"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/lang"
+	fynelang "fyne.io/fyne/v2/lang"
+
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
-//go:embed translation
-var translations embed.FS
+var alignFyne sync.Once
 
-var loadTranslations sync.Once
-
-// SetupTranslations loads the embedded translations into Fyne's lang
-// package. NewMainWindow calls it; it is safe to call more than once.
+// SetupTranslations asks Fyne for its own words (the file dialogs, a
+// dialog's Yes and No) in the language the station's screens use, chosen
+// by lang.Use before the first screen is made. Fyne takes the language
+// from the environment only on Linux and the BSDs; on Windows and macOS its
+// own words follow the desktop. NewMainWindow calls it; it is safe to call
+// more than once.
 func SetupTranslations() {
-	loadTranslations.Do(func() {
-		if err := lang.AddTranslationsFS(translations, "translation"); err != nil {
-			fyne.LogError("loading translations", err)
+	alignFyne.Do(func() {
+		if err := os.Setenv("LANGUAGE", lang.Current().Tag); err != nil {
+			return
+		}
+		// Adding a (empty) translation is what makes Fyne read the
+		// environment's languages again.
+		if err := fynelang.AddTranslationsForLocale([]byte("{}"), fyne.Locale("en")); err != nil {
+			fyne.LogError("choosing Fyne's language", err)
 		}
 	})
 }

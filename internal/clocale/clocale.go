@@ -1,5 +1,3 @@
-//go:build !windows && !darwin && !js && !android
-
 // Package clocale makes a "C.UTF-8" (or "POSIX.<charset>") locale read as
 // English before Fyne's lang package looks at it. Fyne cannot parse "C" as
 // a language and logs three lines of "Fyne error" on stderr at start-up,
@@ -7,6 +5,9 @@
 // factory scripts (Debian containers, cron and systemd often run with
 // LANG=C.UTF-8). The plain "C" and "POSIX" locales and an empty one already
 // read as English.
+//
+// It builds everywhere; on Windows and macOS, where the locale does not
+// come from these variables, it changes nothing that matters.
 //
 // Import it for its side effect from package main. Go initialises packages
 // in import-path order among those whose imports are ready; this package

@@ -1,5 +1,3 @@
-//go:build !windows && !darwin && !js && !android
-
 package clocale
 
 import "testing"

@@ -24,11 +24,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 // Source is where the device tools get their access to the Particle Cloud.

@@ -12,11 +12,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 // vital is one reading of a vitals record, flattened: "device.network.signal.rssi".
