@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/photon-station/photon-station/serialio"
+	"github.com/photon-station/photon-station/serialio/usbports"
 )
 
 const portsUsage = `photon-station ports [--json]
@@ -22,9 +23,9 @@ func init() {
 	register(command{name: "ports", usage: portsUsage, run: runPorts})
 }
 
-// portEnumerate lists USB serial ports; nil means the system's. Tests
-// replace it with emulated Photons.
-var portEnumerate serialio.Enumerate
+// portEnumerate lists USB serial ports. Tests replace it with emulated
+// Photons.
+var portEnumerate serialio.Enumerate = usbports.List
 
 // portLine is one line of ports --json.
 type portLine struct {

@@ -16,7 +16,6 @@ import (
 	"github.com/photon-station/photon-station/serialio"
 	"github.com/photon-station/photon-station/serialio/serialtest"
 	"github.com/photon-station/photon-station/softap/softaptest"
-	"go.bug.st/serial/enumerator"
 )
 
 const (
@@ -436,11 +435,11 @@ func TestProvisionKeyringUnavailable(t *testing.T) {
 func TestPorts(t *testing.T) {
 	ph := serialtest.New(serialtest.Config{})
 	defer ph.Close()
-	portEnumerate = func(context.Context) ([]*enumerator.PortDetails, error) {
-		return []*enumerator.PortDetails{ph.PortDetails("/dev/ttyACM0"),
+	defer func(old serialio.Enumerate) { portEnumerate = old }(portEnumerate)
+	portEnumerate = func(context.Context) ([]*serialio.ListedPort, error) {
+		return []*serialio.ListedPort{ph.PortDetails("/dev/ttyACM0"),
 			{Name: "/dev/ttyS0", IsUSB: false}}, nil
 	}
-	defer func() { portEnumerate = nil }()
 	var out, errb bytes.Buffer
 	if code := run([]string{"ports"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -456,7 +455,7 @@ func TestPorts(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &line); err != nil || line.DeviceID != serialtest.DefaultDeviceID || line.Mode != "serial" {
 		t.Errorf("json %q: %+v %v", out.String(), line, err)
 	}
-	portEnumerate = func(context.Context) ([]*enumerator.PortDetails, error) { return nil, nil }
+	portEnumerate = func(context.Context) ([]*serialio.ListedPort, error) { return nil, nil }
 	out.Reset()
 	run([]string{"ports"}, &out, &errb)
 	if !strings.Contains(out.String(), "No Photon found") {

@@ -16,6 +16,7 @@ import (
 	"github.com/photon-station/photon-station/demo"
 	"github.com/photon-station/photon-station/provisioning"
 	"github.com/photon-station/photon-station/serialio"
+	"github.com/photon-station/photon-station/serialio/usbports"
 	"github.com/photon-station/photon-station/softap"
 	"github.com/photon-station/photon-station/ui"
 	"github.com/photon-station/photon-station/ui/devicetools"
@@ -204,7 +205,7 @@ func realStation() (*station, error) {
 				Tokens: cs.Tokens, Watcher: cs.Watcher}, nil
 		},
 		newStation: func(_ context.Context, pl *provisioning.Pipeline) (*provisioning.Station, error) {
-			return provisioning.New(provisioning.Config{Pipeline: pl, Ports: provisioning.SerialPorts{}, Open: provisioning.SerialOpener()})
+			return provisioning.New(provisioning.Config{Pipeline: pl, Ports: provisioning.SerialPorts{Enumerate: usbports.List}, Open: provisioning.SerialOpener()})
 		},
 		serialDevice: func(path string) (provisioning.Device, error) {
 			if path == "" {
@@ -394,7 +395,7 @@ func (a *photonAP) device() provisioning.Device {
 
 // serialPhotons lists the USB serial ports that hold a Photon.
 func serialPhotons(ctx context.Context) ([]string, error) {
-	ports, err := serialio.Detect(ctx, serialio.SystemPorts)
+	ports, err := serialio.Detect(ctx, usbports.List)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/photon-station/photon-station/serialio/serialtest"
 	"github.com/photon-station/photon-station/softap"
 	"github.com/photon-station/photon-station/softap/softaptest"
-	"go.bug.st/serial/enumerator"
 )
 
 // e2e is the whole pipeline in-process over the real protocol code: the
@@ -280,7 +279,7 @@ func TestEndToEndStationPTY(t *testing.T) {
 	e := newE2E(t, Profile{SSID: wifiSSID, Security: SecurityWPA2, Channel: ChannelSerial, Customer: CustomerEmail, CustomerPattern: "unit-{device_id}@acme.example"})
 	var ids []string
 	var paths []string
-	var details []*enumerator.PortDetails
+	var details []*serialio.ListedPort
 	for i := 0; i < 3; i++ {
 		id := e.cloud.AddDevice(cloudtest.Device{ID: "3a001d00024734333937353" + string(rune('0'+i))})
 		ph := serialtest.New(serialtest.Config{DeviceID: id, Password: wifiPassword, OnOnline: e.online})
@@ -292,7 +291,7 @@ func TestEndToEndStationPTY(t *testing.T) {
 		ids, paths = append(ids, id), append(paths, path)
 		details = append(details, ph.PortDetails(path))
 	}
-	ports := SerialPorts{Enumerate: func(ctx context.Context) ([]*enumerator.PortDetails, error) { return details, nil }}
+	ports := SerialPorts{Enumerate: func(ctx context.Context) ([]*serialio.ListedPort, error) { return details, nil }}
 	st, err := New(Config{Pipeline: e.pipeline, Ports: ports, Open: SerialOpener(serialTimeouts), ScanInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -4,54 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/provisioning"
 )
-
-// A bench: load the profile, resolve its secrets (environment first, then
-// the OS keyring), open the journal, and run one pipeline per USB Photon.
-func ExampleStation() {
-	ctx := context.Background()
-	secrets := provisioning.EnvSecrets{Store: provisioning.Keyring{}}
-	store, _ := provisioning.NewProfileStore("", secrets)
-	prof, err := store.Load("Line 3")
-	if err != nil {
-		fmt.Println(err) // a damaged file names itself and the field
-		return
-	}
-	creds, err := provisioning.ResolveCredentials(ctx, secrets, prof)
-	if err != nil {
-		fmt.Println(err) // says which secret and how to provide it
-		return
-	}
-	path, _ := provisioning.DefaultJournalPath()
-	journal, err := provisioning.OpenJournal(path)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer journal.Close()
-
-	station, _ := provisioning.New(provisioning.Config{
-		Pipeline: &provisioning.Pipeline{
-			Profile:     prof,
-			Credentials: creds,
-			Cloud:       provisioning.NewCloudAPI(&cloud.Client{}),
-			Journal:     journal,
-			Station:     "bench-1",
-			Operator:    "kim",
-		},
-		Ports: provisioning.SerialPorts{},
-		Open:  provisioning.SerialOpener(),
-	})
-	events, stop := station.Subscribe()
-	defer stop()
-	station.Start(ctx)
-	defer station.Stop()
-	for e := range events {
-		fmt.Println(e.Slot, e.Step, e.Kind, e.Message)
-	}
-}
 
 // One device, as the wizard and the headless command run it.
 func ExamplePipeline_RunDevice() {

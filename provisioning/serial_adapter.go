@@ -96,8 +96,8 @@ func serialError(ctx context.Context, port string, err error) error {
 }
 
 // SerialPorts is the PortWatcher over serialio's USB detection: Photons in
-// serial mode (normal, listening or safe). Enumerate nil means the system's
-// ports.
+// serial mode (normal, listening or safe), listed by Enumerate
+// (usbports.List for the machine's own ports).
 type SerialPorts struct {
 	Enumerate serialio.Enumerate
 }

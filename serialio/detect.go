@@ -2,8 +2,7 @@ package serialio
 
 import (
 	"context"
-	"fmt"
-	"os"
+	"errors"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -11,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"go.bug.st/serial/enumerator"
 )
 
 // USB identifiers of the devices the station works with (photon-serial.md
@@ -81,59 +78,24 @@ func (p Port) Advice() string {
 	return ""
 }
 
+// ListedPort is one port as the operating system lists it: its name
+// (/dev/ttyACM0, COM7, or usb:1-2 for a DFU device with no serial port) and
+// the USB identifiers it reports, as text.
+type ListedPort struct {
+	Name         string
+	IsUSB        bool
+	VID, PID     string
+	SerialNumber string
+	Product      string
+}
+
 // Enumerate lists USB serial ports with their VID, PID and serial number. It
-// is the seam between detection and the operating system: SystemPorts is the
-// real one, and tests pass a scripted function.
-type Enumerate func(ctx context.Context) ([]*enumerator.PortDetails, error)
+// is the seam between detection and the operating system: package usbports
+// has the real one, and tests pass a scripted function.
+type Enumerate func(ctx context.Context) ([]*ListedPort, error)
 
-// SystemPorts lists the machine's serial ports with go.bug.st/serial's
-// enumerator and, on Linux, adds Particle devices in DFU mode found in sysfs
-// (they have no serial port, so the enumerator cannot see them).
-func SystemPorts(ctx context.Context) ([]*enumerator.PortDetails, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	list, err := enumerator.GetDetailedPortsList()
-	if err != nil {
-		return nil, fmt.Errorf("listing serial ports: %w", err)
-	}
-	if runtime.GOOS == "linux" {
-		list = append(list, sysfsDFU("/sys/bus/usb/devices")...)
-	}
-	return list, nil
-}
-
-// sysfsDFU finds Particle DFU-mode devices under a sysfs USB devices folder.
-func sysfsDFU(root string) []*enumerator.PortDetails {
-	dirs, _ := filepath.Glob(filepath.Join(root, "*"))
-	var out []*enumerator.PortDetails
-	for _, d := range dirs {
-		vid := readAttr(d, "idVendor")
-		pid := readAttr(d, "idProduct")
-		v, ok1 := parseUSBID(vid)
-		p, ok2 := parseUSBID(pid)
-		if !ok1 || !ok2 || v != VendorParticle || p&0xF000 != 0xD000 {
-			continue
-		}
-		out = append(out, &enumerator.PortDetails{
-			Name:         "usb:" + filepath.Base(d),
-			IsUSB:        true,
-			VID:          strings.ToUpper(vid),
-			PID:          strings.ToUpper(pid),
-			SerialNumber: readAttr(d, "serial"),
-			Product:      readAttr(d, "product"),
-		})
-	}
-	return out
-}
-
-func readAttr(dir, name string) string {
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-}
+// errNoEnumerate is Detect's answer when it is given nothing to list with.
+var errNoEnumerate = errors.New("serialio: no way to list ports was given")
 
 // parseUSBID reads a VID or PID as the enumerators print it ("2B04",
 // "2b04", "0x2B04").
@@ -165,7 +127,7 @@ func DeviceIDFromSerialNumber(sn string) (string, bool) {
 
 // Classify turns one enumerated port into a Port when it is a Photon or P1
 // (serial or DFU), and reports false for anything else.
-func Classify(d *enumerator.PortDetails) (Port, bool) {
+func Classify(d *ListedPort) (Port, bool) {
 	if d == nil || !d.IsUSB {
 		return Port{}, false
 	}
@@ -194,7 +156,7 @@ func Classify(d *enumerator.PortDetails) (Port, bool) {
 // Detect lists the Photons on USB now, sorted by path.
 func Detect(ctx context.Context, enum Enumerate) ([]Port, error) {
 	if enum == nil {
-		enum = SystemPorts
+		return nil, errNoEnumerate
 	}
 	list, err := enum(ctx)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.bug.st/serial/enumerator"
 
 	"github.com/photon-station/photon-station/serialio"
 )
@@ -57,21 +56,21 @@ func TestClassify(t *testing.T) {
 	id := "3a001d000247343339373536"
 	for _, tc := range []struct {
 		name string
-		in   enumerator.PortDetails
+		in   serialio.ListedPort
 		want serialio.Port
 		ok   bool
 	}{
-		{"photon", enumerator.PortDetails{Name: "/dev/ttyACM0", IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: id},
+		{"photon", serialio.ListedPort{Name: "/dev/ttyACM0", IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: id},
 			serialio.Port{Path: "/dev/ttyACM0", DeviceID: id, Mode: serialio.ModeSerial, Platform: "Photon", VID: 0x2B04, PID: 0xC006, SerialNumber: id}, true},
-		{"lower-case IDs", enumerator.PortDetails{Name: "/dev/ttyACM1", IsUSB: true, VID: "2b04", PID: "c006", SerialNumber: "00000000050C"},
+		{"lower-case IDs", serialio.ListedPort{Name: "/dev/ttyACM1", IsUSB: true, VID: "2b04", PID: "c006", SerialNumber: "00000000050C"},
 			serialio.Port{Path: "/dev/ttyACM1", Mode: serialio.ModeSerial, Platform: "Photon", VID: 0x2B04, PID: 0xC006, SerialNumber: "00000000050C"}, true},
-		{"P1", enumerator.PortDetails{Name: "COM7", IsUSB: true, VID: "2B04", PID: "C008", SerialNumber: id},
+		{"P1", serialio.ListedPort{Name: "COM7", IsUSB: true, VID: "2B04", PID: "C008", SerialNumber: id},
 			serialio.Port{Path: "COM7", DeviceID: id, Mode: serialio.ModeSerial, Platform: "P1", VID: 0x2B04, PID: 0xC008, SerialNumber: id}, true},
-		{"DFU", enumerator.PortDetails{Name: "usb:1-2", IsUSB: true, VID: "2B04", PID: "D006", SerialNumber: id},
+		{"DFU", serialio.ListedPort{Name: "usb:1-2", IsUSB: true, VID: "2B04", PID: "D006", SerialNumber: id},
 			serialio.Port{Path: "usb:1-2", DeviceID: id, Mode: serialio.ModeDFU, Platform: "Photon", VID: 0x2B04, PID: 0xD006, SerialNumber: id}, true},
-		{"electron is not ours", enumerator.PortDetails{Name: "/dev/ttyACM2", IsUSB: true, VID: "2B04", PID: "C00A"}, serialio.Port{}, false},
-		{"other vendor", enumerator.PortDetails{Name: "/dev/ttyUSB0", IsUSB: true, VID: "0403", PID: "6001"}, serialio.Port{}, false},
-		{"not USB", enumerator.PortDetails{Name: "/dev/ttyS0"}, serialio.Port{}, false},
+		{"electron is not ours", serialio.ListedPort{Name: "/dev/ttyACM2", IsUSB: true, VID: "2B04", PID: "C00A"}, serialio.Port{}, false},
+		{"other vendor", serialio.ListedPort{Name: "/dev/ttyUSB0", IsUSB: true, VID: "0403", PID: "6001"}, serialio.Port{}, false},
+		{"not USB", serialio.ListedPort{Name: "/dev/ttyS0"}, serialio.Port{}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := serialio.Classify(&tc.in)
@@ -83,7 +82,7 @@ func TestClassify(t *testing.T) {
 			}
 		})
 	}
-	dfu, _ := serialio.Classify(&enumerator.PortDetails{Name: "usb:1-2", IsUSB: true, VID: "2B04", PID: "D006"})
+	dfu, _ := serialio.Classify(&serialio.ListedPort{Name: "usb:1-2", IsUSB: true, VID: "2B04", PID: "D006"})
 	if dfu.Advice() == "" {
 		t.Error("a DFU-mode device gets no advice")
 	}
@@ -92,25 +91,25 @@ func TestClassify(t *testing.T) {
 // scriptedBus is a USB bus whose contents the test changes.
 type scriptedBus struct {
 	mu    sync.Mutex
-	ports []*enumerator.PortDetails
+	ports []*serialio.ListedPort
 	err   error
 	polls chan struct{}
 }
 
-func (b *scriptedBus) set(err error, ports ...*enumerator.PortDetails) {
+func (b *scriptedBus) set(err error, ports ...*serialio.ListedPort) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.ports, b.err = ports, err
 }
 
-func (b *scriptedBus) enumerate(ctx context.Context) ([]*enumerator.PortDetails, error) {
+func (b *scriptedBus) enumerate(ctx context.Context) ([]*serialio.ListedPort, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.ports, b.err
 }
 
-func photonAt(path, id string) *enumerator.PortDetails {
-	return &enumerator.PortDetails{Name: path, IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: id}
+func photonAt(path, id string) *serialio.ListedPort {
+	return &serialio.ListedPort{Name: path, IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: id}
 }
 
 func nextEvent(t *testing.T, ch <-chan serialio.Event) serialio.Event {
@@ -188,36 +187,6 @@ func TestWatcherReportsWithinASecondByDefault(t *testing.T) {
 	}
 }
 
-func TestSysfsDFUDetection(t *testing.T) {
-	root := t.TempDir()
-	write := func(dev, name, val string) {
-		if err := os.MkdirAll(filepath.Join(root, dev), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, dev, name), []byte(val+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("1-2", "idVendor", "2b04")
-	write("1-2", "idProduct", "d006")
-	write("1-2", "serial", "3a001d000247343339373536")
-	write("1-3", "idVendor", "2b04")
-	write("1-3", "idProduct", "c006") // serial mode: the enumerator lists it
-	write("1-4", "idVendor", "0403")
-	write("1-4", "idProduct", "d006")
-	ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*enumerator.PortDetails, error) {
-		return serialio.SysfsDFUForTest(root), nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []serialio.Port{{Path: "usb:1-2", DeviceID: "3a001d000247343339373536", Mode: serialio.ModeDFU, Platform: "Photon", VID: 0x2B04, PID: 0xD006, SerialNumber: "3a001d000247343339373536",
-		Location: "1-2"}}
-	if diff := cmp.Diff(want, ports); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
 // fakeSysfsTTY builds a /sys/class/tty whose ttys link into a USB tree the
 // way Linux's do: class/tty/ttyACM0/device -> devices/.../1-1.3/1-1.3:1.0.
 func fakeSysfsTTY(t *testing.T, ttys map[string]string) string {
@@ -262,8 +231,8 @@ func TestDetectAddsUSBLocationOnLinux(t *testing.T) {
 		t.Skip("USB positions come from Linux sysfs")
 	}
 	defer serialio.SetSysClassTTYForTest(fakeSysfsTTY(t, map[string]string{"ttyACM0": "1-1.3"}))()
-	ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*enumerator.PortDetails, error) {
-		return []*enumerator.PortDetails{{Name: "/dev/ttyACM0", IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: "3a001d000247343339373536"}}, nil
+	ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*serialio.ListedPort, error) {
+		return []*serialio.ListedPort{{Name: "/dev/ttyACM0", IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: "3a001d000247343339373536"}}, nil
 	})
 	if err != nil || len(ports) != 1 || ports[0].Location != "1-1.3" {
 		t.Fatalf("ports %+v, %v", ports, err)

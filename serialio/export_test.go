@@ -1,8 +1,5 @@
 package serialio
 
-// SysfsDFUForTest exposes the sysfs DFU scan to the external tests.
-var SysfsDFUForTest = sysfsDFU
-
 // UsbLocationForTest exposes the sysfs USB position lookup.
 var UsbLocationForTest = usbLocation
 

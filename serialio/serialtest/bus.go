@@ -5,7 +5,7 @@ import (
 	"sort"
 	"sync"
 
-	"go.bug.st/serial/enumerator"
+	"github.com/photon-station/photon-station/serialio"
 )
 
 // Bus is a scripted USB bus of emulated Photons: its Enumerate method is a
@@ -47,13 +47,13 @@ func (b *Bus) Photon(path string) *Photon {
 
 // Enumerate lists the plugged-in devices as go.bug.st/serial's enumerator
 // would, sorted by path.
-func (b *Bus) Enumerate(ctx context.Context) ([]*enumerator.PortDetails, error) {
+func (b *Bus) Enumerate(ctx context.Context) ([]*serialio.ListedPort, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]*enumerator.PortDetails, 0, len(b.devices))
+	out := make([]*serialio.ListedPort, 0, len(b.devices))
 	for path, ph := range b.devices {
 		out = append(out, ph.PortDetails(path))
 	}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"go.bug.st/serial/enumerator"
-
 	"github.com/photon-station/photon-station/serialio"
 )
 
@@ -197,12 +195,12 @@ func (p *Photon) Commands() string {
 	return string(p.commands)
 }
 
-// PortDetails describes the device as go.bug.st/serial's enumerator would,
+// PortDetails describes the device as the operating system lists it,
 // on the given path, for a scripted serialio.Enumerate.
-func (p *Photon) PortDetails(path string) *enumerator.PortDetails {
-	return &enumerator.PortDetails{
+func (p *Photon) PortDetails(path string) *serialio.ListedPort {
+	return &serialio.ListedPort{
 		Name: path, IsUSB: true, VID: "2B04", PID: "C006",
-		SerialNumber: p.cfg.DeviceID, Manufacturer: "Particle", Product: "Photon",
+		SerialNumber: p.cfg.DeviceID, Product: "Photon",
 	}
 }
 
