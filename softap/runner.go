@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 )
@@ -22,12 +23,29 @@ type execRunner struct{}
 
 func (execRunner) run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = untranslatedEnv(os.Environ())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return stdout.Bytes(), &toolError{tool: name, args: args, stderr: strings.TrimSpace(stderr.String() + " " + stdout.String()), err: err}
 	}
 	return stdout.Bytes(), nil
+}
+
+// untranslatedEnv is env with the tools' messages in their own (English)
+// words: the joining logic reads nmcli's answers, and the station's
+// language choice (LANGUAGE) or a German desktop (LANG=de_DE.UTF-8) would
+// otherwise translate them. C.UTF-8 keeps SSIDs in other scripts intact.
+func untranslatedEnv(env []string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "LANGUAGE" || k == "LC_ALL" || k == "LC_MESSAGES" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "LC_ALL=C.UTF-8")
 }
 
 func (execRunner) lookPath(name string) bool {
