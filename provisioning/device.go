@@ -57,6 +57,15 @@ type ListeningChecker interface {
 	InListeningMode(ctx context.Context) (bool, error)
 }
 
+// ClaimLineEnder is an optional DeviceChannel extension for a device that
+// reads its claim code as a line with no timeout (the serial console): it
+// ends such a line that an interrupted attempt left open, so the device
+// answers commands again. ended is false when the device was not inside
+// that line.
+type ClaimLineEnder interface {
+	EndClaimCodeLine(ctx context.Context) (ended bool, err error)
+}
+
 // DeviceErrorKind classifies device faults by what the technician does.
 type DeviceErrorKind int
 
@@ -73,6 +82,8 @@ const (
 	DeviceRejected                                // the device refused the claim code or the Wi-Fi settings
 	DeviceUnsupported                             // the firmware is too old or the network needs WPA Enterprise
 	DeviceBadInput                                // a value the device cannot store (SSID, password)
+	DeviceBadID                                   // the device answered the ID question with something that is not a device ID
+	DeviceInsideWiFi                              // the device may still wait inside the Wi-Fi questions: only RESET ends them
 )
 
 // DeviceError is a device fault. Message is the technician sentence from

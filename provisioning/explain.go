@@ -11,6 +11,15 @@ import (
 // listeningAction is the one sentence that gets a Photon into listening mode.
 const listeningAction = "Hold the Photon's SETUP button for about 3 seconds until the LED blinks dark blue, then press Retry."
 
+// insideWiFiWords tell the technician that the Photon on port may still be
+// reading a line of the serial Wi-Fi questions: it takes nothing but an
+// answer there (holding SETUP does nothing), and any answer typed would be
+// stored, so only its RESET button gets it out (serial-console.md).
+func insideWiFiWords(port string) (message, action string) {
+	return fmt.Sprintf("The Photon on %s may still be waiting inside the Wi-Fi questions.", port),
+		"Press its RESET button, wait for blinking dark blue, then press Retry."
+}
+
 // stepTimeout returns the timeout that bounds step s.
 func (p *Pipeline) stepTimeout(s Step) string {
 	t := p.Timeouts
@@ -53,6 +62,16 @@ func (a *attempt) explain(s Step, err error) *StepError {
 	}
 	prof := p.Profile
 
+	var de *DeviceError
+	if errors.As(err, &de) && de.Port != "" {
+		port = de.Port
+	}
+	// A stop or a timeout inside the serial Wi-Fi questions leaves the
+	// Photon waiting there: that comes before the generic words.
+	if deviceKind(err) == DeviceInsideWiFi {
+		e.Message, e.Action = insideWiFiWords(port)
+		return e
+	}
 	// A step that ran out of time (its own deadline, not a stop).
 	if errors.Is(err, context.DeadlineExceeded) {
 		e.Message = fmt.Sprintf("The Photon on %s did not finish %s within %s.", port, stepWords[s], p.stepTimeout(s))
@@ -71,12 +90,11 @@ func (a *attempt) explain(s Step, err error) *StepError {
 		return e
 	}
 
-	var de *DeviceError
-	if errors.As(err, &de) {
-		if de.Port != "" {
-			port = de.Port
-		}
+	if de != nil {
 		switch de.Kind {
+		case DeviceBadID:
+			e.Message = fmt.Sprintf("The Photon on %s answered with something that is not a device ID.", port)
+			e.Action = "Press its RESET button, put it back in listening mode (hold SETUP until it blinks dark blue) and press Retry; if it repeats, set this Photon aside."
 		case DeviceNotListening:
 			e.Message = fmt.Sprintf("The Photon on %s is not in listening mode (it is running its application).", port)
 			e.Action = listeningAction

@@ -341,6 +341,40 @@ func (j *Journal) LastInterrupted(deviceID string) (Record, bool) {
 	return last, true
 }
 
+// InterruptedOnPort returns the latest attempt on a serial port, other than
+// the attempt except, when it never reached PASS or FAIL: the process
+// stopped while it had the port. Its InFlight step says what the device
+// may still be doing. An attempt that finished, or none, gives false.
+func (j *Journal) InterruptedOnPort(port, except string) (Record, bool) {
+	if port == "" {
+		return Record{}, false
+	}
+	recs := j.Records()
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := recs[i]
+		if r.Port != port || r.Attempt == except {
+			continue
+		}
+		if r.Finished() {
+			return Record{}, false
+		}
+		return r, true
+	}
+	return Record{}, false
+}
+
+// InFlight returns the step the attempt had begun and not ended in its
+// latest version: for an interrupted attempt, the step the process died
+// in. Device steps journal their start before the first byte goes out.
+func (r Record) InFlight() (StepEntry, bool) {
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i].Outcome == StepRunning {
+			return r.Steps[i], true
+		}
+	}
+	return StepEntry{}, false
+}
+
 // CSVHeader is the first row ExportCSV writes.
 var CSVHeader = []string{"attempt", "resumed_from", "started", "ended", "station", "profile", "operator",
 	"slot", "port", "channel", "device_id", "mac", "firmware", "product", "customer", "outcome",

@@ -119,14 +119,8 @@ func (a *attempt) end(s Step, out StepOutcome, msg string, ev *Evidence) error {
 	if !found {
 		a.rec.Steps = append(a.rec.Steps, StepEntry{Step: s, Started: now, Ended: now, Outcome: out, Message: msg})
 	}
-	snap := a.snapshot()
 	a.mu.Unlock()
-	var jerr error
-	if a.p.Journal != nil && !a.finished.Load() {
-		// Once the final record is written, a late step of a concurrent
-		// branch must not append an older version after it.
-		jerr = a.p.Journal.Append(snap)
-	}
+	jerr := a.journalLocked(s)
 	a.jmu.Unlock()
 	if out != StepFailed {
 		kind := EventDone
@@ -135,7 +129,36 @@ func (a *attempt) end(s Step, out StepOutcome, msg string, ev *Evidence) error {
 		}
 		a.emit(Event{Step: s, Kind: kind, Message: msg, Progress: 1, Evidence: ev})
 	}
-	if jerr != nil {
+	return jerr
+}
+
+// beginRecorded starts a step and journals that it started before it does
+// anything: a device step whose dialogue the device cannot abort (serial
+// 'C' and 'w' read a line with no timeout), so the next attempt on the port
+// knows where an interrupted one left the device (identify).
+func (a *attempt) beginRecorded(s Step, msg string) error {
+	a.begin(s, msg)
+	a.jmu.Lock()
+	err := a.journalLocked(s)
+	a.jmu.Unlock()
+	if err != nil {
+		return a.fail(s, err)
+	}
+	return nil
+}
+
+// journalLocked appends the record's current version (a.jmu held); a write
+// that fails is step s's error.
+func (a *attempt) journalLocked(s Step) error {
+	a.mu.Lock()
+	snap := a.snapshot()
+	a.mu.Unlock()
+	if a.p.Journal == nil || a.finished.Load() {
+		// Once the final record is written, a late step of a concurrent
+		// branch must not append an older version after it.
+		return nil
+	}
+	if jerr := a.p.Journal.Append(snap); jerr != nil {
 		return &StepError{Step: s, Message: "The station could not write its journal, so it stopped before doing anything unrecorded.",
 			Action: "Check that the disk is not full and the journal file is writable, then retry.", Detail: jerr.Error(), Err: jerr}
 	}
@@ -313,7 +336,11 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 		if !errors.As(err, &se) {
 			se = &StepError{Message: err.Error()}
 		}
-		if ctx.Err() != nil && isCanceled(err) {
+		// A stop inside the serial Wi-Fi questions keeps its words: the
+		// Photon waits there for RESET (unless it was unplugged, which
+		// resets it).
+		insideWiFi := deviceKind(err) == DeviceInsideWiFi && !errors.Is(context.Cause(ctx), errUnplugged)
+		if ctx.Err() != nil && isCanceled(err) && !insideWiFi {
 			se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: "Press Retry to start this Photon again.", Err: err}
 			canceled = true
 		}

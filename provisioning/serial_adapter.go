@@ -50,6 +50,12 @@ func (s *SerialChannel) ConfigureWiFi(ctx context.Context, w WiFiCredentials) er
 	return serialError(ctx, s.Console.Port(), err)
 }
 
+// EndClaimCodeLine ends a claim-code line an interrupted attempt left open.
+func (s *SerialChannel) EndClaimCodeLine(ctx context.Context) (bool, error) {
+	ended, err := s.Console.EndClaimCodeLine(ctx)
+	return ended, serialError(ctx, s.Console.Port(), err)
+}
+
 // InListeningMode asks 'i' again: a Photon that could not join its network
 // falls back into listening mode and answers.
 func (s *SerialChannel) InListeningMode(ctx context.Context) (bool, error) {
@@ -66,11 +72,18 @@ func serialError(ctx context.Context, port string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, serialio.ErrInsideWiFiDialogue) {
+		// Before the context check: a stop or a step timeout inside the
+		// dialogue leaves the device waiting, and says so.
+		return &DeviceError{Kind: DeviceInsideWiFi, Port: port, Message: err.Error(), Err: err}
+	}
 	if ctx.Err() != nil && (errors.Is(err, serialio.ErrClosed) || isCanceled(err) || serialio.IsSilent(err)) {
 		return ctx.Err()
 	}
 	de := &DeviceError{Kind: DeviceFault, Port: port, Message: err.Error(), Err: err}
 	switch {
+	case errors.Is(err, serialio.ErrNotADeviceID):
+		de.Kind = DeviceBadID
 	case serialio.IsNotListening(err):
 		de.Kind = DeviceNotListening
 	case serialio.IsSilent(err):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/photon-station/photon-station/cloud"
@@ -23,11 +24,25 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 	if a.dev.Open == nil {
 		return identity{}, a.fail(StepIdentify, errors.New("no device channel"))
 	}
+	left := a.leftInDialogue()
+	if left == StepWiFi {
+		// Anything typed now would be taken as an answer (an empty
+		// password line stores bad credentials): not a byte is sent.
+		msg, action := insideWiFiWords(a.dev.Port)
+		return identity{}, a.fail(StepIdentify, &StepError{Step: StepIdentify, Message: msg, Action: action,
+			Detail: "the previous attempt on " + a.dev.Port + " was interrupted while sending the Wi-Fi settings"})
+	}
 	ch, err := a.dev.Open(sctx)
 	if err != nil {
 		return identity{}, a.fail(StepIdentify, err)
 	}
 	a.ch = ch
+	if ender, ok := ch.(ClaimLineEnder); ok && left == StepDeliverCode {
+		a.emit(Event{Step: StepIdentify, Kind: EventProgress, Message: "Ending the claim-code line the interrupted attempt left open."})
+		if _, err := ender.EndClaimCodeLine(sctx); err != nil {
+			return identity{}, a.fail(StepIdentify, err)
+		}
+	}
 	info, err := ch.Identify(sctx)
 	if err != nil {
 		if prev, ok := a.afterWiFiCandidate(err); ok {
@@ -58,6 +73,31 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 	return found, a.done(StepIdentify, msg+".")
 }
 
+// leftInDialogue finds the previous attempt on this serial port if the
+// process running it stopped (crash, kill, power cut) inside a device
+// dialogue that the Photon cannot abort, and returns that step: StepWiFi
+// (the Photon may wait for an answer to a Wi-Fi question) or
+// StepDeliverCode (it may wait for the rest of a claim-code line); "" for
+// anything else. A previous attempt that named another Photon (by its USB
+// serial number) does not count: the port now has a different device.
+func (a *attempt) leftInDialogue() Step {
+	if a.p.Journal == nil || a.p.Profile.Channel != ChannelSerial || a.dev.Port == "" {
+		return ""
+	}
+	prev, ok := a.p.Journal.InterruptedOnPort(a.dev.Port, a.rec.Attempt)
+	if !ok || prev.Channel != ChannelSerial {
+		return ""
+	}
+	if prev.DeviceID != "" && a.dev.DeviceID != "" && !strings.EqualFold(prev.DeviceID, a.dev.DeviceID) {
+		return ""
+	}
+	st, ok := prev.InFlight()
+	if !ok || (st.Step != StepWiFi && st.Step != StepDeliverCode) {
+		return ""
+	}
+	return st.Step
+}
+
 // deliverCode stores the claim code on the device, getting a fresh one
 // first when the current one is older than ClaimCodeMaxAge.
 func (a *attempt) deliverCode(ctx context.Context, cl *claim) error {
@@ -67,7 +107,9 @@ func (a *attempt) deliverCode(ctx context.Context, cl *claim) error {
 			return err
 		}
 	}
-	a.begin(StepDeliverCode, "Sending the claim code to the Photon.")
+	if err := a.beginRecorded(StepDeliverCode, "Sending the claim code to the Photon."); err != nil {
+		return err
+	}
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.DeliverCode)
 	defer cancel()
 	if err := a.ch.SetClaimCode(sctx, cl.code); err != nil {
@@ -83,7 +125,9 @@ func (a *attempt) deliverCode(ctx context.Context, cl *claim) error {
 func (a *attempt) wifi(ctx context.Context, deviceID string) (*Arrival, error) {
 	p := a.p
 	prof := p.Profile
-	a.begin(StepWiFi, fmt.Sprintf("Sending the Wi-Fi settings for %q.", prof.SSID))
+	if err := a.beginRecorded(StepWiFi, fmt.Sprintf("Sending the Wi-Fi settings for %q.", prof.SSID)); err != nil {
+		return nil, err
+	}
 	p.Watcher.Ready(ctx, streamReadyWait)
 	arr := p.Watcher.Expect(deviceID)
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.WiFi)

@@ -465,15 +465,26 @@ func (c *Console) ask(ctx context.Context, cmd byte, op string, timeout time.Dur
 // property lines have no terminator of their own, so SerialNumber is left
 // empty here rather than depending on timing; ParseIdentify reads it from a
 // complete transcript.
+//
+// An ID line whose value is not 24 hex digits gives ErrNotADeviceID.
 func (c *Console) Identify(ctx context.Context) (Identity, error) {
 	var id Identity
+	var bad *string
 	err := c.ask(ctx, 'i', "identify (i)", c.timeouts.Answer, func(b []byte) (int, bool) {
 		v, end, ok := ParseIdentify(b)
 		if ok {
 			id = Identity{DeviceID: v.DeviceID, Format: v.Format}
+			return end, ok
 		}
-		return end, ok
+		if value, end, ok := ParseMalformedIdentify(b); ok {
+			bad = &value
+			return end, ok
+		}
+		return 0, false
 	})
+	if err == nil && bad != nil {
+		return Identity{}, notADeviceIDError(c.port, *bad)
+	}
 	return id, err
 }
 
@@ -689,6 +700,47 @@ func (c *Console) SetClaimCode(ctx context.Context, code string) error {
 	}
 }
 
+// EndClaimCodeLine ends a claim-code line that an earlier connection left
+// open (it sent 'C' and died before the code's line end; the device waits
+// for that line forever and would take every later command as part of the
+// code). It sends an empty line and waits for the device's verdict, "Claim
+// code unchanged" (or "Claim code set to", if the earlier connection had
+// typed a whole code). ended is false when no verdict came within the
+// answer timeout: the device was not inside that line, and the empty line
+// was ignored at its menu.
+func (c *Console) EndClaimCodeLine(ctx context.Context) (ended bool, err error) {
+	end, err := c.begin(ctx, "end an open claim-code line")
+	if err != nil {
+		return false, err
+	}
+	defer end()
+	c.mu.Lock()
+	c.buf, c.pos = c.buf[:0], 0
+	c.mu.Unlock()
+	if err := c.write(ctx, []byte("\n")); err != nil {
+		return false, err
+	}
+	for {
+		var p Prompt
+		err := c.await(ctx, c.timeouts.Answer, func(b []byte) (int, bool) {
+			var e int
+			var ok bool
+			p, _, e, ok = MatchPrompt(b)
+			return e, ok
+		})
+		switch {
+		case err == errTimedOut:
+			return false, nil
+		case err != nil:
+			return false, err
+		case p == PromptClaimCodeRejected || p == PromptClaimCodeSet:
+			c.log("the open claim-code line is ended (%s)", p)
+			return true, nil
+		}
+		// The prompt the earlier connection never read, and the like.
+	}
+}
+
 // WiFiReport says how the 'w' dialogue went.
 type WiFiReport struct {
 	// NetworkVisible is true when the device's own scan found the SSID
@@ -707,8 +759,11 @@ type WiFiReport struct {
 // The dialogue cannot be aborted on the device: if this returns an error
 // after the SSID was sent, the device must be reset and put back in
 // listening mode (the message says so).
-func (c *Console) ConfigureWiFi(ctx context.Context, cred Credentials) (WiFiReport, error) {
-	rep := WiFiReport{NetworkVisible: true}
+//
+// A stop or timeout (ctx), or a prompt that never comes, once 'w' has gone
+// out gives ErrInsideWiFiDialogue: nothing more may be typed to the device.
+func (c *Console) ConfigureWiFi(ctx context.Context, cred Credentials) (rep WiFiReport, err error) {
+	rep = WiFiReport{NetworkVisible: true}
 	if err := cred.Validate(); err != nil {
 		return rep, err
 	}
@@ -721,6 +776,18 @@ func (c *Console) ConfigureWiFi(ctx context.Context, cred Credentials) (WiFiRepo
 	if err := c.command(ctx, 'w'); err != nil {
 		return rep, err
 	}
+	// prompted: the device has begun the dialogue (its first prompt came).
+	prompted := false
+	defer func() {
+		var se *Error
+		switch {
+		case err == nil, IsUnplugged(err):
+		case ctx.Err() != nil:
+			err = insideWiFiDialogueError(c.port, "stopped during Wi-Fi setup: "+ctx.Err().Error(), ctx.Err())
+		case prompted && IsSilent(err) && errors.As(err, &se):
+			err = insideWiFiDialogueError(c.port, se.Details, err)
+		}
+	}()
 	var p Prompt
 	match := func(b []byte) (int, bool) {
 		var ok bool
@@ -738,14 +805,13 @@ func (c *Console) ConfigureWiFi(ctx context.Context, cred Credentials) (WiFiRepo
 			if err != errTimedOut {
 				return rep, err
 			}
-			if waitingFor == "first" {
+			if !prompted {
 				return rep, c.noAnswer("Wi-Fi setup (w)")
 			}
-			e := silentError(c.port, "Wi-Fi setup: waiting "+waitingFor)
-			e.Message = stuck(where(c.port) + " stopped answering during Wi-Fi setup (" + waitingFor + ").")
-			return rep, e
+			return rep, silentError(c.port, "Wi-Fi setup: waiting "+waitingFor)
 		}
 		c.log("prompt: %s", p)
+		prompted = true
 		switch p {
 		case PromptSSID, PromptSecurity, PromptCipher, PromptPassword:
 			if seen[p] {

@@ -48,6 +48,14 @@ var (
 	ErrUnsupportedFirmware = errors.New("firmware too old for this command")
 	// ErrProtocol: the device said something the console cannot make sense of.
 	ErrProtocol = errors.New("unexpected answer from photon")
+	// ErrNotADeviceID: the device answered 'i' with an ID line whose value
+	// is not 24 hex digits.
+	ErrNotADeviceID = errors.New("photon answered with something that is not a device id")
+	// ErrInsideWiFiDialogue: the 'w' dialogue was left unfinished (a stop,
+	// a timeout, a prompt that never came): the device may still be reading
+	// one of its lines, which only its RESET button ends. Typing anything
+	// would become its answer.
+	ErrInsideWiFiDialogue = errors.New("photon left inside the wi-fi dialogue")
 )
 
 // Error is a serial fault worded for the person at the bench: Error returns
@@ -120,6 +128,30 @@ func silentError(port, op string) *Error {
 		Message: where(port) + " did not answer. Check that it is blinking dark blue (" +
 			"hold SETUP about 3 seconds); if it is, unplug it, plug it back in and try again.",
 		Details: "no answer to " + op,
+	}
+}
+
+func notADeviceIDError(port, value string) *Error {
+	return &Error{
+		Kind: ErrNotADeviceID,
+		Port: port,
+		Message: where(port) + " answered with something that is not a device ID. " +
+			"Press its RESET button, put it back in listening mode (hold SETUP about 3 seconds until it blinks dark blue) and try again; if it repeats, set it aside.",
+		Details: "device ID line: " + excerpt([]byte(value)),
+	}
+}
+
+// insideWiFiDialogueError says the Photon may still wait for an answer in
+// the 'w' dialogue; cause is why the station stopped talking (a context
+// end, no prompt), kept for errors.Is.
+func insideWiFiDialogueError(port, details string, cause error) *Error {
+	return &Error{
+		Kind: ErrInsideWiFiDialogue,
+		Port: port,
+		Message: where(port) + " may still be waiting inside the Wi-Fi questions: " +
+			"press its RESET button, wait for blinking dark blue, then try again.",
+		Details: details,
+		Err:     cause,
 	}
 }
 

@@ -27,8 +27,12 @@ const (
 )
 
 var (
-	identifyRE  = regexp.MustCompile(`(?:Your (?:core|device) id is|(Device ID:))[ \t]*([0-9a-fA-F]{24})\r?\n`)
-	serialNumRE = regexp.MustCompile(`Serial Number: ([!-~]{1,32})\r?\n`)
+	identifyRE = regexp.MustCompile(`(?:Your (?:core|device) id is|(Device ID:))[ \t]*([0-9a-fA-F]{24})\r?\n`)
+	// identifyLineRE is any complete ID line, whatever its value: one that
+	// identifyRE does not take holds something that is not a device ID.
+	identifyLineRE = regexp.MustCompile(`(?:Your (?:core|device) id is|Device ID:)[ \t]*([^\r\n]*)\r?\n`)
+	deviceIDRE     = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
+	serialNumRE    = regexp.MustCompile(`Serial Number: ([!-~]{1,32})\r?\n`)
 	// Manufacturing firmware sometimes reports a partial MAC (the CLI pads
 	// it with a USI OUI); it is taken as reported, 1 to 6 octets.
 	macRE     = regexp.MustCompile(`Your (?:device|core) MAC address is\r?\n([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){0,5}):?\r?\n`)
@@ -68,6 +72,20 @@ func ParseIdentify(out []byte) (id Identity, end int, ok bool) {
 		}
 	}
 	return id, end, true
+}
+
+// ParseMalformedIdentify finds a complete ID line in the output of 'i' whose
+// value is not a device ID (ParseIdentify does not take it) and returns that
+// value and the offset just past the line.
+func ParseMalformedIdentify(out []byte) (value string, end int, ok bool) {
+	m := identifyLineRE.FindSubmatchIndex(out)
+	if m == nil {
+		return "", 0, false
+	}
+	if deviceIDRE.Match(out[m[2]:m[3]]) {
+		return "", 0, false
+	}
+	return string(out[m[2]:m[3]]), m[1], true
 }
 
 func propertyLine(line []byte) bool {
