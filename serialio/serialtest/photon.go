@@ -71,6 +71,11 @@ type Config struct {
 	// (0: never). It fires once.
 	UnplugAfter int
 
+	// OnPrompt is called with each question of the 'C' and 'w' dialogues
+	// (claim code, SSID, security, cipher, password) just before the device
+	// prints it, on the device's goroutine: a test stops the host there.
+	OnPrompt func(prompt string)
+
 	// OnOnline is called (on its own goroutine) when the device leaves
 	// listening mode with working credentials and "reaches the cloud",
 	// with the claim code it was given ("" if none).
@@ -113,6 +118,7 @@ type Photon struct {
 	rec       Received
 	online    bool
 	commands  []byte
+	heard     int // bytes received from hosts
 	written   int
 	unplugged bool          // UnplugAfter has fired
 	closed    bool          // Close was called: no new connections
@@ -193,6 +199,14 @@ func (p *Photon) Commands() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return string(p.commands)
+}
+
+// Heard returns how many bytes hosts have sent the device, over all
+// connections.
+func (p *Photon) Heard() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.heard
 }
 
 // PortDetails describes the device as the operating system lists it,
@@ -320,6 +334,9 @@ func (s *session) readLoop() {
 	b := make([]byte, 4096)
 	for {
 		n, err := s.conn.Read(b)
+		s.p.mu.Lock()
+		s.p.heard += n
+		s.p.mu.Unlock()
 		s.mu.Lock()
 		if n > 0 {
 			s.rx = append(s.rx, b[:n]...)
@@ -452,6 +469,14 @@ func (s *session) say(text string) error {
 		}
 	}
 	return s.print(text)
+}
+
+// prompt prints a question of a dialogue, telling OnPrompt first.
+func (s *session) prompt(text string) error {
+	if f := s.p.cfg.OnPrompt; f != nil {
+		f(text)
+	}
+	return s.say(text)
 }
 
 // readLine is serialReadLine: echo each accepted byte, BS/DEL erase, end on
@@ -594,7 +619,7 @@ func (s *session) claimCode() error {
 	if err := s.sleep(s.p.cfg.ClaimPromptDelay); err != nil {
 		return err
 	}
-	if err := s.say("Enter 63-digit claim code: "); err != nil {
+	if err := s.prompt("Enter 63-digit claim code: "); err != nil {
 		return err
 	}
 	code, err := s.readLine(serialio.ClaimCodeLength)
@@ -618,7 +643,7 @@ func (s *session) wifi() error {
 	p := s.p
 	var ssid string
 	for ssid == "" {
-		if err := s.say("SSID: "); err != nil {
+		if err := s.prompt("SSID: "); err != nil {
 			return err
 		}
 		var err error
@@ -638,7 +663,7 @@ func (s *session) wifi() error {
 			prompt, maxDigit = "Security 0=unsecured, 1=WEP, 2=WPA, 3=WPA2: ", '3'
 		}
 		for {
-			if err := s.say(prompt); err != nil {
+			if err := s.prompt(prompt); err != nil {
 				return err
 			}
 			d, err := s.readLine(1)
@@ -662,7 +687,7 @@ func (s *session) wifi() error {
 			}
 		}
 		for {
-			if err := s.say("Security Cipher 1=AES, 2=TKIP, 3=AES+TKIP: "); err != nil {
+			if err := s.prompt("Security Cipher 1=AES, 2=TKIP, 3=AES+TKIP: "); err != nil {
 				return err
 			}
 			d, err := s.readLine(1)
@@ -678,7 +703,7 @@ func (s *session) wifi() error {
 	var password string
 	switch {
 	case sec.NeedsPassword():
-		if err := s.say("Password: "); err != nil {
+		if err := s.prompt("Password: "); err != nil {
 			return err
 		}
 		var err error
