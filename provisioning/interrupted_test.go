@@ -1,0 +1,170 @@
+package provisioning
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/serialio"
+	"github.com/photon-station/photon-station/serialio/serialtest"
+)
+
+// The journal answers "what was the device doing on this port when the
+// last process stopped", from old lines too (they never held a running
+// step, so nothing is in flight for them).
+func TestJournalInterruptedOnPort(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	old := `{"attempt":"old-1","port":"/dev/ttyACM0","channel":"serial","started":"2025-01-02T03:04:05Z","steps":[{"step":"detect","started":"2025-01-02T03:04:05Z","ended":"2025-01-02T03:04:05Z","outcome":"done"}]}` + "\n"
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	r, ok := j.InterruptedOnPort("/dev/ttyACM0", "")
+	if !ok || r.Attempt != "old-1" {
+		t.Fatalf("old line: %+v, %v", r, ok)
+	}
+	if st, ok := r.InFlight(); ok {
+		t.Errorf("an old line has a step in flight: %+v", st)
+	}
+
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	wifi := Record{Attempt: "a2", Port: "/dev/ttyACM0", Channel: ChannelSerial, Started: now, Steps: []StepEntry{
+		{Step: StepDeliverCode, Started: now, Ended: now, Outcome: StepDone},
+		{Step: StepWiFi, Started: now, Outcome: StepRunning},
+	}}
+	other := Record{Attempt: "b1", Port: "/dev/ttyACM1", Channel: ChannelSerial, Started: now}
+	for _, rec := range []Record{wifi, other} {
+		if err := j.Append(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, ok = j.InterruptedOnPort("/dev/ttyACM0", "")
+	if st, inFlight := r.InFlight(); !ok || r.Attempt != "a2" || !inFlight || st.Step != StepWiFi {
+		t.Fatalf("got %+v (%v), want a2 in wifi", r, ok)
+	}
+	// The asking attempt itself is not "the previous one".
+	if r, ok := j.InterruptedOnPort("/dev/ttyACM0", "a2"); !ok || r.Attempt != "old-1" {
+		t.Errorf("except a2: %+v, %v", r, ok)
+	}
+	// A later finished attempt on the port is its latest word.
+	if err := j.Append(Record{Attempt: "a3", Port: "/dev/ttyACM0", Channel: ChannelSerial, Started: now, Outcome: OutcomeFail}); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := j.InterruptedOnPort("/dev/ttyACM0", ""); ok {
+		t.Errorf("after a finished attempt: %+v", r)
+	}
+	if r, ok := j.InterruptedOnPort("/dev/ttyACM1", ""); !ok || r.Attempt != "b1" {
+		t.Errorf("other port: %+v, %v", r, ok)
+	}
+	if _, ok := j.InterruptedOnPort("", ""); ok {
+		t.Error("no port (SoftAP) matched")
+	}
+}
+
+// serialPhoton is an emulated Photon behind the real serial adapter, over
+// an in-process pipe.
+func serialPhoton(t *testing.T, b *bench, cfg serialtest.Config) (*serialtest.Photon, func(context.Context) (DeviceChannel, error)) {
+	t.Helper()
+	if cfg.DeviceID == "" {
+		cfg.DeviceID = b.cloud.AddDevice(cloudtest.Device{ID: "3b0021001747353236343099"})
+	}
+	ph := serialtest.New(cfg)
+	t.Cleanup(func() { ph.Close() })
+	return ph, func(context.Context) (DeviceChannel, error) {
+		return &SerialChannel{Console: serialio.NewConsole(ph.Pipe(), serialio.WithPortName("/dev/ttyACM0"),
+			serialio.WithTimeouts(serialio.Timeouts{Answer: time.Second}))}, nil
+	}
+}
+
+func wantResetWords(t *testing.T, msg, action string) {
+	t.Helper()
+	if msg != "The Photon on /dev/ttyACM0 may still be waiting inside the Wi-Fi questions." ||
+		action != "Press its RESET button, wait for blinking dark blue, then press Retry." {
+		t.Errorf("message %q, action %q", msg, action)
+	}
+}
+
+// The Wi-Fi step's own timeout, while the Photon scans after the SSID,
+// leaves it inside the questions: RESET, not SETUP.
+func TestWiFiTimeoutSaysReset(t *testing.T) {
+	b := newBench(t, Profile{})
+	b.pipeline.Timeouts.WiFi = 300 * time.Millisecond
+	ph, open := serialPhoton(t, b, serialtest.Config{ScanDelay: time.Minute})
+	res := b.pipeline.RunDevice(t.Context(), Device{Slot: "/dev/ttyACM0", Port: "/dev/ttyACM0", Open: open}, b.record)
+	if res.Outcome != OutcomeFail || res.FailedStep != StepWiFi {
+		t.Fatalf("result %+v", res)
+	}
+	wantResetWords(t, res.Message, res.Action)
+	if ph.Received().WiFiSaved {
+		t.Error("credentials saved")
+	}
+}
+
+// The operator's Stop of a slot during 'w' gives the same words, and the
+// tile shows them (not "Stopped by the operator").
+func TestStationStopDuringWiFiSaysReset(t *testing.T) {
+	b := newBench(t, Profile{})
+	atPassword, stopped := make(chan struct{}), make(chan struct{})
+	ph, open := serialPhoton(t, b, serialtest.Config{OnPrompt: func(p string) {
+		if p == "Password: " {
+			close(atPassword)
+			<-stopped // the station has stopped before the question goes out
+		}
+	}})
+	ports := &hub{ports: []Port{{Path: "/dev/ttyACM0", DeviceID: ph.DeviceID()}}}
+	st, err := New(Config{Pipeline: b.pipeline, Ports: ports, ScanInterval: 2 * time.Millisecond,
+		Open: func(ctx context.Context, p Port) (DeviceChannel, error) { return open(ctx) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Stop)
+	if err := st.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-atPassword:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the Photon was never asked for its password; slots %+v", st.Slots())
+	}
+	st.StopSlot("/dev/ttyACM0")
+	close(stopped)
+	s, _ := slotByName(st, "/dev/ttyACM0")
+	if s.State != SlotFailed {
+		t.Errorf("slot %+v", s)
+	}
+	wantResetWords(t, s.Message, s.Action)
+	recs := b.journal.Records()
+	last := recs[len(recs)-1]
+	if last.Outcome != OutcomeFail || last.FailedStep != StepWiFi || !strings.Contains(last.Message, "inside the Wi-Fi questions") {
+		t.Errorf("journal: %+v", last)
+	}
+}
+
+// A journal that cannot record the start of a device dialogue stops the
+// attempt before a byte of it goes out.
+func TestDialogueStartIsJournaledFirst(t *testing.T) {
+	b := newBench(t, Profile{Customer: CustomerEmail, CustomerPattern: customerMail})
+	ph, open := serialPhoton(t, b, serialtest.Config{})
+	b.onEvent = func(e Event) {
+		if e.Step == StepDeliverCode && e.Kind == EventStarted {
+			b.journal.mu.Lock()
+			b.journal.write = func([]byte) (int, error) { return 0, os.ErrPermission }
+			b.journal.mu.Unlock()
+		}
+	}
+	res := b.pipeline.RunDevice(t.Context(), Device{Slot: "/dev/ttyACM0", Port: "/dev/ttyACM0", Open: open}, b.record)
+	if res.Outcome != OutcomeFail || res.FailedStep != StepDeliverCode {
+		t.Fatalf("result %+v", res)
+	}
+	if strings.ContainsRune(ph.Commands(), 'C') {
+		t.Errorf("the device got %q though the step's start was not journaled", ph.Commands())
+	}
+}
