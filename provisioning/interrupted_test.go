@@ -168,3 +168,44 @@ func TestDialogueStartIsJournaledFirst(t *testing.T) {
 		t.Errorf("the device got %q though the step's start was not journaled", ph.Commands())
 	}
 }
+
+// A previous attempt on the port that died inside the Wi-Fi questions
+// stops the next one before it opens the port; that refusal is then the
+// port's latest word, so the Retry after RESET goes on. A
+// record of another Photon (by its USB serial number) does not count.
+func TestInterruptedWiFiOnPort(t *testing.T) {
+	b := newBench(t, Profile{})
+	id := b.cloud.AddDevice(cloudtest.Device{ID: "3b0021001747353236343001"})
+	now := b.clock.Now()
+	dead := func(attempt, device string) Record {
+		return Record{Attempt: attempt, Port: "/dev/ttyACM0", Channel: ChannelSerial, DeviceID: device, Product: productSlug,
+			Started: now, Steps: []StepEntry{{Step: StepWiFi, Started: now, Outcome: StepRunning}}}
+	}
+	if err := b.journal.Append(dead("dead-1", id)); err != nil {
+		t.Fatal(err)
+	}
+	ph := newFakePhoton(b.cloud, id)
+	identified := 0
+	ph.onIdentify = func() { identified++ }
+	res := b.runUSB(ph, id)
+	if res.Outcome != OutcomeFail || res.FailedStep != StepIdentify {
+		t.Fatalf("result %+v", res)
+	}
+	wantResetWords(t, res.Message, res.Action)
+	if identified != 0 || len(ph.written()) != 0 {
+		t.Errorf("the refusing attempt talked to the Photon: %d identify, writes %v", identified, ph.written())
+	}
+	// The technician pressed RESET; Retry.
+	res = b.runUSB(ph, id)
+	if res.Outcome != OutcomePass {
+		t.Fatalf("retry after RESET: %+v", res)
+	}
+	// A record of another Photon on the port.
+	if err := b.journal.Append(dead("dead-2", "3b0021001747353236343077")); err != nil {
+		t.Fatal(err)
+	}
+	other := b.cloud.AddDevice(cloudtest.Device{ID: "3b0021001747353236343002"})
+	if res := b.runUSB(newFakePhoton(b.cloud, other), other); res.Outcome != OutcomePass {
+		t.Fatalf("another Photon on the port: %+v", res)
+	}
+}
