@@ -169,3 +169,24 @@ func TestWiFiDialogueLeftOpen(t *testing.T) {
 		})
 	}
 }
+
+func TestParseMalformedIdentify(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		value string
+		ok    bool
+	}{
+		{"Your device id is 3a001d000247343339373536\r\n", "", false},
+		{"Device ID: 3A001D000247343339373536\r\n", "", false},
+		{"Your device id is 3a001d00024734333937353g\r\n", "3a001d00024734333937353g", true},
+		{"temperature=21\r\nDevice ID: \r\n", "", true},
+		{"Your core id is 3a001d0002473433393735\r\n", "3a001d0002473433393735", true},
+		{"Your device id is 3a001d00024734333937353g", "", false}, // the line has not ended
+		{"temperature=21.5\r\n", "", false},
+	} {
+		value, end, ok := serialio.ParseMalformedIdentify([]byte(tc.in))
+		if ok != tc.ok || value != tc.value || (ok && end != len(tc.in)) {
+			t.Errorf("%q: got %q, %d, %v; want %q, %v", tc.in, value, end, ok, tc.value, tc.ok)
+		}
+	}
+}
