@@ -198,12 +198,22 @@ func TestProvisionStoppedDuringWiFi(t *testing.T) {
 	caught := make(chan os.Signal, 1) // keeps the test alive should provision not catch it
 	signal.Notify(caught, syscall.SIGTERM)
 	defer signal.Stop(caught)
+	// The question waits until the stop has ended the Wi-Fi step, so the
+	// signal's delivery cannot lose a race with the password's typing.
+	stepFailed := make(chan struct{})
+	out := &lineWatch{want: `"step":"wifi","kind":"failed"`, seen: stepFailed}
 	_, path := h.photon(serialtest.Config{Password: tWiFiPassword, OnPrompt: func(p string) {
 		if p == "Password: " {
 			syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			select {
+			case <-stepFailed:
+			case <-time.After(30 * time.Second):
+			}
 		}
 	}})
-	code, stdout, stderr := h.run(h.provisionArgs(path, "--customer", tCustomer, "--json")...)
+	var errb bytes.Buffer
+	code := run(h.provisionArgs(path, "--customer", tCustomer, "--json"), out, &errb)
+	stdout, stderr := out.String(), errb.String()
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitFailed, stdout, stderr)
 	}
