@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -148,4 +149,30 @@ func TestProvisionSoftAPKeepsFirstAccessPoint(t *testing.T) {
 		t.Errorf("left on %s", air.on)
 	}
 	h.assertNoLeaks(stdout, stderr)
+}
+
+// cannotSwitch is a computer whose Wi-Fi the station cannot drive.
+type cannotSwitch struct{ provisioning.PhotonJoiner }
+
+func (cannotSwitch) Find(context.Context) ([]softap.PhotonAP, error) {
+	return nil, softap.ErrManualJoin
+}
+
+// Where the computer cannot switch networks by itself, provision --via
+// softap says how to run it instead, and writes nothing.
+func TestProvisionSoftAPCannotSwitchNetworks(t *testing.T) {
+	h := newHeadless(t)
+	old := photonJoiner
+	photonJoiner = func() provisioning.PhotonJoiner { return cannotSwitch{} }
+	t.Cleanup(func() { photonJoiner = old })
+	code, stdout, stderr := h.run("provision", "--via", "softap", "--product", tProduct,
+		"--client-id", tClientID, "--ssid", "Workshop", "--security", "wpa2", "--api-url", h.cloud.URL(), "--timeout", "10s")
+	if code != exitFailed {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"cannot switch Wi-Fi networks by itself", "join the Photon's network (Photon-XXXX) from the Wi-Fi menu", "run again with --softap-addr 192.168.0.1"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
 }
