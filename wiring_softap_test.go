@@ -159,7 +159,7 @@ func (cannotSwitch) Find(context.Context) ([]softap.PhotonAP, error) {
 }
 
 // Where the computer cannot switch networks by itself, provision --via
-// softap says how to run it instead, and writes nothing.
+// softap fails saying how to run it instead.
 func TestProvisionSoftAPCannotSwitchNetworks(t *testing.T) {
 	h := newHeadless(t)
 	old := photonJoiner
