@@ -27,6 +27,10 @@ Provisions one Photon: into the product, claimed to the customer when one is
 given, onto the Wi-Fi network, and verified in the Particle Cloud. Exits 0
 only when the cloud has confirmed the device.
 
+With --via softap and no --softap-addr, the computer joins the strongest
+Photon-XXXX network in range for the device steps only, and keeps to that
+network (and that Photon's device ID) for the whole run.
+
 Secrets come only from the environment (PARTICLE_CLIENT_SECRET, WIFI_PASSWORD)
 or, when those are empty, from the keyring entries of a saved profile with the
 same product and client ID. --api-url (or PARTICLE_API_URL) must be https
