@@ -27,6 +27,10 @@ Provisions one Photon: into the product, claimed to the customer when one is
 given, onto the Wi-Fi network, and verified in the Particle Cloud. Exits 0
 only when the cloud has confirmed the device.
 
+With --via softap and no --softap-addr, the computer joins the strongest
+Photon-XXXX network in range for the device steps only, and keeps to that
+network (and that Photon's device ID) for the whole run.
+
 Secrets come only from the environment (PARTICLE_CLIENT_SECRET, WIFI_PASSWORD)
 or, when those are empty, from the keyring entries of a saved profile with the
 same product and client ID. --api-url (or PARTICLE_API_URL) must be https
@@ -190,10 +194,19 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	api := &cloud.Client{BaseURL: base}
+	var network *provisioning.DeviceNetwork
+	if channel == provisioning.ChannelSoftAP && *softapAddr == "" {
+		// Not given: the station joins the Photon's access point itself,
+		// only for the device steps, and keeps the access point of its
+		// first join; the cloud waits while the computer is on it.
+		network = provisioning.NewDeviceNetwork(photonJoiner(), nil)
+		api = network.Guard(api)
+	}
 	pipeline := &provisioning.Pipeline{
 		Profile:     prof,
 		Credentials: creds,
-		Cloud:       provisioning.NewCloudAPI(&cloud.Client{BaseURL: base}),
+		Cloud:       provisioning.NewCloudAPI(api),
 		Journal:     journal,
 		Station:     hostname(),
 		Operator:    operator(),
@@ -208,14 +221,10 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	case provisioning.ChannelSoftAP:
 		dev.Slot = "softap"
 		ch := provisioning.NewSoftAPChannel(&softap.Client{Addr: *softapAddr})
-		if *softapAddr == "" {
-			// Not given: the station joins the Photon's access point itself,
-			// and only for the device steps.
-			ch.Client.Addr = "192.168.0.1"
-			ch.Join = joinStrongestPhoton
-			dev.OneNetwork = true
-		}
 		dev.Open = func(context.Context) (provisioning.DeviceChannel, error) { return ch, nil }
+		if network != nil {
+			dev = network.Device()
+		}
 	}
 
 	r := pipeline.RunDevice(ctx, dev, out.event)
@@ -304,7 +313,8 @@ var headlessWords = strings.NewReplacer("press Retry", "run the command again", 
 	"The profile's OAuth client ID or secret is wrong: a supervisor fixes it on the Profiles screen.",
 	"The OAuth client ID or secret is wrong: check --client-id and PARTICLE_CLIENT_SECRET.",
 	"Stop here and call a supervisor; retrying does not help until the profile is fixed.",
-	"Running the command again does not help until they are fixed.")
+	"Running the command again does not help until they are fixed.",
+	"and set the Photon up from there.", "and run again with --softap-addr 192.168.0.1.")
 
 // oneLine folds a message onto one line.
 func oneLine(s string) string {
@@ -399,26 +409,9 @@ func savedProfileFor(prof provisioning.Profile, kind provisioning.SecretKind) st
 	return ""
 }
 
-// joinStrongestPhoton moves the laptop onto the strongest Photon access
-// point in range.
-func joinStrongestPhoton(ctx context.Context) (provisioning.SoftAPLink, error) {
-	j := &softap.Joiner{}
-	aps, err := j.Find(ctx)
-	if errors.Is(err, softap.ErrManualJoin) {
-		return nil, errors.New("this computer cannot switch Wi-Fi networks by itself: connect it to the internet by cable, join the Photon-XXXX network from the Wi-Fi menu, and run again with --softap-addr 192.168.0.1")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(aps) == 0 {
-		return nil, softap.ErrNoPhotonAP
-	}
-	link, err := j.Join(ctx, aps[0].SSID)
-	if err != nil {
-		return nil, err
-	}
-	return link, nil
-}
+// photonJoiner is how provision --via softap joins Photons' access points
+// (a seam for tests).
+var photonJoiner = func() provisioning.PhotonJoiner { return provisioning.JoinerOf(&softap.Joiner{}) }
 
 func hostname() string {
 	h, err := os.Hostname()

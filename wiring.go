@@ -182,10 +182,12 @@ func realStation() (*station, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := &cloud.Client{BaseURL: base}
+	// The wizard's SoftAP Photon: its network's owner holds every cloud
+	// request while the computer is on a Photon's access point.
+	ap := provisioning.NewDeviceNetwork(provisioning.JoinerOf(&softap.Joiner{}), nil)
+	api := ap.Guard(&cloud.Client{BaseURL: base})
 	limit := provisioning.NewCloudLimit(0, nil)
 	sessions := &provisioning.CloudSessions{API: provisioning.NewCloudAPI(api), Limit: limit}
-	ap := &photonAP{}
 	s := &station{
 		title: lang.L("Photon Station"), profiles: store, secrets: secrets, journal: journal, api: api,
 		sessions: sessions,
@@ -215,7 +217,7 @@ func realStation() (*station, error) {
 				return provisioning.OpenSerial(ctx, path)
 			}}, nil
 		},
-		softAPDevice: ap.device,
+		softAPDevice: ap.Device,
 		ap:           ap,
 		ports:        ui.PortFinderFunc(serialPhotons),
 		console:      ui.ConsoleOpenerFunc(openSerialConsole),
@@ -279,119 +281,6 @@ func (a demoAP) WaitJoined(ctx context.Context) (string, error) { return a.Curre
 
 // Leave puts the demo laptop back on the factory network.
 func (a demoAP) Leave(ctx context.Context) error { return a.Join(ctx, demo.WiFiSSID) }
-
-// apJoiner is the part of softap.Joiner the wizard uses (a seam for tests).
-type apJoiner interface {
-	Find(ctx context.Context) ([]softap.PhotonAP, error)
-	Join(ctx context.Context, ssid string) (*softap.Link, error)
-	WaitJoined(ctx context.Context) (*softap.Link, error)
-}
-
-// photonAP moves the laptop onto a Photon's access point for the wizard
-// and remembers the link, for the SoftAP device that follows.
-type photonAP struct {
-	j  apJoiner // nil: a softap.Joiner
-	mu sync.Mutex
-	l  *softap.Link
-}
-
-func (a *photonAP) joiner() apJoiner {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.j == nil {
-		a.j = &softap.Joiner{}
-	}
-	return a.j
-}
-
-// take returns the link the wizard made, once.
-func (a *photonAP) take() *softap.Link {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	l := a.l
-	a.l = nil
-	return l
-}
-
-func (a *photonAP) keep(l *softap.Link) {
-	a.mu.Lock()
-	a.l = l
-	a.mu.Unlock()
-}
-
-func (a *photonAP) Find(ctx context.Context) (string, error) {
-	aps, err := a.joiner().Find(ctx)
-	if err != nil {
-		return "", err
-	}
-	if len(aps) == 0 {
-		return "", softap.ErrNoPhotonAP
-	}
-	return aps[0].SSID, nil
-}
-
-func (a *photonAP) Join(ctx context.Context, ssid string) error {
-	l, err := a.joiner().Join(ctx, ssid)
-	if err != nil {
-		return err
-	}
-	a.keep(l)
-	return nil
-}
-
-func (a *photonAP) WaitJoined(ctx context.Context) (string, error) {
-	l, err := a.joiner().WaitJoined(ctx)
-	if err != nil {
-		return "", err
-	}
-	a.keep(l)
-	return l.SSID, nil
-}
-
-// Leave restores the laptop's own network when the station joined the
-// Photon's access point by itself and no attempt took the link. A link the
-// technician made by hand is theirs to undo (the wizard reminds them).
-func (a *photonAP) Leave(ctx context.Context) error {
-	l := a.take()
-	if l == nil || l.Method == softap.JoinManual {
-		return nil
-	}
-	return l.Restore(ctx)
-}
-
-// device is the wizard's SoftAP Photon over the link the wizard made. The
-// cloud steps need the internet and a laptop has one Wi-Fi radio, so when
-// the station joined the Photon's access point by itself it goes back to
-// its own network first and the channel rejoins the Photon for each device
-// step (and leaves again). When the technician joined by hand, the station
-// cannot switch networks: it stays on the Photon's network, dialling from
-// that link, and the wizard's last page reminds the technician to go back.
-func (a *photonAP) device() provisioning.Device {
-	c := &softap.Client{Addr: "192.168.0.1"}
-	ch := provisioning.NewSoftAPChannel(c)
-	l := a.take()
-	return provisioning.Device{Slot: "softap", OneNetwork: true,
-		Open: func(ctx context.Context) (provisioning.DeviceChannel, error) {
-			switch {
-			case l == nil:
-			case l.Method == softap.JoinManual:
-				c.Dialer = l.Dialer()
-			default:
-				if err := l.Restore(ctx); err != nil {
-					return nil, err
-				}
-				ssid := l.SSID
-				ch.Join = func(ctx context.Context) (provisioning.SoftAPLink, error) {
-					nl, err := a.joiner().Join(ctx, ssid)
-					if err != nil {
-						return nil, err
-					}
-					return nl, nil
-				}
-			}
-			return ch, nil
-		}}
-}
 
 // serialPhotons lists the USB serial ports that hold a Photon.
 func serialPhotons(ctx context.Context) ([]string, error) {

@@ -3,10 +3,8 @@ package provisioning
 import (
 	"context"
 	"errors"
-	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -326,102 +324,6 @@ func TestEndToEndStationPTY(t *testing.T) {
 			t.Errorf("%s: %+v", id, d)
 		}
 	}
-}
-
-// fakeLink stands for the laptop on a Photon's access point.
-type fakeLink struct{ log *[]string }
-
-func (l fakeLink) Dialer() softap.Dialer { return &net.Dialer{} }
-func (l fakeLink) Restore(ctx context.Context) error {
-	*l.log = append(*l.log, "restore")
-	return nil
-}
-
-// With a single Wi-Fi radio the channel joins the Photon's access point
-// only for device operations: the cloud steps in between run on the
-// laptop's own network.
-func TestSoftAPChannelJoinsOnlyForDeviceSteps(t *testing.T) {
-	e := newE2E(t, Profile{SSID: "Workshop", Security: SecurityWPA2, Channel: ChannelSoftAP, Customer: CustomerEmail, CustomerPattern: customerMail})
-	id := e.cloud.AddDevice(cloudtest.Device{ID: "320020001847333531323135"})
-	var log []string
-	var mu sync.Mutex
-	dev, err := softaptest.New(softaptest.WithDeviceID(id), softaptest.WithOnline(e.online),
-		softaptest.WithRequestHook(func(_, command string) { mu.Lock(); log = append(log, command); mu.Unlock() }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
-	ch := NewSoftAPChannel(&softap.Client{Addr: dev.Addr(), Timeouts: softap.Timeouts{Command: 2 * time.Second}})
-	ch.Join = func(ctx context.Context) (SoftAPLink, error) {
-		mu.Lock()
-		log = append(log, "join")
-		mu.Unlock()
-		return fakeLink{&log}, nil
-	}
-	e.pipeline.Cloud = cloudLogger{CloudAPI: e.pipeline.Cloud, log: &log, mu: &mu}
-	res := e.run(Device{Slot: "softap", OneNetwork: true, Open: func(context.Context) (DeviceChannel, error) { return ch, nil }})
-	e.check(res, id, customerMail)
-	mu.Lock()
-	defer mu.Unlock()
-	// Between a join and its restore only device commands; cloud calls only outside.
-	on := false
-	for _, x := range log {
-		switch {
-		case x == "join":
-			on = true
-		case x == "restore":
-			on = false
-		case strings.HasPrefix(x, "cloud "):
-			if on {
-				t.Errorf("%s while on the Photon's network: %v", x, log)
-			}
-		default:
-			if !on {
-				t.Errorf("device command %s while off the Photon's network: %v", x, log)
-			}
-		}
-	}
-	if on {
-		t.Error("left on the Photon's network")
-	}
-}
-
-// cloudLogger notes cloud calls in the shared log.
-type cloudLogger struct {
-	CloudAPI
-	log *[]string
-	mu  *sync.Mutex
-}
-
-func (c cloudLogger) note(s string) {
-	c.mu.Lock()
-	*c.log = append(*c.log, "cloud "+s)
-	c.mu.Unlock()
-}
-
-func (c cloudLogger) ProductDevice(ctx context.Context, tok Token, product, id string) (CloudDevice, error) {
-	c.note("device")
-	return c.CloudAPI.ProductDevice(ctx, tok, product, id)
-}
-
-func (c cloudLogger) ProductToken(ctx context.Context, id, secret string) (Token, error) {
-	c.note("token")
-	return c.CloudAPI.ProductToken(ctx, id, secret)
-}
-
-func (c cloudLogger) CreateCustomer(ctx context.Context, product, id, secret, customer string) (Token, error) {
-	c.note("customer")
-	return c.CloudAPI.CreateCustomer(ctx, product, id, secret, customer)
-}
-
-func (c cloudLogger) CreateClaimCode(ctx context.Context, tok Token, product string) (string, error) {
-	c.note("claim code")
-	return c.CloudAPI.CreateClaimCode(ctx, tok, product)
-}
-
-func (c cloudLogger) ImportDevice(ctx context.Context, tok Token, product, id string) (ImportResult, error) {
-	c.note("import")
-	return c.CloudAPI.ImportDevice(ctx, tok, product, id)
 }
 
 // The adapters sort the lower layers' errors into the kinds the pipeline

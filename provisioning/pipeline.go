@@ -17,6 +17,11 @@ type Timeouts struct {
 	Cloud       time.Duration // each cloud step (pre-flight, import, customer, claim code, post-check)
 	DeliverCode time.Duration // store the claim code on the device
 	WiFi        time.Duration // send the Wi-Fi credentials (the device scans meanwhile)
+	// Join and Leave bound each move onto a Photon's access point (with
+	// the device ID check) and back (SoftAP, Device.Network). They are
+	// budgets of their own, outside the step timeouts above.
+	Join  time.Duration
+	Leave time.Duration
 }
 
 // DefaultTimeouts are the step timeouts used for zero fields.
@@ -25,6 +30,8 @@ var DefaultTimeouts = Timeouts{
 	Cloud:       60 * time.Second,
 	DeliverCode: 15 * time.Second,
 	WiFi:        90 * time.Second,
+	Join:        60 * time.Second,
+	Leave:       60 * time.Second,
 }
 
 func (t Timeouts) withDefaults() Timeouts {
@@ -40,6 +47,12 @@ func (t Timeouts) withDefaults() Timeouts {
 	}
 	if t.WiFi > 0 {
 		d.WiFi = t.WiFi
+	}
+	if t.Join > 0 {
+		d.Join = t.Join
+	}
+	if t.Leave > 0 {
+		d.Leave = t.Leave
 	}
 	return d
 }
@@ -96,10 +109,10 @@ type Device struct {
 	DeviceID string // known before identify (USB serial number), else ""
 	// Open opens the device's channel; RunDevice closes it.
 	Open func(ctx context.Context) (DeviceChannel, error)
-	// OneNetwork says the device and the cloud cannot be reached at the
-	// same time (SoftAP on a laptop whose only Wi-Fi radio joins the
-	// Photon's access point): cloud steps then never overlap device steps.
-	OneNetwork bool
+	// Network, when set, is the Photon's own access point (SoftAP): the
+	// runner enters it for each device step and leaves it before any cloud
+	// step, so the two never overlap (DeviceNetwork).
+	Network *DeviceNetwork
 }
 
 // Result is how one device attempt ended.

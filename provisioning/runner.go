@@ -302,6 +302,8 @@ func (a *attempt) run(ctx context.Context) (res Result) {
 		if a.ch != nil {
 			a.ch.Close()
 		}
+		// A failed or stopped attempt may end on the Photon's network.
+		a.leaveNetwork(ctx)
 	}()
 	// A panic (a bug) still closes the journal record, so the attempt is
 	// not mistaken for one interrupted by a crash; then it goes on up (the
@@ -315,7 +317,11 @@ func (a *attempt) run(ctx context.Context) (res Result) {
 			panic(r)
 		}
 	}()
-	return a.finish(ctx, a.steps(ctx))
+	err := a.steps(ctx)
+	// A failed or stopped attempt may end on the Photon's network: the
+	// computer goes back to its own before the result is told.
+	a.leaveNetwork(ctx)
+	return a.finish(ctx, err)
 }
 
 // finish writes the final record version and returns the Result.

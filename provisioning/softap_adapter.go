@@ -9,64 +9,17 @@ import (
 	"github.com/photon-station/photon-station/softap"
 )
 
-// SoftAPLink is the laptop's connection to a Photon's access point
-// (*softap.Link satisfies it).
-type SoftAPLink interface {
-	Dialer() softap.Dialer
-	Restore(ctx context.Context) error
-}
-
-// SoftAPChannel is the DeviceChannel over a Photon's SoftAP protocol.
-//
-// Without Join, the laptop is already on the Photon's access point (or
-// Client.Addr points at an emulator). With Join, the channel moves the
-// laptop onto the access point for each device operation and back to its
-// own network afterwards, because the cloud steps between them need the
-// internet and a laptop has one Wi-Fi radio: identify joins and leaves;
-// the claim code and the Wi-Fi settings go in one visit that ends after
-// connect-ap.
+// SoftAPChannel is the DeviceChannel over a Photon's SoftAP protocol. It
+// only talks: the computer is on the Photon's access point already (joined
+// by hand, or Client.Addr points at an emulator), or a DeviceNetwork, the
+// Client's Dialer, moves it there and back around each device step.
 type SoftAPChannel struct {
 	Client *softap.Client
-	// Join, when set, joins the Photon's access point.
-	Join func(ctx context.Context) (SoftAPLink, error)
 	// ScanTimeout bounds the optional scan-ap before configure-ap, whose
 	// answer gives the network's exact security code (0: 20 s).
 	ScanTimeout time.Duration
 
-	key     *rsa.PublicKey
-	link    SoftAPLink
-	linkCtx context.Context // the context that joined, for Close
-}
-
-// joined makes sure the laptop is on the Photon's access point.
-func (s *SoftAPChannel) joined(ctx context.Context) error {
-	if s.Join == nil || s.link != nil {
-		return nil
-	}
-	l, err := s.Join(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &DeviceError{Kind: DeviceUnreachable, Message: err.Error(), Err: err}
-	}
-	s.link = l
-	s.linkCtx = context.WithoutCancel(ctx)
-	s.Client.Dialer = l.Dialer()
-	return nil
-}
-
-// leave puts the laptop back on its own network.
-func (s *SoftAPChannel) leave(ctx context.Context) error {
-	if s.link == nil {
-		return nil
-	}
-	l := s.link
-	s.link = nil
-	if err := l.Restore(context.WithoutCancel(ctx)); err != nil {
-		return &DeviceError{Kind: DeviceFault, Message: err.Error(), Err: err}
-	}
-	return nil
+	key *rsa.PublicKey
 }
 
 // NewSoftAPChannel returns a channel over c.
@@ -74,43 +27,21 @@ func NewSoftAPChannel(c *softap.Client) *SoftAPChannel { return &SoftAPChannel{C
 
 // Identify runs device-id. SoftAP tells neither MAC nor firmware version.
 func (s *SoftAPChannel) Identify(ctx context.Context) (DeviceInfo, error) {
-	if err := s.joined(ctx); err != nil {
-		return DeviceInfo{}, err
-	}
 	d, err := s.Client.DeviceID(ctx)
 	if err != nil {
-		s.leave(ctx)
 		return DeviceInfo{}, softapError(ctx, err)
-	}
-	if err := s.leave(ctx); err != nil {
-		return DeviceInfo{}, err
 	}
 	return DeviceInfo{ID: d.ID, Claimed: d.Claimed}, nil
 }
 
 // SetClaimCode runs set {"k":"cc"}.
 func (s *SoftAPChannel) SetClaimCode(ctx context.Context, code string) error {
-	if err := s.joined(ctx); err != nil {
-		return err
-	}
-	if err := s.Client.SetClaimCode(ctx, code); err != nil {
-		s.leave(ctx)
-		return softapError(ctx, err)
-	}
-	return nil
+	return softapError(ctx, s.Client.SetClaimCode(ctx, code))
 }
 
 // ConfigureWiFi runs public-key, scan-ap (best effort), configure-ap and
 // connect-ap. A lost connect-ap reply is normal: the cloud tells the rest.
-func (s *SoftAPChannel) ConfigureWiFi(ctx context.Context, w WiFiCredentials) (err error) {
-	if err := s.joined(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		if lerr := s.leave(ctx); err == nil {
-			err = lerr
-		}
-	}()
+func (s *SoftAPChannel) ConfigureWiFi(ctx context.Context, w WiFiCredentials) error {
 	if s.key == nil {
 		k, err := s.Client.PublicKey(ctx)
 		if err != nil {
@@ -144,26 +75,19 @@ func (s *SoftAPChannel) ConfigureWiFi(ctx context.Context, w WiFiCredentials) (e
 
 // InListeningMode tells whether the device's access point answers again
 // after connect-ap: a Photon that cannot join the network (wrong password)
-// returns to listening mode and brings its access point back.
+// returns to listening mode and brings its access point back. When a
+// DeviceNetwork has taken the computer back to its own network, it does
+// not ask (asking would cost another join).
 func (s *SoftAPChannel) InListeningMode(ctx context.Context) (bool, error) {
-	if s.Join != nil {
-		// Checking would take the laptop off the internet again.
+	if n, ok := s.Client.Dialer.(*DeviceNetwork); ok && !n.joined() {
 		return false, nil
 	}
 	_, err := s.Client.DeviceID(ctx)
 	return err == nil, err
 }
 
-// Close puts the laptop back on its own network if it is still on the
-// Photon's; every SoftAP request has its own connection otherwise.
-func (s *SoftAPChannel) Close() error {
-	if s.link == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(s.linkCtx, 30*time.Second)
-	defer cancel()
-	return s.leave(ctx)
-}
+// Close does nothing: every SoftAP request has its own connection.
+func (s *SoftAPChannel) Close() error { return nil }
 
 // softapError maps a softap error to a *DeviceError.
 func softapError(ctx context.Context, err error) error {

@@ -52,14 +52,16 @@ func (a *attempt) steps(ctx context.Context) error {
 	defer release()
 
 	// The product token writes nothing: it is asked for while the Photon is
-	// identified (first, when the laptop's one radio joins the Photon).
-	pre := a.fork(ctx, a.preflight)
-	if a.dev.OneNetwork {
-		if err := pre.wait(); err != nil {
-			return err
-		}
+	// identified, or, when the computer's one radio joins the Photon's
+	// access point, once identify has left it again.
+	var pre *branch
+	if a.dev.Network == nil {
+		pre = a.fork(ctx, a.preflight)
 	}
 	id, err := a.identify(ctx)
+	if pre == nil && (err == nil || errors.Is(err, errResumeAtVerify)) {
+		pre = a.fork(ctx, a.preflight)
+	}
 	switch {
 	case errors.Is(err, errResumeAtVerify):
 		if err := pre.wait(); err != nil {

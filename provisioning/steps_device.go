@@ -19,6 +19,9 @@ const streamReadyWait = 3 * time.Second
 func (a *attempt) identify(ctx context.Context) (identity, error) {
 	p := a.p
 	a.begin(StepIdentify, "Checking that the Photon is in listening mode (blinking dark blue).")
+	if err := a.enterNetwork(ctx, StepIdentify); err != nil {
+		return identity{}, a.fail(StepIdentify, err)
+	}
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.Identify)
 	defer cancel()
 	if a.dev.Open == nil {
@@ -70,6 +73,9 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 	if info.Firmware != "" {
 		msg += ", Device OS " + info.Firmware
 	}
+	if err := a.leaveNetwork(ctx); err != nil {
+		return identity{}, a.fail(StepIdentify, err)
+	}
 	return found, a.done(StepIdentify, msg+".")
 }
 
@@ -110,6 +116,9 @@ func (a *attempt) deliverCode(ctx context.Context, cl *claim) error {
 	if err := a.beginRecorded(StepDeliverCode, "Sending the claim code to the Photon."); err != nil {
 		return err
 	}
+	if err := a.enterNetwork(ctx, StepDeliverCode); err != nil {
+		return a.fail(StepDeliverCode, err)
+	}
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.DeliverCode)
 	defer cancel()
 	if err := a.ch.SetClaimCode(sctx, cl.code); err != nil {
@@ -130,11 +139,20 @@ func (a *attempt) wifi(ctx context.Context, deviceID string) (*Arrival, error) {
 	}
 	p.Watcher.Ready(ctx, streamReadyWait)
 	arr := p.Watcher.Expect(deviceID)
+	if err := a.enterNetwork(ctx, StepWiFi); err != nil {
+		arr.Close()
+		return nil, a.fail(StepWiFi, err)
+	}
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.WiFi)
 	defer cancel()
 	w := WiFiCredentials{SSID: prof.SSID, Security: prof.Security, Password: p.Credentials.WiFiPassword}
 	a.update(func(r *Record) { r.WiFiSentAt = p.Clock.Now() })
-	if err := a.ch.ConfigureWiFi(sctx, w); err != nil {
+	err := a.ch.ConfigureWiFi(sctx, w)
+	if err == nil {
+		// The Photon's access point goes down after connect-ap.
+		err = a.leaveNetwork(ctx)
+	}
+	if err != nil {
 		arr.Close()
 		return nil, a.fail(StepWiFi, err)
 	}

@@ -419,27 +419,6 @@ func (j *Joiner) waitAddress(ctx context.Context, iface string, stale map[netip.
 	}
 }
 
-// JoinNearest joins the strongest Photon access point in range. Where the
-// station cannot join by itself (JoinManual, or no permission), it calls ask,
-// if not nil, with what the technician should do, then waits for them to
-// have joined (WaitJoined). ctx bounds the whole wait.
-func (j *Joiner) JoinNearest(ctx context.Context, ask func(message string)) (*Link, error) {
-	if j.pick(ctx) != nil {
-		aps, err := j.Find(ctx)
-		if err != nil {
-			return nil, err
-		}
-		link, err := j.Join(ctx, aps[0].SSID)
-		if !errors.Is(err, ErrManualJoin) {
-			return link, err
-		}
-	}
-	if ask != nil {
-		ask(ErrManualJoin.Error())
-	}
-	return j.WaitJoined(ctx)
-}
-
 // WaitJoined waits until the laptop is on a Photon's access point, for when
 // the technician joins by hand. It notices either the OS reporting a
 // Photon-* SSID, or an address in 192.168.0.0/24 from which the Photon's

@@ -844,50 +844,6 @@ func TestNmcliRestoreFailure(t *testing.T) {
 	}
 }
 
-func TestJoinNearest(t *testing.T) {
-	t.Run("joins the strongest", func(t *testing.T) {
-		nl := &fakeNL{aps: []*wifi.BSS{bss("Photon-AAAA22", -80), bss("Photon-BBBB33", -45), bss("Home", -30)}}
-		asked := false
-		link, err := nlJoiner(nl).JoinNearest(t.Context(), func(string) { asked = true })
-		if err != nil {
-			t.Fatal(err)
-		}
-		if link.SSID != "Photon-BBBB33" || asked {
-			t.Errorf("joined %q (asked %v), want Photon-BBBB33 without asking", link.SSID, asked)
-		}
-	})
-	t.Run("none in range", func(t *testing.T) {
-		nl := &fakeNL{aps: []*wifi.BSS{bss("Home", -30)}}
-		if _, err := nlJoiner(nl).JoinNearest(t.Context(), nil); !errors.Is(err, ErrNoPhotonAP) {
-			t.Errorf("err = %v, want ErrNoPhotonAP", err)
-		}
-	})
-	t.Run("no permission: asks, then waits", func(t *testing.T) {
-		nl := &fakeNL{aps: []*wifi.BSS{bss("Photon-AAAA22", -50)}, assoc: &wifi.BSS{SSID: "Home", Status: wifi.BSSStatusAssociated},
-			discErr: os.ErrPermission}
-		j := nlJoiner(nl)
-		var asked []string
-		j.addrs = func() (map[string][]netip.Addr, error) {
-			if len(asked) == 0 {
-				return nil, nil
-			}
-			// The technician joined by hand after being asked.
-			return map[string][]netip.Addr{"wlan0": {netip.MustParseAddr("192.168.0.9")}}, nil
-		}
-		j.probe = func(context.Context, netip.Addr) error { return nil }
-		link, err := j.JoinNearest(t.Context(), func(m string) { asked = append(asked, m) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff([]string{ErrManualJoin.Error()}, asked); diff != "" {
-			t.Errorf("asked (-want +got):\n%s", diff)
-		}
-		if link.Method != JoinManual || link.LocalAddr.String() != "192.168.0.9" {
-			t.Errorf("link %+v", link)
-		}
-	})
-}
-
 // TestRealJoinerMethod runs method selection against this machine's real
 // OS tools and kernel: read-only (it joins nothing). Without Wi-Fi hardware
 // (as in CI) wifi.New fails with os.ErrNotExist and the method is manual.

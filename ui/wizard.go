@@ -32,8 +32,9 @@ type OneDeviceRunner interface {
 }
 
 // PhotonAP gets the laptop onto a Photon's own access point for SoftAP
-// (softap.Joiner does the work). Find names the Photon network in range;
-// it fails where the station cannot look for networks itself. Join joins
+// (provisioning.DeviceNetwork does the work, and the next attempt uses the
+// access point joined here). Find names the Photon network in range; it
+// fails where the station cannot look for networks itself. Join joins
 // it; failing is normal where the station cannot switch networks, and the
 // wizard then asks the person to join by hand and calls WaitJoined, which
 // returns once the laptop is on a Photon's network (with its name when
