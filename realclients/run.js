@@ -12,6 +12,7 @@ const softap = require('./softap');
 
 async function main(binary) {
 	const emulators = await Emulators.start(binary);
+	let failure;
 	try {
 		const cloud = new Cloud(emulators.setup);
 		await cloud.productToken();
@@ -23,8 +24,13 @@ async function main(binary) {
 			await cloud.afterSetup(photon.id);
 		}
 		await cloud.eventStream();
-	} finally {
-		await emulators.stop();
+	} catch (err) {
+		failure = err;
+	}
+	// A failed step is the news; the program's own end comes second.
+	await emulators.stop().catch((err) => { failure = failure || err; });
+	if (failure) {
+		throw failure;
 	}
 }
 
