@@ -95,6 +95,16 @@ func serialError(ctx context.Context, port string, err error) error {
 	return de
 }
 
+// portHolderNote is " (photon-station, pid 1234)" when serialio could name
+// the program holding a busy port, and "" otherwise.
+func portHolderNote(err error) string {
+	var se *serialio.Error
+	if errors.As(err, &se) && se.Holder != "" {
+		return " (" + se.Holder + ")"
+	}
+	return ""
+}
+
 // SerialPorts is the PortWatcher over serialio's USB detection: Photons in
 // serial mode (normal, listening or safe), listed by Enumerate
 // (usbports.List for the machine's own ports).
