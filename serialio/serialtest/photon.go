@@ -471,14 +471,14 @@ func (s *session) readLine(max int) (string, error) {
 		if b == 8 || b == 127 {
 			if len(line) > 0 {
 				line = line[:len(line)-1]
-				if err := s.print(string(b)); err != nil {
+				if err := s.print(string([]byte{b})); err != nil {
 					return "", err
 				}
 			}
 			continue
 		}
 		line = append(line, b)
-		if err := s.print(string(b)); err != nil {
+		if err := s.print(string([]byte{b})); err != nil {
 			return "", err
 		}
 	}
