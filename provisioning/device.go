@@ -22,11 +22,12 @@ type DeviceInfo struct {
 type WiFiCredentials struct {
 	SSID     string
 	Security Security
+	Cipher   Cipher // for a network the device cannot see; "" is AES
 	Password string
 }
 
 func (w WiFiCredentials) String() string {
-	return fmt.Sprintf("Wi-Fi %q (%s, password hidden)", w.SSID, w.Security)
+	return fmt.Sprintf("Wi-Fi %q (%s %s, password hidden)", w.SSID, w.Security, w.Cipher)
 }
 
 // GoString hides the password from %#v.

@@ -46,7 +46,7 @@ func (s *SerialChannel) SetClaimCode(ctx context.Context, code string) error {
 
 // ConfigureWiFi runs the 'w' dialogue.
 func (s *SerialChannel) ConfigureWiFi(ctx context.Context, w WiFiCredentials) error {
-	_, err := s.Console.ConfigureWiFi(ctx, serialio.Credentials{SSID: w.SSID, Security: serialio.Security(w.Security), Password: w.Password})
+	_, err := s.Console.ConfigureWiFi(ctx, serialio.Credentials{SSID: w.SSID, Security: serialio.Security(w.Security), Cipher: serialio.Cipher(w.Cipher), Password: w.Password})
 	return serialError(ctx, s.Console.Port(), err)
 }
 

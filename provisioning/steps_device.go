@@ -88,7 +88,7 @@ func (a *attempt) wifi(ctx context.Context, deviceID string) (*Arrival, error) {
 	arr := p.Watcher.Expect(deviceID)
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.WiFi)
 	defer cancel()
-	w := WiFiCredentials{SSID: prof.SSID, Security: prof.Security, Password: p.Credentials.WiFiPassword}
+	w := WiFiCredentials{SSID: prof.SSID, Security: prof.Security, Cipher: prof.Cipher, Password: p.Credentials.WiFiPassword}
 	a.update(func(r *Record) { r.WiFiSentAt = p.Clock.Now() })
 	if err := a.ch.ConfigureWiFi(sctx, w); err != nil {
 		arr.Close()
