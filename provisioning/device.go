@@ -27,7 +27,11 @@ type WiFiCredentials struct {
 }
 
 func (w WiFiCredentials) String() string {
-	return fmt.Sprintf("Wi-Fi %q (%s %s, password hidden)", w.SSID, w.Security, w.Cipher)
+	cipher := w.Cipher
+	if cipher == "" {
+		cipher = CipherAES
+	}
+	return fmt.Sprintf("Wi-Fi %q (%s %s, password hidden)", w.SSID, w.Security, cipher)
 }
 
 // GoString hides the password from %#v.
