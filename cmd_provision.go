@@ -22,6 +22,7 @@ import (
 const provisionUsage = `photon-station provision [--port PATH] --product ID --client-id ID --ssid SSID
     --security open|wep|wpa|wpa2 [--customer EMAIL] [--via serial|softap]
     [--softap-addr HOST:PORT] [--api-url URL] [--timeout DURATION] [--json]
+    [--cipher aes|tkip|aes+tkip]
 
 Provisions one Photon: into the product, claimed to the customer when one is
 given, onto the Wi-Fi network, and verified in the Particle Cloud. Exits 0
@@ -35,7 +36,9 @@ Secrets come only from the environment (PARTICLE_CLIENT_SECRET, WIFI_PASSWORD)
 or, when those are empty, from the keyring entries of a saved profile with the
 same product and client ID. --api-url (or PARTICLE_API_URL) must be https
 unless its host is a loopback address. --timeout is how long to wait for the
-device to reach the cloud (default 3m, at most 24h).
+device to reach the cloud (default 3m, at most 24h). --cipher is the cipher
+of a hidden network's access point (default aes); a Photon asks for it only
+when it cannot see the network.
 
 Exit status: 0 verified; 1 provisioning failed; 2 bad command line or setup.`
 
@@ -76,7 +79,7 @@ const headlessProfileName = "headless"
 // messages name what the script author typed.
 var flagOf = map[string]string{
 	"product": "--product", "client_id": "--client-id", "ssid": "--ssid", "security": "--security",
-	"customer_pattern": "--customer", "channel": "--via", "wifi_password": "WIFI_PASSWORD",
+	"cipher": "--cipher", "customer_pattern": "--customer", "channel": "--via", "wifi_password": "WIFI_PASSWORD",
 }
 
 func runProvision(args []string, stdout, stderr io.Writer) int {
@@ -87,6 +90,7 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	clientID := fs.String("client-id", "", "the product's OAuth client ID")
 	ssid := fs.String("ssid", "", "Wi-Fi network name")
 	security := fs.String("security", "", "open, wep, wpa or wpa2")
+	cipherFlag := fs.String("cipher", string(provisioning.CipherAES), "cipher of a hidden network: aes, tkip or aes+tkip")
 	customer := fs.String("customer", "", "claim the device to this shadow customer (e-mail)")
 	via := fs.String("via", "serial", "serial or softap")
 	softapAddr := fs.String("softap-addr", "", "talk to the Photon's SoftAP at HOST[:PORT] without joining its network")
@@ -122,6 +126,10 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad("--security: " + err.Error())
 	}
+	cipher, err := provisioning.ParseCipher(*cipherFlag)
+	if err != nil {
+		return bad("--cipher: " + err.Error())
+	}
 	channel := provisioning.Channel(*via)
 	switch channel {
 	case provisioning.ChannelSerial:
@@ -156,7 +164,7 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 		return bad(from + ": " + err.Error())
 	}
 	prof := provisioning.Profile{
-		Name: headlessProfileName, Product: *product, ClientID: *clientID, SSID: *ssid, Security: sec,
+		Name: headlessProfileName, Product: *product, ClientID: *clientID, SSID: *ssid, Security: sec, Cipher: cipher,
 		Customer: provisioning.CustomerNone, Channel: channel,
 	}
 	if *customer != "" {

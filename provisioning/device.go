@@ -22,11 +22,16 @@ type DeviceInfo struct {
 type WiFiCredentials struct {
 	SSID     string
 	Security Security
+	Cipher   Cipher // for a network the device cannot see; "" is AES
 	Password string
 }
 
 func (w WiFiCredentials) String() string {
-	return fmt.Sprintf("Wi-Fi %q (%s, password hidden)", w.SSID, w.Security)
+	cipher := w.Cipher
+	if cipher == "" {
+		cipher = CipherAES
+	}
+	return fmt.Sprintf("Wi-Fi %q (%s %s, password hidden)", w.SSID, w.Security, cipher)
 }
 
 // GoString hides the password from %#v.

@@ -102,8 +102,8 @@ func (a *attempt) explain(s Step, err error) *StepError {
 			e.Message = fmt.Sprintf("The Photon on %s does not answer.", port)
 			e.Action = "Check that its LED blinks dark blue; if not, hold SETUP for about 3 seconds. If it does, unplug it, plug it back in and press Retry."
 		case DevicePortBusy:
-			e.Message = fmt.Sprintf("Another program is using %s.", port)
-			e.Action = "Close the other program (a serial monitor or the Particle CLI), then press Retry."
+			e.Message = fmt.Sprintf("Another program is using %s%s.", port, portHolderNote(de))
+			e.Action = "Close the other program (a serial monitor, the Particle CLI or another Photon Station), then press Retry."
 		case DevicePermissionDenied:
 			e.Message = fmt.Sprintf("This user may not open %s.", port)
 			e.Action = "On Linux, install Particle's udev rule or add your user to the dialout group, log out and back in, then press Retry."

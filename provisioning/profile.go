@@ -13,8 +13,8 @@ import (
 	"github.com/photon-station/photon-station/serialio"
 )
 
-// Security is the Wi-Fi security family a profile's network uses. Only the
-// family matters: the Photon learns the cipher from its own scan.
+// Security is the Wi-Fi security family a profile's network uses. For a
+// network it can see, the Photon learns the cipher from its own scan.
 type Security string
 
 // The Wi-Fi security families the station can provision.
@@ -42,6 +42,32 @@ func ParseSecurity(s string) (Security, error) {
 
 // NeedsPassword tells whether the network needs a Wi-Fi password.
 func (s Security) NeedsPassword() bool { return s != SecurityOpen }
+
+// Cipher is the encryption a hidden network's access point uses. A Photon
+// learns it from its own scan for a network it can see; for a network it
+// cannot see (a hidden SSID) it asks, and joins only with the right one.
+type Cipher string
+
+// The ciphers a Photon can be told; "" means CipherAES.
+const (
+	CipherAES     Cipher = "aes"
+	CipherTKIP    Cipher = "tkip"
+	CipherAESTKIP Cipher = "aes+tkip"
+)
+
+// Ciphers lists the accepted Cipher values, for pickers and flags.
+var Ciphers = []Cipher{CipherAES, CipherTKIP, CipherAESTKIP}
+
+// ParseCipher accepts aes, tkip and aes+tkip, case-insensitively.
+func ParseCipher(s string) (Cipher, error) {
+	v := Cipher(strings.ToLower(strings.TrimSpace(s)))
+	for _, k := range Ciphers {
+		if v == k {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("cipher %q is not one of aes, tkip, aes+tkip", s)
+}
 
 // CustomerMode says whether and how a device is claimed to a product
 // customer (Particle "customer claiming" with two-legged shadow customers).
@@ -102,6 +128,7 @@ type Profile struct {
 	ClientID        string        `json:"client_id"`
 	SSID            string        `json:"ssid"`
 	Security        Security      `json:"security"`
+	Cipher          Cipher        `json:"cipher,omitempty"` // used only for a network the Photon cannot see; "" is AES
 	Customer        CustomerMode  `json:"customer"`
 	CustomerPattern string        `json:"customer_pattern,omitempty"` // CustomerEmail: e-mail, may hold {device_id}; CustomerGenerated: optional e-mail domain
 	Channel         Channel       `json:"channel"`
@@ -144,6 +171,9 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*p = Profile(f.profileAlias)
+	if p.Cipher == "" {
+		p.Cipher = CipherAES // files from before the cipher was asked
+	}
 	if f.VerifyTimeout != "" {
 		d, err := time.ParseDuration(f.VerifyTimeout)
 		if err != nil {
@@ -233,6 +263,11 @@ func (p Profile) Validate() error {
 	}
 	if _, err := ParseSecurity(string(p.Security)); err != nil {
 		add("security", "choose open, WEP, WPA or WPA2")
+	}
+	if p.Cipher != "" {
+		if _, err := ParseCipher(string(p.Cipher)); err != nil {
+			add("cipher", "choose AES, TKIP or AES+TKIP")
+		}
 	}
 	switch p.Customer {
 	case CustomerNone, "":

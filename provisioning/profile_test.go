@@ -16,7 +16,7 @@ import (
 func goodProfile() Profile {
 	return Profile{
 		Name: "Line 3 — sensors", Product: "acme-sensor", ClientID: "acme-sensor-4711",
-		SSID: "Factory Floor", Security: SecurityWPA2, Customer: CustomerEmail,
+		SSID: "Factory Floor", Security: SecurityWPA2, Cipher: CipherTKIP, Customer: CustomerEmail,
 		CustomerPattern: "unit-{device_id}@acme.example", Channel: ChannelSerial,
 		VerifyTimeout: 4 * time.Minute, NamePattern: "sensor-{last6}", Notes: "tray B",
 		PostCheck: &PostCheck{Kind: PostCheckVariable, Name: "ready", Expect: "true"},

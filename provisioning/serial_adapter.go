@@ -46,7 +46,7 @@ func (s *SerialChannel) SetClaimCode(ctx context.Context, code string) error {
 
 // ConfigureWiFi runs the 'w' dialogue.
 func (s *SerialChannel) ConfigureWiFi(ctx context.Context, w WiFiCredentials) error {
-	_, err := s.Console.ConfigureWiFi(ctx, serialio.Credentials{SSID: w.SSID, Security: serialio.Security(w.Security), Password: w.Password})
+	_, err := s.Console.ConfigureWiFi(ctx, serialio.Credentials{SSID: w.SSID, Security: serialio.Security(w.Security), Cipher: serialio.Cipher(w.Cipher), Password: w.Password})
 	return serialError(ctx, s.Console.Port(), err)
 }
 
@@ -106,6 +106,16 @@ func serialError(ctx context.Context, port string, err error) error {
 		return err
 	}
 	return de
+}
+
+// portHolderNote is " (photon-station, pid 1234)" when serialio could name
+// the program holding a busy port, and "" otherwise.
+func portHolderNote(err error) string {
+	var se *serialio.Error
+	if errors.As(err, &se) && se.Holder != "" {
+		return " (" + se.Holder + ")"
+	}
+	return ""
 }
 
 // SerialPorts is the PortWatcher over serialio's USB detection: Photons in

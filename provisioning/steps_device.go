@@ -145,7 +145,7 @@ func (a *attempt) wifi(ctx context.Context, deviceID string) (*Arrival, error) {
 	}
 	sctx, cancel := context.WithTimeout(ctx, p.Timeouts.WiFi)
 	defer cancel()
-	w := WiFiCredentials{SSID: prof.SSID, Security: prof.Security, Password: p.Credentials.WiFiPassword}
+	w := WiFiCredentials{SSID: prof.SSID, Security: prof.Security, Cipher: prof.Cipher, Password: p.Credentials.WiFiPassword}
 	a.update(func(r *Record) { r.WiFiSentAt = p.Clock.Now() })
 	err := a.ch.ConfigureWiFi(sctx, w)
 	if err == nil {

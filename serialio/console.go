@@ -119,8 +119,16 @@ func NewConsole(rw io.ReadWriteCloser, opts ...Option) *Console {
 // (without DTR the device drops its output) and returns its console. A
 // pseudo-terminal has no modem lines; the "inappropriate ioctl" it answers to
 // DTR/RTS is harmless and ignored.
+//
+// On Linux and macOS the port is first locked with flock (see lockPort), so
+// a second program that locks too, root or not, gets ErrPortBusy at once,
+// naming the holder where the system can tell, before either writes a byte.
 func Open(ctx context.Context, path string, opts ...Option) (*Console, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lock, err := lockPort(path)
+	if err != nil {
 		return nil, err
 	}
 	p, err := serial.Open(path, &serial.Mode{
@@ -130,9 +138,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Console, error) {
 		StopBits: serial.OneStopBit,
 	})
 	if err != nil {
+		closeLock(lock)
 		return nil, openError(path, err)
 	}
-	c := NewConsole(p, append([]Option{WithPortName(path)}, opts...)...)
+	c := NewConsole(&lockedPort{Port: p, lock: lock}, append([]Option{WithPortName(path)}, opts...)...)
 	for name, set := range map[string]func(bool) error{"DTR": p.SetDTR, "RTS": p.SetRTS} {
 		if err := set(true); err != nil && !harmlessModemError(err) {
 			c.log("could not assert %s: %v", name, err)
@@ -143,6 +152,24 @@ func Open(ctx context.Context, path string, opts ...Option) (*Console, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// lockedPort releases the port's lock after closing the port.
+type lockedPort struct {
+	serial.Port
+	lock io.Closer
+}
+
+func (p *lockedPort) Close() error {
+	err := p.Port.Close()
+	closeLock(p.lock)
+	return err
+}
+
+func closeLock(lock io.Closer) {
+	if lock != nil {
+		lock.Close()
+	}
 }
 
 func harmlessModemError(err error) bool {

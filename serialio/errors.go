@@ -74,6 +74,9 @@ type Error struct {
 	Details string
 	// Err is the underlying error, if any.
 	Err error
+	// Holder names the program holding a busy port ("photon-station,
+	// pid 1234") when the system can tell; "" otherwise.
+	Holder string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -189,8 +192,7 @@ func openError(port string, err error) *Error {
 	}
 	switch {
 	case code == serial.PortBusy || errors.Is(err, syscall.EBUSY):
-		e.Kind = ErrPortBusy
-		e.Message = "The serial port " + port + " is in use by another program. Close the other program (a serial monitor, the Particle CLI, another Photon Station) and try again."
+		return busyError(port, "", err)
 	case code == serial.PermissionDenied || errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EACCES):
 		e.Kind = ErrPermissionDenied
 		e.Message = "This user may not open the serial port " + port + ". " + permissionHint()
@@ -206,6 +208,23 @@ func openError(port string, err error) *Error {
 		}
 	}
 	return e
+}
+
+// busyError says that another program holds the port, naming it when holder
+// is known ("photon-station, pid 1234").
+func busyError(port, holder string, err error) *Error {
+	who := ""
+	if holder != "" {
+		who = " (" + holder + ")"
+	}
+	return &Error{
+		Kind:    ErrPortBusy,
+		Port:    port,
+		Holder:  holder,
+		Message: "Another program is using " + port + who + ". Close the other program (a serial monitor, the Particle CLI, another Photon Station) and try again.",
+		Details: err.Error(),
+		Err:     err,
+	}
 }
 
 func permissionHint() string {

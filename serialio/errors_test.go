@@ -21,7 +21,7 @@ func TestOpenErrorWording(t *testing.T) {
 	}{
 		// The zero PortError is go.bug.st/serial's PortBusy code.
 		{"port busy (serial code)", &serial.PortError{}, ErrPortBusy, "Close the other program"},
-		{"port busy (errno)", fmt.Errorf("open: %w", syscall.EBUSY), ErrPortBusy, "another program"},
+		{"port busy (errno)", fmt.Errorf("open: %w", syscall.EBUSY), ErrPortBusy, "Another program is using"},
 		{"permission denied (errno)", fmt.Errorf("open: %w", syscall.EACCES), ErrPermissionDenied, "may not open"},
 		{"permission denied (os)", &os.PathError{Op: "open", Path: "/dev/ttyACM0", Err: os.ErrPermission}, ErrPermissionDenied, "may not open"},
 		{"not found", &os.PathError{Op: "open", Path: "/dev/ttyACM0", Err: syscall.ENOENT}, ErrPortNotFound, "plugged in"},

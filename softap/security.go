@@ -64,6 +64,51 @@ func (s Security) Code() SecurityCode {
 	return SecUnknown
 }
 
+// Cipher is a WPA or WPA2 network's encryption as a job profile names it
+// (aes, tkip, aes+tkip; the spelling of provisioning.Cipher and
+// serialio.Cipher, so the types convert plainly).
+type Cipher string
+
+// The ciphers a job profile can name.
+const (
+	CipherAES     Cipher = "aes"
+	CipherTKIP    Cipher = "tkip"
+	CipherAESTKIP Cipher = "aes+tkip"
+)
+
+// CodeWith is the wire value for a network of this family whose access point
+// uses cipher c, for a network the device did not report in its scan:
+// WPA2 with TKIP is WPA2_TKIP_PSK, with AES WPA2_AES_PSK, with both
+// WPA2_MIXED_PSK (photon-softap.md §4). Open and WEP networks have no
+// cipher bits, and an empty or unknown cipher gives Code. Firmware 0.7.0
+// and later keep only the family and learn the cipher from their own scan
+// (so they refuse a hidden WPA network); 0.6.x and earlier store the code as
+// sent, and join a hidden network only with its exact code.
+func (s Security) CodeWith(c Cipher) SecurityCode {
+	var bits SecurityCode
+	switch c {
+	case CipherAES:
+		bits = secAES
+	case CipherTKIP:
+		bits = secTKIP
+	case CipherAESTKIP:
+		bits = secAES | secTKIP
+	default:
+		return s.Code()
+	}
+	switch s {
+	case WPA:
+		return secWPA | bits
+	case WPA2:
+		return secWPA2 | bits
+	case WPAEnterprise:
+		return secEnterprise | secWPA | bits
+	case WPA2Enterprise:
+		return secEnterprise | secWPA2 | bits
+	}
+	return s.Code()
+}
+
 // SecurityCode is a WICED wiced_security_t value as the device sends it in
 // scan-ap and expects it in configure-ap (photon-softap.md §4). Sending back
 // exactly the code the device scanned is the most faithful choice.

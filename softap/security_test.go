@@ -80,3 +80,34 @@ func TestParseSecurity(t *testing.T) {
 		})
 	}
 }
+
+// TestCodeWithCipher maps a profile's family and cipher to the named WICED
+// values of photon-softap.md §4.
+func TestCodeWithCipher(t *testing.T) {
+	tests := []struct {
+		sec    Security
+		cipher Cipher
+		want   SecurityCode
+	}{
+		{WPA2, CipherAES, SecWPA2AESPSK},
+		{WPA2, CipherTKIP, SecWPA2TKIPPSK},
+		{WPA2, CipherAESTKIP, SecWPA2MixedPSK},
+		{WPA, CipherAES, SecWPAAESPSK},
+		{WPA, CipherTKIP, SecWPATKIPPSK},
+		{WPA, CipherAESTKIP, SecWPAMixedPSK},
+		{WPA2Enterprise, CipherTKIP, SecWPA2TKIPEnt},
+		{WPAEnterprise, CipherAES, SecWPAAESEnt},
+		{Open, CipherTKIP, SecOpen},
+		{WEP, CipherAES, SecWEPPSK},
+		{WPA2, "", SecWPA2MixedPSK},
+		{WPA, "ccmp", SecWPAMixedPSK},
+	}
+	for _, tt := range tests {
+		if got := tt.sec.CodeWith(tt.cipher); got != tt.want {
+			t.Errorf("%s.CodeWith(%q) = %v, want %v", tt.sec, tt.cipher, got, tt.want)
+		}
+		if got := tt.sec.CodeWith(tt.cipher).Family(); got != tt.sec {
+			t.Errorf("%s.CodeWith(%q).Family() = %s", tt.sec, tt.cipher, got)
+		}
+	}
+}

@@ -92,6 +92,9 @@ type ProfilesView struct {
 	verifyTimeout, namePattern, checkName, checkArg *widget.Entry
 	checkExpect, notes                              *widget.Entry
 	security, channel, customer, checkKind          *widget.Select
+	hidden                                          *widget.Check  // the Photon cannot see the network: it asks the cipher
+	cipher                                          *widget.Select // shown with hidden
+	cipherBox, securityRow                          *fyne.Container
 	clientSecret, wifiPassword                      *secretField
 	testResult                                      *widget.Label
 	message                                         *widget.Label
@@ -113,6 +116,10 @@ type ProfilesView struct {
 func securityWords() []string { return []string{"WPA2", "WPA", "WEP", lang.L("Open (no password)")} }
 
 var securityVals = []provisioning.Security{provisioning.SecurityWPA2, provisioning.SecurityWPA, provisioning.SecurityWEP, provisioning.SecurityOpen}
+
+var cipherVals = provisioning.Ciphers
+
+func cipherWords() []string { return []string{"AES", "TKIP", "AES+TKIP"} }
 
 func channelWords() []string { return []string{lang.L("USB serial"), lang.L("SoftAP (Photon Wi-Fi)")} }
 
@@ -185,6 +192,14 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		return fieldError(lang.L("Wi-Fi network"), provisioning.ValidateSSID(s, v.channelValue()))
 	}
 	v.security = widget.NewSelect(securityWords(), func(string) { v.validateAll() })
+	v.cipher = widget.NewSelect(cipherWords(), func(string) { v.validateAll() })
+	v.cipherBox = container.NewHBox(widget.NewLabel(lang.L("Cipher")), v.cipher)
+	v.securityRow = container.NewBorder(nil, nil, nil, v.cipherBox, v.security)
+	v.hidden = widget.NewCheck(lang.L("Hidden network"), func(on bool) {
+		v.cipherBox.Hidden = !on
+		v.securityRow.Refresh() // lays the row out again with or without the cipher
+		v.validateAll()
+	})
 	v.wifiPassword = newSecretField(provisioning.SecretWiFiPassword, lang.L("the Wi-Fi password"))
 	v.wifiPassword.entry.Validator = func(s string) error {
 		if v.wifiPassword.has {
@@ -253,8 +268,8 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 			widget.NewFormItem("", container.NewBorder(nil, nil, v.testBtn, nil, v.testResult)),
 		),
 		section(lang.L("Wi-Fi"),
-			widget.NewFormItem(lang.L("Wi-Fi network"), v.ssid),
-			widget.NewFormItem(lang.L("Security"), v.security),
+			widget.NewFormItem(lang.L("Wi-Fi network"), container.NewBorder(nil, nil, nil, v.hidden, v.ssid)),
+			widget.NewFormItem(lang.L("Security"), v.securityRow),
 			widget.NewFormItem(lang.L("Wi-Fi password"), v.wifiPassword.box),
 			widget.NewFormItem(lang.L("Device channel"), v.channel),
 		),
@@ -360,6 +375,15 @@ func (v *ProfilesView) channelValue() provisioning.Channel {
 func (v *ProfilesView) securityValue() provisioning.Security {
 	return unpick(securityWords(), securityVals, v.security.Selected)
 }
+
+// cipherValue is the chosen cipher for a hidden network, and "" (AES, what
+// a Photon is told when it asks) otherwise.
+func (v *ProfilesView) cipherValue() provisioning.Cipher {
+	if !v.hidden.Checked {
+		return ""
+	}
+	return unpick(cipherWords(), cipherVals, v.cipher.Selected)
+}
 func (v *ProfilesView) customerValue() provisioning.CustomerMode {
 	return unpick(customerWords(), customerVals, v.customer.Selected)
 }
@@ -394,6 +418,14 @@ func (v *ProfilesView) show(p provisioning.Profile) {
 	v.clientID.SetText(p.ClientID)
 	v.ssid.SetText(p.SSID)
 	v.security.SetSelected(pick(securityWords(), securityVals, p.Security))
+	cipher := p.Cipher
+	if cipher == "" {
+		cipher = provisioning.CipherAES
+	}
+	v.cipher.SetSelected(pick(cipherWords(), cipherVals, cipher))
+	v.hidden.SetChecked(cipher != provisioning.CipherAES)
+	v.cipherBox.Hidden = !v.hidden.Checked // SetChecked calls back only on a change
+	v.securityRow.Refresh()
 	v.channel.SetSelected(pick(channelWords(), channelVals, p.Channel))
 	mode := p.Customer
 	if mode == "" {
@@ -427,7 +459,7 @@ func (v *ProfilesView) show(p provisioning.Profile) {
 func (v *ProfilesView) Profile() provisioning.Profile {
 	p := provisioning.Profile{
 		Name: strings.TrimSpace(v.name.Text), Product: strings.TrimSpace(v.product.Text), ClientID: strings.TrimSpace(v.clientID.Text),
-		SSID: v.ssid.Text, Security: v.securityValue(), Channel: v.channelValue(),
+		SSID: v.ssid.Text, Security: v.securityValue(), Cipher: v.cipherValue(), Channel: v.channelValue(),
 		Customer: v.customerValue(), CustomerPattern: strings.TrimSpace(v.customerPattern.Text),
 		NamePattern: v.namePattern.Text, Notes: v.notes.Text,
 	}
@@ -737,7 +769,7 @@ func (v *ProfilesView) refreshLock() {
 	} else {
 		v.lockBtn.SetText(lang.L("Lock editing"))
 	}
-	for _, w := range []fyne.Disableable{v.product, v.clientID, v.ssid, v.security, v.channel, v.customer, v.customerPattern,
+	for _, w := range []fyne.Disableable{v.product, v.clientID, v.ssid, v.security, v.hidden, v.cipher, v.channel, v.customer, v.customerPattern,
 		v.verifyTimeout, v.checkKind, v.checkName, v.checkArg, v.checkExpect, v.namePattern, v.notes,
 		v.clientSecret.entry, v.clientSecret.replace, v.wifiPassword.entry, v.wifiPassword.replace, v.save, v.newBtn, v.dupBtn, v.delBtn} {
 		if locked {

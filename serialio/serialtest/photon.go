@@ -33,6 +33,11 @@ type Config struct {
 	// Networks is what the device's own Wi-Fi scan sees: SSID to security.
 	// An SSID not listed makes the device ask for security and cipher.
 	Networks map[string]serialio.Security
+	// HiddenNetworks are networks the device's scan does not see (hidden
+	// SSIDs), with the cipher their access point uses: the device asks for
+	// security and cipher, and with another cipher it saves the credentials
+	// but never comes online. An access point with AES+TKIP takes either.
+	HiddenNetworks map[string]serialio.Cipher
 	// Password, when set, is the only Wi-Fi password that "works": with any
 	// other the device saves the credentials but never comes online.
 	Password string
@@ -496,14 +501,14 @@ func (s *session) readLine(max int) (string, error) {
 		if b == 8 || b == 127 {
 			if len(line) > 0 {
 				line = line[:len(line)-1]
-				if err := s.print(string(b)); err != nil {
+				if err := s.print(string([]byte{b})); err != nil {
 					return "", err
 				}
 			}
 			continue
 		}
 		line = append(line, b)
-		if err := s.print(string(b)); err != nil {
+		if err := s.print(string([]byte{b})); err != nil {
 			return "", err
 		}
 	}
@@ -802,6 +807,9 @@ func (s *session) leaveListening() {
 	}
 	if p.cfg.Password != "" && p.rec.Password != p.cfg.Password {
 		return // wrong password: it never reaches the cloud
+	}
+	if ap, hidden := p.cfg.HiddenNetworks[p.rec.SSID]; hidden && ap != serialio.CipherAESTKIP && ap != p.rec.Cipher {
+		return // the access point does not speak this cipher
 	}
 	p.online = true
 	claim := p.rec.ClaimCode
