@@ -318,7 +318,7 @@ func TestLenientHex(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := hex.EncodeToString(lenientHex(tt.in)); got != tt.want {
+		if got := hex.EncodeToString(lenientHex(tt.in, 256)); got != tt.want {
 			t.Errorf("lenientHex(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
