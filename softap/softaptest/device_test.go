@@ -329,3 +329,18 @@ func TestBadDeviceID(t *testing.T) {
 		t.Error("New accepted a bad device ID")
 	}
 }
+
+func TestUnescapePEM(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`-----BEGIN X-----\r\nAB\/C\r\n`, "-----BEGIN X-----\r\nAB/C\r\n"},
+		{`a\"b\\c\td\be\ff\n`, "a\"b\\c\td\be\ff\n"},
+		{`\u0041 stays`, `\u0041 stays`},
+		{`trailing\`, `trailing\`},
+		{"plain", "plain"},
+	}
+	for _, tt := range tests {
+		if got := unescapePEM(tt.in); got != tt.want {
+			t.Errorf("unescapePEM(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
