@@ -138,7 +138,7 @@ func (heldClock) Now() time.Time                     { return time.Unix(0, 0) }
 func (heldClock) NewTimer(time.Duration) clock.Timer { return chanTimer(make(chan time.Time)) }
 
 // enterpriseKeys are an EAP-TLS private key encrypted the way
-// softap-setup-js sends it (photon-softap.md §5.4): a random AES-128 key
+// softap-setup-js sends it (docs/softap.md, "WPA Enterprise"): a random AES-128 key
 // and IV, RSA-encrypted to the device ("ek"), and the PEM text plus CRLF
 // in AES-128-CBC with PKCS#7 padding ("key").
 func enterpriseKeys(t *testing.T, pub *rsa.PublicKey, pem string) (ek, key string, stored string) {

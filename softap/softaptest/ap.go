@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// The access point's life (photon-softap.md §1 "Lifetime", §3.7): up in
-// listening mode; down right after connect-ap's reply, when the Photon
-// leaves listening mode to join the stored network; back when the join
-// fails (WLAN_LISTEN_ON_FAILED_CONNECT) or SETUP is held.
+// The access point's life (docs/softap.md, "connect-ap and the access point
+// going away"): up in listening mode; down right after connect-ap's reply,
+// when the Photon leaves listening mode to join the stored network; back
+// when the join fails (WLAN_LISTEN_ON_FAILED_CONNECT) or SETUP is held.
 
 // serve starts accepting on ln as the access point. d.mu must be held.
 func (d *Device) serve(ln net.Listener) {

@@ -28,7 +28,7 @@ type Delays struct {
 
 // Realistic are the delays of a Photon on a bench, for the demo: a scan of
 // a few seconds, configure-ap scanning again, seconds to reach the cloud.
-// The scan durations are not documented (photon-softap.md §3.3: UNCONFIRMED);
+// The scan durations are not documented (docs/softap.md, "The emulator");
 // these are within what the reference clients allow (softap-setup-js: 8 s
 // per request, particle-cli: scan retried 10 times 2 s apart).
 var Realistic = Delays{

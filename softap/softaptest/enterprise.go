@@ -8,8 +8,9 @@ import (
 )
 
 // Enterprise is a WPA Enterprise configuration as the device stores it
-// (configure-ap keys eap, oi, ii, crt, key, ek, ca; photon-softap.md §3.6,
-// §5.4). The firmware supports it from 0.7.0-rc.1 on the Photon and P1.
+// (configure-ap keys eap, oi, ii, crt, key, ek, ca; docs/softap.md,
+// "WPA Enterprise"). The firmware supports it from 0.7.0-rc.1 on the
+// Photon and P1.
 type Enterprise struct {
 	EAPType       int    // "eap": 25 PEAP/MSCHAPv2, 13 EAP-TLS
 	OuterIdentity string // "oi", optional
