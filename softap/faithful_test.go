@@ -260,3 +260,39 @@ func TestEnterpriseConfigurations(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmUpAfterFallBack: a Photon back in listening mode after a failed
+// join runs a new TCP server that again keeps its first connection open
+// (#1252). The client spends that connection again, so a request the
+// device rejects is reported at once instead of waiting for the timeout.
+func TestWarmUpAfterFallBack(t *testing.T) {
+	up := make(chan bool, 4)
+	d := newDevice(t, softaptest.WithWiFiPassword("the-right-one"), softaptest.WithAccessPointHook(func(u bool) { up <- u }))
+	c := newClient(d, softap.TCP, nil)
+	c.Attempts = 1
+	c.Timeouts.ConfigureAP = 3 * time.Second
+	if err := c.ConfigureAP(ctx(t), d.PublicKey(), softap.Credentials{SSID: "Workshop", Security: softap.WPA2, Password: "the-wrong-one"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConnectAP(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []bool{false, true} {
+		select {
+		case got := <-up:
+			if got != want {
+				t.Fatalf("access point up=%v, want %v", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the access point did not change to up=%v within 5 s", want)
+		}
+	}
+	start := time.Now()
+	_, err := c.DoRaw(ctx(t), "configure-ap", []byte(`{"idx":0,"ssid":"Workshop","name":"x"}`))
+	if !errors.Is(err, softap.ErrRejected) {
+		t.Fatalf("got %v, want ErrRejected", err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("the rejection took %s: it went on the connection the device keeps open", el)
+	}
+}
