@@ -151,20 +151,21 @@ func (d *Device) configure(body []byte) (string, bool) {
 			return result(rCipherRequired)
 		}
 	}
-	var ent *Enterprise
-	switch {
-	case enterprise:
-		var r int
-		if ent, r = d.enterprise(f, password); r != 0 {
-			return result(r)
-		}
-	case family == softap.WPA || family == softap.WPA2:
+	switch family {
+	case softap.WPA, softap.WPA2:
 		if len(password) < 8 || len(password) > 64 {
 			return result(rInvalidKeyLen)
 		}
-	case family == softap.WEP:
+	case softap.WEP:
 		if len(password) < 5 || len(password) > 58 {
 			return result(rInvalidKeyLen)
+		}
+	}
+	var ent *Enterprise
+	if enterprise {
+		var r int
+		if ent, r = d.enterprise(f, password); r != 0 {
+			return result(r)
 		}
 	}
 	d.mu.Lock()
