@@ -15,18 +15,24 @@ import (
 // (always on loopback); it only lets the wizard's pages play out.
 type AccessPoints struct {
 	photonSSID string
+	// toListening brings the Photon's access point back when it is down.
+	toListening func() error
 
 	mu      sync.Mutex
 	current string
 }
 
-func newAccessPoints(deviceID string) *AccessPoints {
-	return &AccessPoints{photonSSID: "Photon-" + strings.ToUpper(deviceID[len(deviceID)-4:]), current: WiFiSSID}
+func newAccessPoints(deviceID string, toListening func() error) *AccessPoints {
+	return &AccessPoints{photonSSID: "Photon-" + strings.ToUpper(deviceID[len(deviceID)-4:]), toListening: toListening, current: WiFiSSID}
 }
 
-// Find returns the SSID of the Photon's access point.
+// Find returns the SSID of the Photon's access point. A Photon that left
+// listening mode has no access point: the demo's technician holds SETUP.
 func (a *AccessPoints) Find(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if err := a.toListening(); err != nil {
 		return "", err
 	}
 	return a.photonSSID, nil

@@ -315,11 +315,12 @@ func Start(ctx context.Context, dir string, opt Options) (*World, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	if w.SoftAP, err = softaptest.New(softaptest.WithDeviceID(w.newDeviceID()), softaptest.WithWiFiPassword(w.wifiPass),
-		softaptest.WithOnline(w.online), softaptest.WithNetworks(softapNetworks()...)); err != nil {
+		softaptest.WithOnline(w.online), softaptest.WithNetworks(softapNetworks()...),
+		softaptest.WithDelays(softapDelays(opt))); err != nil {
 		return nil, fmt.Errorf("demo: SoftAP Photon: %w", err)
 	}
 	w.Cloud.AddDevice(cloudtest.Device{ID: w.SoftAP.DeviceID(), SystemFirmware: "2.3.1"})
-	w.AP = newAccessPoints(w.SoftAP.DeviceID())
+	w.AP = newAccessPoints(w.SoftAP.DeviceID(), w.softAPToListening)
 
 	events, unsubscribe := w.Station.Subscribe()
 	w.unsubscribe = unsubscribe
@@ -419,6 +420,26 @@ func (w *World) PipelineFor(ctx context.Context, p provisioning.Profile) (*provi
 		Tokens:       cs.Tokens,
 		Watcher:      cs.Watcher,
 	}, nil
+}
+
+// softapDelays are the SoftAP Photon's delays: with the default Options
+// they are softaptest.Realistic (a scan twice as long as a silent serial
+// scan, configure-ap scanning again, the serial Photons' online and
+// fall-back times).
+func softapDelays(o Options) softaptest.Delays {
+	return softaptest.Delays{ScanAP: 2 * o.ScanDelay, ConfigureAP: 2 * o.ScanDelay, Join: o.OnlineDelay, FallBack: o.FallBackAfter}
+}
+
+// softAPToListening plays the technician who follows the wizard's advice:
+// a SoftAP Photon that left listening mode (it joined the factory network
+// after an earlier run) is put back into it by holding SETUP, so its access
+// point is there when the wizard looks for it.
+func (w *World) softAPToListening() error {
+	if w.SoftAP.Listening() {
+		return nil
+	}
+	w.logf("demo: SETUP held on the SoftAP Photon: its access point is back")
+	return w.SoftAP.EnterListeningMode()
 }
 
 // SoftAPDevice is the wizard's SoftAP Photon as a provisioning.Device:

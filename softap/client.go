@@ -328,6 +328,13 @@ func (c *Client) ConfigureAP(ctx context.Context, key *rsa.PublicKey, cred Crede
 // cloud can tell whether the device got online. It is never retried.
 func (c *Client) ConnectAP(ctx context.Context) (acknowledged bool, err error) {
 	b, sent, err := c.exchange(ctx, cmdConnectAP, []byte(`{"idx":0}`))
+	if sent {
+		// The device leaves listening mode; if it comes back, its TCP
+		// server is a new one whose first connection stays open again.
+		c.warmMu.Lock()
+		c.warmed = false
+		c.warmMu.Unlock()
+	}
 	if err != nil && ctx.Err() != nil {
 		return false, ctx.Err() // the caller stopped waiting: not a lost reply
 	}

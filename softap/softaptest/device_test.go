@@ -318,7 +318,7 @@ func TestLenientHex(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := hex.EncodeToString(lenientHex(tt.in)); got != tt.want {
+		if got := hex.EncodeToString(lenientHex(tt.in, 256)); got != tt.want {
 			t.Errorf("lenientHex(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
@@ -327,5 +327,20 @@ func TestLenientHex(t *testing.T) {
 func TestBadDeviceID(t *testing.T) {
 	if _, err := New(WithDeviceID("xyz")); err == nil {
 		t.Error("New accepted a bad device ID")
+	}
+}
+
+func TestUnescapePEM(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`-----BEGIN X-----\r\nAB\/C\r\n`, "-----BEGIN X-----\r\nAB/C\r\n"},
+		{`a\"b\\c\td\be\ff\n`, "a\"b\\c\td\be\ff\n"},
+		{`\u0041 stays`, `\u0041 stays`},
+		{`trailing\`, `trailing\`},
+		{"plain", "plain"},
+	}
+	for _, tt := range tests {
+		if got := unescapePEM(tt.in); got != tt.want {
+			t.Errorf("unescapePEM(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
