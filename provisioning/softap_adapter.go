@@ -49,7 +49,7 @@ func (s *SoftAPChannel) ConfigureWiFi(ctx context.Context, w WiFiCredentials) er
 		}
 		s.key = k
 	}
-	cred := softap.Credentials{SSID: w.SSID, Security: softap.Security(w.Security), Password: w.Password}
+	cred := softap.Credentials{SSID: w.SSID, Security: softap.Security(w.Security), Cipher: softap.Cipher(w.Cipher), Password: w.Password}
 	st := s.ScanTimeout
 	if st <= 0 {
 		st = 20 * time.Second

@@ -233,6 +233,9 @@ type Credentials struct {
 	// Security is the family from the job profile. It is used only when
 	// Scanned is nil: the device's own scan knows better.
 	Security Security
+	// Cipher is the profile's cipher for a network the device did not see
+	// in its scan ("" is the family's default code), as Security.CodeWith.
+	Cipher Cipher
 	// Password is the passphrase (WPA/WPA2) or key (WEP); empty for open
 	// networks. It is sent RSA-encrypted and never logged.
 	Password string
@@ -277,7 +280,7 @@ func (c *Client) ConfigureAP(ctx context.Context, key *rsa.PublicKey, cred Crede
 	if err := checkSSID(cred.SSID); err != nil {
 		return err
 	}
-	code := cred.Security.Code()
+	code := cred.Security.CodeWith(cred.Cipher)
 	ch := 0
 	if s := cred.Scanned; s != nil && s.SSID == cred.SSID && s.Code.Family() != UnknownSecurity {
 		code, ch = s.Code, s.Channel

@@ -204,6 +204,9 @@ func TestConfigureSecurityCode(t *testing.T) {
 		{"table for wpa", softap.Credentials{SSID: "Lab", Security: softap.WPA, Password: "12345678"}, softap.SecWPAMixedPSK, 0},
 		{"table for wep", softap.Credentials{SSID: "Lab", Security: softap.WEP, Password: "0123456789"}, softap.SecWEPPSK, 0},
 		{"table for open", softap.Credentials{SSID: "Lab", Security: softap.Open}, softap.SecOpen, 0},
+		{"hidden wpa2 with tkip", softap.Credentials{SSID: "Lab", Security: softap.WPA2, Cipher: softap.CipherTKIP, Password: "12345678"}, softap.SecWPA2TKIPPSK, 0},
+		{"hidden wpa with aes", softap.Credentials{SSID: "Lab", Security: softap.WPA, Cipher: softap.CipherAES, Password: "12345678"}, softap.SecWPAAESPSK, 0},
+		{"scanned wins over the cipher", softap.Credentials{SSID: "Lab", Security: softap.WPA2, Cipher: softap.CipherAES, Password: "12345678", Scanned: &hidden}, softap.SecWPATKIPPSK, 9},
 		{"scan entry for another SSID ignored", softap.Credentials{SSID: "Lab", Security: softap.WPA2, Password: "12345678",
 			Scanned: &softap.Network{SSID: "Other", Code: softap.SecWEPPSK}}, softap.SecWPA2MixedPSK, 0},
 	}
