@@ -365,6 +365,7 @@ func (w *World) setupProfiles(ctx context.Context, dir string) error {
 		ClientID:        ClientID,
 		SSID:            WiFiSSID,
 		Security:        provisioning.SecurityWPA2,
+		Cipher:          provisioning.CipherAES,
 		Customer:        provisioning.CustomerEmail,
 		CustomerPattern: CustomerPattern,
 		Channel:         provisioning.ChannelSerial,
