@@ -90,7 +90,15 @@ type slot struct {
 	// after, when set, is closed when the attempt of the Photon this slot
 	// replaced on the same port has let go of the port.
 	after chan struct{}
+	// missed counts the scans in a row that did not list the port.
+	missed int
 }
+
+// missedScansForUnplug is how many scans in a row must miss a port before
+// its Photon counts as unplugged: one empty or partial listing (a hub
+// reset, Windows installing a driver) is not an unplug. A console read
+// that fails because the device went away counts at once.
+const missedScansForUnplug = 2
 
 // errUnplugged is the cause of an attempt cancelled by unplugging.
 var errUnplugged = errors.New("the Photon was unplugged")
@@ -240,7 +248,13 @@ func (s *Station) scan(ctx context.Context) {
 	defer s.mu.Unlock()
 	for name, sl := range s.slots {
 		p, ok := seen[name]
-		if ok && (p.DeviceID == "" || sl.status.Port.DeviceID == "" || p.DeviceID == sl.status.Port.DeviceID) {
+		switch {
+		case !ok:
+			if sl.missed++; sl.missed < missedScansForUnplug {
+				continue
+			}
+		case p.DeviceID == "" || sl.status.Port.DeviceID == "" || p.DeviceID == sl.status.Port.DeviceID:
+			sl.missed = 0
 			continue
 		}
 		// Unplugged, or another Photon on the same port between scans.
@@ -320,6 +334,14 @@ func (s *Station) startLocked(name string, sl *slot) {
 		}
 		cur, taken := s.slots[name]
 		current := taken && cur == sl
+		if current && !res.Canceled && deviceKind(res.cause) == DeviceUnplugged {
+			// The console itself says the Photon went away: that is an
+			// unplug now, not after the scans notice.
+			res.Message, res.Action = unpluggedMessage, unpluggedAction
+			final.Message, final.Action, final.Interrupted = res.Message, res.Action, true
+			s.detachLocked(name, sl)
+			current, taken = false, false
+		}
 		if current || !taken {
 			// After the status and counters below. The result of an
 			// unplugged Photon's attempt is still told, unless another
@@ -385,7 +407,7 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port)
 		final.Interrupted = true
 		switch context.Cause(ctx) {
 		case errUnplugged:
-			res.Message, res.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
+			res.Message, res.Action = unpluggedMessage, unpluggedAction
 		case errStoppedByOperator:
 			res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
 		case errHalted:
@@ -395,6 +417,12 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port)
 	final.Message, final.Action = res.Message, res.Action
 	return res, final
 }
+
+// What a slot whose Photon was unplugged during its attempt says.
+const (
+	unpluggedMessage = "The Photon was unplugged before it was finished; the journal keeps how far it got."
+	unpluggedAction  = "Plug it back in (blinking dark blue); it starts again by itself."
+)
 
 // portReleaseWait bounds how long a Photon plugged into a port waits for
 // the attempt of the one unplugged from it to let go of the port.
