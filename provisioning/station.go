@@ -56,6 +56,9 @@ const (
 	SlotRunning SlotState = "running" // its pipeline runs
 	SlotPassed  SlotState = "passed"  // PASS: unplug it and plug in the next one
 	SlotFailed  SlotState = "failed"  // FAIL: see Message and Action; Retry starts again
+	// SlotProvisioned: the Photon was done already (OutcomeProvisioned);
+	// unplug it, or, when Claimable, claim it through the cloud (Claim).
+	SlotProvisioned SlotState = "provisioned"
 )
 
 // SlotStatus is a snapshot of one slot, for the bench tiles.
@@ -72,6 +75,9 @@ type SlotStatus struct {
 	Action      string
 	Outcome     Outcome
 	Attempt     string // the journal attempt ID of the last run
+	// Claimable: an already-provisioned Photon the cloud shows online in
+	// the product but not owned by the job's customer (see Claim).
+	Claimable bool
 }
 
 // Counters are the shift counters of the bench's top bar.
@@ -184,7 +190,7 @@ func (s *Station) Start(ctx context.Context) error {
 	s.watchDone = make(chan struct{})
 	runCtx, done := s.runCtx, s.watchDone
 	for name, sl := range s.slots {
-		if sl.status.State != SlotPassed {
+		if sl.status.State != SlotPassed && sl.status.State != SlotProvisioned {
 			s.startLocked(name, sl)
 		}
 	}
@@ -294,6 +300,12 @@ func (s *Station) detachLocked(name string, sl *slot) {
 
 // startLocked runs the pipeline for one slot on its own goroutine.
 func (s *Station) startLocked(name string, sl *slot) {
+	s.launchLocked(name, sl, s.cfg.Pipeline.RunDevice)
+}
+
+// launchLocked runs one attempt of a slot (the pipeline, or the claim of
+// an online Photon) on its own goroutine.
+func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, Device, func(Event)) Result) {
 	ctx, cancel := context.WithCancelCause(s.runCtx)
 	sl.cancel = cancel
 	sl.done = make(chan struct{})
@@ -319,7 +331,7 @@ func (s *Station) startLocked(name string, sl *slot) {
 			}
 			t.Stop()
 		}
-		res, final := s.runSlot(ctx, sl, name, port)
+		res, final := s.runSlot(ctx, sl, name, port, run)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if errors.Is(res.Err(), ErrBadClientCredentials) {
@@ -357,9 +369,13 @@ func (s *Station) startLocked(name string, sl *slot) {
 			sl.status.Outcome = res.Outcome
 			sl.status.Message, sl.status.Action = res.Message, res.Action
 			sl.status.Progress, sl.status.Remaining = -1, 0
-			if res.Outcome == OutcomePass {
+			sl.status.Claimable = res.Claimable
+			switch res.Outcome {
+			case OutcomePass:
 				sl.status.State = SlotPassed
-			} else {
+			case OutcomeProvisioned:
+				sl.status.State = SlotProvisioned
+			default:
 				sl.status.State = SlotFailed
 				if res.FailedStep != "" {
 					sl.status.Step = res.FailedStep
@@ -369,6 +385,8 @@ func (s *Station) startLocked(name string, sl *slot) {
 		switch {
 		case res.Outcome == OutcomePass:
 			s.passed++
+		case res.Outcome == OutcomeProvisioned:
+			// Done before: neither this shift's pass nor a failure.
 		case !final.Interrupted:
 			// Stops (by the operator, or by the end of the context given
 			// to Start) and unplugging are not failures of the device.
@@ -380,7 +398,7 @@ func (s *Station) startLocked(name string, sl *slot) {
 // runSlot runs one attempt, turning a panic into a FAIL of this slot only.
 // It holds the attempt's result event back and returns it, so the slot's
 // status and the counters are updated before anyone hears of the result.
-func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port) (res Result, final Event) {
+func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port, run func(context.Context, Device, func(Event)) Result) (res Result, final Event) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Outcome: OutcomeFail, DeviceID: port.DeviceID,
@@ -393,7 +411,7 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port)
 	}()
 	dev := Device{Slot: name, Port: port.Path, DeviceID: port.DeviceID,
 		Open: func(ctx context.Context) (DeviceChannel, error) { return s.cfg.Open(ctx, port) }}
-	res = s.cfg.Pipeline.RunDevice(ctx, dev, func(e Event) {
+	res = run(ctx, dev, func(e Event) {
 		e.Location = port.Location
 		if e.Kind == EventResult {
 			final = e
@@ -546,6 +564,27 @@ func (s *Station) Retry(name string) error {
 		return fmt.Errorf("the Photon on %s is still running", name)
 	}
 	s.startLocked(name, sl)
+	return nil
+}
+
+// Claim claims the Photon of an already-provisioned slot to the job's
+// customer through the cloud (Pipeline.ClaimOnline), when the slot is
+// Claimable. The bench must be running; the result comes as events.
+func (s *Station) Claim(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.slots[name]
+	switch {
+	case !ok:
+		return fmt.Errorf("no Photon on %s", name)
+	case !s.runningLocked():
+		return errors.New("start the bench first")
+	case sl.cancel != nil:
+		return fmt.Errorf("the Photon on %s is still running", name)
+	case sl.status.State != SlotProvisioned || !sl.status.Claimable:
+		return fmt.Errorf("the Photon on %s is not one to claim through the cloud", name)
+	}
+	s.launchLocked(name, sl, s.cfg.Pipeline.ClaimOnline)
 	return nil
 }
 

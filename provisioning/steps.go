@@ -60,7 +60,10 @@ func (a *attempt) steps(ctx context.Context) error {
 		}
 	}
 	id, err := a.identify(ctx)
+	var quiet *quietDevice
 	switch {
+	case errors.As(err, &quiet):
+		return a.recognise(ctx, pre, quiet)
 	case errors.Is(err, errResumeAtVerify):
 		if err := pre.wait(); err != nil {
 			return err
