@@ -24,9 +24,9 @@ const (
 	// StepClaim claims a Photon that is online to the job's customer
 	// through the cloud (Pipeline.ClaimOnline), instead of a claim code
 	// and listening mode, and reads the owner back.
-	StepClaim Step = "claim"
-	StepWiFi        Step = "wifi"
-	StepVerify      Step = "verify"
+	StepClaim  Step = "claim"
+	StepWiFi   Step = "wifi"
+	StepVerify Step = "verify"
 	// StepPostCheck names the device (Profile.NamePattern) and runs the
 	// profile's PostCheck once the cloud has verified it.
 	StepPostCheck Step = "post-check"

@@ -117,8 +117,8 @@ type Result struct {
 	Canceled bool
 	// Claimable: see Event.Claimable.
 	Claimable bool
-	Record   Record
-	cause    error
+	Record    Record
+	cause     error
 }
 
 // Err returns nil for a PASS and an error carrying Message otherwise; it
