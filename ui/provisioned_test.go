@@ -138,3 +138,30 @@ func TestWizardAlreadyProvisionedOffersTheClaim(t *testing.T) {
 		t.Errorf("not claimable: %q, next %q, action %q", wz.verdictTxt.Text, wz.next.Text, wz.action.Text)
 	}
 }
+
+// The journal view names an already-provisioned record, not "unfinished".
+func TestJournalCellSaysAlreadyProvisioned(t *testing.T) {
+	lightApp(t)
+	r := provisioning.Record{Outcome: provisioning.OutcomeProvisioned}
+	if got := journalCell(r, 4); got != "ⓘ ALREADY PROVISIONED" {
+		t.Errorf("outcome cell %q", got)
+	}
+}
+
+// The already-provisioned tiles and the wizard's verdict fit in German, the
+// longest shipped language, on a full bench at 1280x800.
+func TestGermanAlreadyProvisionedFits(t *testing.T) {
+	speak(t, "de")
+	lightApp(t)
+	r := newBenchRig(t)
+	r.start(t)
+	events := make(chan provisioning.Event)
+	go r.b.Run(r.ctx, events, nil)
+	for i := range 8 {
+		for _, e := range provisionedEvents(fmt.Sprintf("ttyACM%d", i), i%2 == 0) {
+			applyNow(t, r.q, events, e)
+		}
+	}
+	assertFits(t, "bench", r.w.Canvas())
+	shoot(t, "de-bench-provisioned-1280x800", r.w.Canvas())
+}
