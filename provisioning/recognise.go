@@ -45,10 +45,12 @@ func (p *provisioned) Error() string { return p.message }
 // when the journal's last verdict on it in this product is PASS, or when
 // the cloud shows it online in the job's product and owned by the job's
 // customer (any owner, for a job without one). A Photon the cloud shows
-// online in the product but owned by someone else, or by nobody, is not
-// failed either: it can be claimed through the cloud (ClaimOnline). Anything
-// else fails identify as before. Only the cloud's own online flag and owner
-// are read: no cloud time is compared with this computer's clock.
+// online in the product and unclaimed is not failed either: it can be
+// claimed through the cloud (ClaimOnline). One online but owned by another
+// account is refused as the import refuses it, unless it passed here
+// before. Anything else fails identify as before. Only the cloud's own
+// online flag and owner are read: no cloud time is compared with this
+// computer's clock.
 func (a *attempt) recognise(ctx context.Context, pre *branch, q *quietDevice) error {
 	p := a.p
 	product := p.Profile.Product
@@ -66,9 +68,6 @@ func (a *attempt) recognise(ctx context.Context, pre *branch, q *quietDevice) er
 		online = err == nil && d.Online
 	}
 	owned := customer == "" || strings.EqualFold(d.Owner, customer)
-	if !passed && !online {
-		return a.fail(StepIdentify, q.err)
-	}
 	known := &provisioned{action: "Unplug it and plug in the next one."}
 	switch {
 	case online && owned:
@@ -77,16 +76,27 @@ func (a *attempt) recognise(ctx context.Context, pre *branch, q *quietDevice) er
 			known.message += ", owned by " + customer
 		}
 		known.message += "."
-	case passed && !online:
-		known.message = fmt.Sprintf("Photon %s is already provisioned: its last attempt in this journal passed, and it is not in listening mode.", q.id)
-	default:
-		// Online in the product, but not the customer's.
+	case online && d.Owner == "":
+		// Online in the product and unclaimed: the customer's token can
+		// claim it by ID.
 		known.claimable = true
-		known.message = fmt.Sprintf("Photon %s is online in product %s (breathing cyan) but owned by %s, not by %s.", q.id, product, ownerWords(d.Owner), customer)
+		known.message = fmt.Sprintf("Photon %s is online in product %s (breathing cyan) but owned by nobody, not by %s.", q.id, product, customer)
 		if passed {
-			known.message = fmt.Sprintf("Photon %s passed here before and is online in product %s, but the cloud shows it owned by %s, not by %s.", q.id, product, ownerWords(d.Owner), customer)
+			known.message = fmt.Sprintf("Photon %s passed here before and is online in product %s, but the cloud shows it owned by nobody, not by %s.", q.id, product, customer)
 		}
 		known.action = "Claim it to " + customer + " through the cloud (no listening mode needed), or unplug it."
+	case online && passed:
+		known.message = fmt.Sprintf("Photon %s passed here before, but the cloud now shows it owned by %s, not by %s.", q.id, d.Owner, customer)
+		known.action = "Set it aside for a supervisor: the owner must release it before it can be claimed."
+	case online:
+		// The import would refuse it for its owner; so does identify.
+		refused := *ownedElsewhere(q.id, d.Owner)
+		refused.Step = StepIdentify
+		return a.fail(StepIdentify, &refused)
+	case passed:
+		known.message = fmt.Sprintf("Photon %s is already provisioned: its last attempt in this journal passed, and it is not in listening mode.", q.id)
+	default:
+		return a.fail(StepIdentify, q.err)
 	}
 	if err := a.skip(StepIdentify, known.message); err != nil {
 		return err

@@ -163,3 +163,29 @@ func TestStationClaimsAnOnlinePhotonThroughTheCloud(t *testing.T) {
 		t.Errorf("wrote %v to the Photon", w)
 	}
 }
+
+// A Photon online in the product but owned by another account is not
+// offered the claim (the cloud would refuse it): it is refused as the
+// import refuses it, and nothing is written.
+func TestStationRefusesAnOnlinePhotonOwnedElsewhere(t *testing.T) {
+	sb := newStationBench(t)
+	id := "3b0021001747353236343079"
+	sb.cloud.AddCustomer(cloudtest.Customer{ProductID: productID, Email: "someone@else.example"})
+	sb.cloud.AddDevice(cloudtest.Device{ID: id, ProductID: productID, Owner: "someone@else.example", Online: true})
+	ph := newFakePhoton(sb.cloud, id)
+	ph.listening = false
+	sb.hub.plug("/dev/ttyACM5", ph)
+	if err := sb.station.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res := sb.await(t, EventResult, "/dev/ttyACM5")["/dev/ttyACM5"]
+	if res.Outcome != OutcomeFail || res.Claimable || !strings.Contains(res.Message, "claimed by another account (someone@else.example)") {
+		t.Errorf("%s %q (claimable %v)", res.Outcome, res.Message, res.Claimable)
+	}
+	if err := sb.station.Claim("/dev/ttyACM5"); err == nil {
+		t.Error("Claim is accepted for a Photon owned elsewhere")
+	}
+	if d, _ := sb.cloud.Device(id); d.Owner != "someone@else.example" {
+		t.Errorf("owner changed to %q", d.Owner)
+	}
+}
