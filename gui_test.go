@@ -312,7 +312,26 @@ func TestDemoWizardEndToEnd(t *testing.T) {
 	}
 	recs := g.s.journal.Records()
 	if len(recs) == 0 || recs[len(recs)-1].Outcome != provisioning.OutcomePass {
-		t.Errorf("the journal does not record the wizard's pass: %+v", recs)
+		t.Fatalf("the journal does not record the wizard's pass: %+v", recs)
+	}
+	// The same Photon, still plugged in and now running its application,
+	// set up again: already provisioned, not a FAIL.
+	id := recs[len(recs)-1].DeviceID
+	g.waitFor("the attempt to end", func() bool { return findIn(g.win.Canvas().Content(), "Set up another") != nil })
+	g.tap("Set up another")
+	g.tap("Start")
+	g.waitFor("the second verdict", func() bool { return g.shows("ALREADY PROVISIONED") || g.shows("FAIL") })
+	if !g.shows("ALREADY PROVISIONED") {
+		t.Errorf("the passed Photon is not recognised; the wizard shows:\n%s", strings.Join(g.shown(), "\n"))
+	}
+	byID := g.s.journal.ByDevice(id)
+	for _, r := range byID {
+		if r.Outcome == provisioning.OutcomeFail {
+			t.Errorf("a FAIL record for the passed Photon: %s", r.Message)
+		}
+	}
+	if last := byID[len(byID)-1]; last.Outcome != provisioning.OutcomeProvisioned {
+		t.Errorf("the journal's latest word is %q", last.Outcome)
 	}
 }
 

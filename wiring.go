@@ -46,7 +46,7 @@ type station struct {
 	// newStation builds the bench station of a profile.
 	newStation func(ctx context.Context, pl *provisioning.Pipeline) (*provisioning.Station, error)
 	// serialDevice and softAPDevice hand one Photon to the wizard.
-	serialDevice func(path string) (provisioning.Device, error)
+	serialDevice func(ctx context.Context, path string) (provisioning.Device, error)
 	softAPDevice func() provisioning.Device
 
 	ap        ui.PhotonAP
@@ -124,16 +124,26 @@ func (s *station) provisionOne(ctx context.Context, req ui.OneDeviceRequest, emi
 	if err != nil {
 		return err
 	}
+	if req.ClaimDeviceID != "" {
+		// The claim of an already-provisioned Photon through the cloud:
+		// nothing is opened on the device.
+		dev := provisioning.Device{Slot: req.Port, Port: req.Port, DeviceID: req.ClaimDeviceID}
+		return pl.ClaimOnline(ctx, dev, emit).Err()
+	}
 	var dev provisioning.Device
 	switch req.Channel {
 	case provisioning.ChannelSoftAP:
 		dev = s.softAPDevice()
 	default:
-		if dev, err = s.serialDevice(req.Port); err != nil {
+		if dev, err = s.serialDevice(ctx, req.Port); err != nil {
 			return err
 		}
 	}
-	return pl.RunDevice(ctx, dev, emit).Err()
+	res := pl.RunDevice(ctx, dev, emit)
+	if res.Outcome == provisioning.OutcomeProvisioned {
+		return nil // a verdict the wizard shows, not a failure to start
+	}
+	return res.Err()
 }
 
 // testConnection is the profile editor's "Test connection": a product
@@ -209,13 +219,13 @@ func realStation() (*station, error) {
 		newStation: func(_ context.Context, pl *provisioning.Pipeline) (*provisioning.Station, error) {
 			return provisioning.New(provisioning.Config{Pipeline: pl, Ports: provisioning.SerialPorts{Enumerate: usbports.List}, Open: provisioning.SerialOpener()})
 		},
-		serialDevice: func(path string) (provisioning.Device, error) {
+		serialDevice: func(ctx context.Context, path string) (provisioning.Device, error) {
 			if path == "" {
 				return provisioning.Device{}, errors.New(lang.L("Pick the USB port of the Photon first."))
 			}
-			return provisioning.Device{Slot: path, Port: path, Open: func(ctx context.Context) (provisioning.DeviceChannel, error) {
-				return provisioning.OpenSerial(ctx, path)
-			}}, nil
+			// Named by its USB serial number, like a bench slot, so an
+			// already-provisioned Photon is recognised.
+			return provisioning.SerialDevice(ctx, provisioning.SerialPorts{Enumerate: usbports.List}, path), nil
 		},
 		softAPDevice: ap.Device,
 		ap:           ap,
@@ -261,7 +271,7 @@ func demoStation(ctx context.Context, dir string, opt demo.Options) (*station, e
 			}
 			return provisioning.New(provisioning.Config{Pipeline: pl, Ports: w.Ports, Open: w.Open})
 		},
-		serialDevice: w.SerialDevice,
+		serialDevice: func(_ context.Context, path string) (provisioning.Device, error) { return w.SerialDevice(path) },
 		softAPDevice: w.SoftAPDevice,
 		ap:           demoAP{w.AP},
 		ports:        w.PortFinder(),

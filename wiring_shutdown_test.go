@@ -24,6 +24,7 @@ func (r *orderedRunner) Stop() {
 	r.mu.Unlock()
 }
 func (r *orderedRunner) Retry(string) error { return nil }
+func (r *orderedRunner) Claim(string) error { return nil }
 func (r *orderedRunner) Subscribe() (<-chan provisioning.Event, func()) {
 	ch := make(chan provisioning.Event)
 	var once sync.Once

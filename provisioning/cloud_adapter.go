@@ -76,6 +76,14 @@ func (a cloudAdapter) CreateClaimCode(ctx context.Context, customerToken Token, 
 	return cc.Code, err
 }
 
+func (a cloudAdapter) ClaimDevice(ctx context.Context, customerToken Token, deviceID string) error {
+	r, err := a.c.WithToken(customerToken.Value).ClaimDevice(ctx, deviceID, false)
+	if err == nil && !r.Claimed {
+		err = &cloud.Error{Op: "claim device", Kind: cloud.KindUnknown}
+	}
+	return err
+}
+
 func (a cloudAdapter) RenameDevice(ctx context.Context, tok Token, product, deviceID, name string) error {
 	_, err := a.c.WithToken(tok.Value).RenameDevice(ctx, cloud.ProductDevice(product, deviceID), name)
 	return err

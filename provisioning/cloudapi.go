@@ -80,6 +80,9 @@ type CloudAPI interface {
 	CreateCustomer(ctx context.Context, product, clientID, clientSecret, customer string) (Token, error)
 	// CustomerToken gets a token for an existing customer (scope=customer=...).
 	CustomerToken(ctx context.Context, clientID, clientSecret, customer string) (Token, error)
+	// ClaimDevice claims an online device by its ID with a customer token
+	// (POST /v1/devices): the tutorial's claiming without listening mode.
+	ClaimDevice(ctx context.Context, customerToken Token, deviceID string) error
 	// CreateClaimCode asks for a claim code with a customer token.
 	CreateClaimCode(ctx context.Context, customerToken Token, product string) (string, error)
 	// RenameDevice sets the device's name through the product route.

@@ -21,8 +21,12 @@ const (
 	StepCustomer    Step = "customer"
 	StepClaimCode   Step = "claim-code"
 	StepDeliverCode Step = "deliver-code"
-	StepWiFi        Step = "wifi"
-	StepVerify      Step = "verify"
+	// StepClaim claims a Photon that is online to the job's customer
+	// through the cloud (Pipeline.ClaimOnline), instead of a claim code
+	// and listening mode, and reads the owner back.
+	StepClaim  Step = "claim"
+	StepWiFi   Step = "wifi"
+	StepVerify Step = "verify"
 	// StepPostCheck names the device (Profile.NamePattern) and runs the
 	// profile's PostCheck once the cloud has verified it.
 	StepPostCheck Step = "post-check"
@@ -31,7 +35,7 @@ const (
 
 // Steps lists the pipeline's steps in order.
 var Steps = []Step{StepDetect, StepIdentify, StepPreflight, StepImport, StepCustomer,
-	StepClaimCode, StepDeliverCode, StepWiFi, StepVerify, StepPostCheck, StepRecord}
+	StepClaimCode, StepDeliverCode, StepClaim, StepWiFi, StepVerify, StepPostCheck, StepRecord}
 
 // EventKind says what happened to a step.
 type EventKind string
@@ -61,6 +65,11 @@ const (
 	OutcomePending Outcome = ""
 	OutcomePass    Outcome = "pass"
 	OutcomeFail    Outcome = "fail"
+	// OutcomeProvisioned: the Photon did not answer in listening mode, and
+	// the journal's last verdict on it is PASS or the cloud shows it online
+	// in the job's product (see recognise). Neither a pass nor a failure
+	// of this attempt: nothing was written to the device or the cloud.
+	OutcomeProvisioned Outcome = "already-provisioned"
 )
 
 // Event is one thing the engine tells the outside world. Message and Action
@@ -92,4 +101,8 @@ type Event struct {
 	Attempt string `json:"attempt,omitempty"`
 	// Evidence, on verification's done event, is what the cloud said.
 	Evidence *Evidence `json:"evidence,omitempty"`
+	// Claimable, on an already-provisioned result, says the cloud shows
+	// the Photon online in the product but not owned by the job's
+	// customer: it can be claimed through the cloud (Pipeline.ClaimOnline).
+	Claimable bool `json:"claimable,omitempty"`
 }

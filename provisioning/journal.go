@@ -100,6 +100,10 @@ const (
 	// device showed a cloud session newer than the one read before the
 	// Wi-Fi step.
 	EvidenceHandshake EvidenceKind = "handshake"
+	// EvidenceOwner: a Photon claimed through the cloud while online
+	// (Pipeline.ClaimOnline); a read of the product device afterwards
+	// showed the job's customer as its owner.
+	EvidenceOwner EvidenceKind = "owner"
 )
 
 // Evidence is the cloud's confirmation that a Photon connected after it

@@ -128,8 +128,10 @@ type Result struct {
 	// Canceled: the attempt ended because its context did (a stop, an
 	// unplug), not because of the device or the cloud.
 	Canceled bool
-	Record   Record
-	cause    error
+	// Claimable: see Event.Claimable.
+	Claimable bool
+	Record    Record
+	cause     error
 }
 
 // Err returns nil for a PASS and an error carrying Message otherwise; it
@@ -185,6 +187,24 @@ func (p *Pipeline) init() {
 // journal after every step. It returns when the attempt is PASS or FAIL,
 // or ctx ends (then FAIL "stopped").
 func (p *Pipeline) RunDevice(ctx context.Context, dev Device, emit func(Event)) Result {
+	a := p.newAttempt(dev, emit)
+	return a.run(ctx, a.steps)
+}
+
+// ClaimOnline claims a Photon that is online (breathing cyan) to the job's
+// customer through the cloud, without listening mode: the tutorial's
+// other claiming path, offered for an already-provisioned Photon the cloud
+// shows online in the product but not owned by the customer (Result's
+// Claimable). dev needs its DeviceID. The customer's token claims the
+// device by ID; a read of the product device afterwards must show the
+// customer as owner. It is an attempt of its own in the journal.
+func (p *Pipeline) ClaimOnline(ctx context.Context, dev Device, emit func(Event)) Result {
+	a := p.newAttempt(dev, emit)
+	return a.run(ctx, a.claimOnline)
+}
+
+// newAttempt starts the record of one attempt on dev.
+func (p *Pipeline) newAttempt(dev Device, emit func(Event)) *attempt {
 	p.init()
 	if emit == nil {
 		emit = func(Event) {}
@@ -203,5 +223,5 @@ func (p *Pipeline) RunDevice(ctx context.Context, dev Device, emit func(Event)) 
 		Started:  p.Clock.Now(),
 	}
 	a.secrets = []string{p.Credentials.ClientSecret, p.Credentials.WiFiPassword}
-	return a.run(ctx)
+	return a
 }

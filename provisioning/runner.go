@@ -296,8 +296,9 @@ func internalError(r any) *StepError {
 		Action: "Press Retry; if it repeats, report it with the details.", Detail: fmt.Sprint(r)}
 }
 
-// run is the attempt's body; every path ends in finish.
-func (a *attempt) run(ctx context.Context) (res Result) {
+// run runs the attempt's body (the pipeline's steps, or the claim of an
+// online Photon); every path ends in finish.
+func (a *attempt) run(ctx context.Context, body func(context.Context) error) (res Result) {
 	defer func() {
 		if a.ch != nil {
 			a.ch.Close()
@@ -317,7 +318,7 @@ func (a *attempt) run(ctx context.Context) (res Result) {
 			panic(r)
 		}
 	}()
-	err := a.steps(ctx)
+	err := body(ctx)
 	// A failed or stopped attempt may end on the Photon's network: the
 	// computer goes back to its own before the result is told.
 	a.leaveNetwork(ctx)
@@ -332,12 +333,21 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 	a.mu.Lock()
 	rec := &a.rec
 	rec.Ended = a.p.Clock.Now()
-	if err == nil {
+	var known *provisioned
+	switch {
+	case err == nil:
 		rec.Outcome = OutcomePass
 		rec.Message = "Photon " + rec.DeviceID + " is provisioned and verified in the cloud."
+		if rec.Evidence != nil && rec.Evidence.Kind == EvidenceOwner {
+			rec.Message = "Photon " + rec.DeviceID + " is claimed to " + rec.Customer + "; the cloud shows it as the owner."
+		}
 		rec.Action = "Unplug it and plug in the next one."
 		rec.FailedStep = ""
-	} else {
+	case errors.As(err, &known):
+		rec.Outcome = OutcomeProvisioned
+		rec.Message, rec.Action = scrubSecrets(known.message, a.secrets), scrubSecrets(known.action, a.secrets)
+		rec.FailedStep = ""
+	default:
 		se := &StepError{}
 		if !errors.As(err, &se) {
 			se = &StepError{Message: err.Error()}
@@ -371,7 +381,7 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 	a.mu.Unlock()
 	res := Result{Attempt: snap.Attempt, DeviceID: snap.DeviceID, Customer: snap.Customer, Outcome: snap.Outcome,
 		FailedStep: snap.FailedStep, Message: snap.Message, Action: snap.Action, Details: snap.Details,
-		Canceled: canceled, Record: snap, cause: err}
+		Canceled: canceled, Claimable: known != nil && known.claimable, Record: snap, cause: err}
 	if a.p.Journal != nil {
 		if jerr := a.p.Journal.Append(snap); jerr != nil {
 			res.Outcome = OutcomeFail
@@ -382,6 +392,6 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 	}
 	a.jmu.Unlock()
 	a.emit(Event{Step: StepRecord, Kind: EventResult, Outcome: res.Outcome, Message: res.Message, Action: res.Action,
-		Details: res.Details, Progress: 1})
+		Details: res.Details, Progress: 1, Claimable: res.Claimable})
 	return res
 }

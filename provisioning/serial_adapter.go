@@ -21,6 +21,27 @@ func OpenSerial(ctx context.Context, path string, opts ...serialio.Option) (Devi
 	return &SerialChannel{Console: c}, nil
 }
 
+// SerialDevice is the Photon on a serial port path for a one-device run
+// (the wizard), named by its USB serial number when ports lists the path,
+// as the station names its slots: an already-provisioned Photon is then
+// recognised instead of failed. A failed listing leaves it unnamed.
+func SerialDevice(ctx context.Context, ports PortWatcher, path string, opts ...serialio.Option) Device {
+	dev := Device{Slot: path, Port: path, Open: func(ctx context.Context) (DeviceChannel, error) { return OpenSerial(ctx, path, opts...) }}
+	if ports == nil {
+		return dev
+	}
+	listed, err := ports.Ports(ctx)
+	if err != nil {
+		return dev
+	}
+	for _, p := range listed {
+		if p.Path == path {
+			dev.DeviceID = p.DeviceID
+		}
+	}
+	return dev
+}
+
 // SerialOpener returns the Station's Config.Open for USB serial benches.
 func SerialOpener(opts ...serialio.Option) func(ctx context.Context, p Port) (DeviceChannel, error) {
 	return func(ctx context.Context, p Port) (DeviceChannel, error) { return OpenSerial(ctx, p.Path, opts...) }

@@ -56,6 +56,9 @@ const (
 	SlotRunning SlotState = "running" // its pipeline runs
 	SlotPassed  SlotState = "passed"  // PASS: unplug it and plug in the next one
 	SlotFailed  SlotState = "failed"  // FAIL: see Message and Action; Retry starts again
+	// SlotProvisioned: the Photon was done already (OutcomeProvisioned);
+	// unplug it, or, when Claimable, claim it through the cloud (Claim).
+	SlotProvisioned SlotState = "provisioned"
 )
 
 // SlotStatus is a snapshot of one slot, for the bench tiles.
@@ -72,6 +75,9 @@ type SlotStatus struct {
 	Action      string
 	Outcome     Outcome
 	Attempt     string // the journal attempt ID of the last run
+	// Claimable: an already-provisioned Photon the cloud shows online in
+	// the product but not owned by the job's customer (see Claim).
+	Claimable bool
 }
 
 // Counters are the shift counters of the bench's top bar.
@@ -90,7 +96,15 @@ type slot struct {
 	// after, when set, is closed when the attempt of the Photon this slot
 	// replaced on the same port has let go of the port.
 	after chan struct{}
+	// missed counts the scans in a row that did not list the port.
+	missed int
 }
+
+// missedScansForUnplug is how many scans in a row must miss a port before
+// its Photon counts as unplugged: one empty or partial listing (a hub
+// reset, Windows installing a driver) is not an unplug. A console read
+// that fails because the device went away counts at once.
+const missedScansForUnplug = 2
 
 // errUnplugged is the cause of an attempt cancelled by unplugging.
 var errUnplugged = errors.New("the Photon was unplugged")
@@ -176,7 +190,7 @@ func (s *Station) Start(ctx context.Context) error {
 	s.watchDone = make(chan struct{})
 	runCtx, done := s.runCtx, s.watchDone
 	for name, sl := range s.slots {
-		if sl.status.State != SlotPassed {
+		if sl.status.State != SlotPassed && sl.status.State != SlotProvisioned {
 			s.startLocked(name, sl)
 		}
 	}
@@ -240,7 +254,13 @@ func (s *Station) scan(ctx context.Context) {
 	defer s.mu.Unlock()
 	for name, sl := range s.slots {
 		p, ok := seen[name]
-		if ok && (p.DeviceID == "" || sl.status.Port.DeviceID == "" || p.DeviceID == sl.status.Port.DeviceID) {
+		switch {
+		case !ok:
+			if sl.missed++; sl.missed < missedScansForUnplug {
+				continue
+			}
+		case p.DeviceID == "" || sl.status.Port.DeviceID == "" || p.DeviceID == sl.status.Port.DeviceID:
+			sl.missed = 0
 			continue
 		}
 		// Unplugged, or another Photon on the same port between scans.
@@ -280,6 +300,12 @@ func (s *Station) detachLocked(name string, sl *slot) {
 
 // startLocked runs the pipeline for one slot on its own goroutine.
 func (s *Station) startLocked(name string, sl *slot) {
+	s.launchLocked(name, sl, s.cfg.Pipeline.RunDevice)
+}
+
+// launchLocked runs one attempt of a slot (the pipeline, or the claim of
+// an online Photon) on its own goroutine.
+func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, Device, func(Event)) Result) {
 	ctx, cancel := context.WithCancelCause(s.runCtx)
 	sl.cancel = cancel
 	sl.done = make(chan struct{})
@@ -305,7 +331,7 @@ func (s *Station) startLocked(name string, sl *slot) {
 			}
 			t.Stop()
 		}
-		res, final := s.runSlot(ctx, sl, name, port)
+		res, final := s.runSlot(ctx, sl, name, port, run)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if errors.Is(res.Err(), ErrBadClientCredentials) {
@@ -320,6 +346,14 @@ func (s *Station) startLocked(name string, sl *slot) {
 		}
 		cur, taken := s.slots[name]
 		current := taken && cur == sl
+		if current && !res.Canceled && deviceKind(res.cause) == DeviceUnplugged {
+			// The console itself says the Photon went away: that is an
+			// unplug now, not after the scans notice.
+			res.Message, res.Action = unpluggedMessage, unpluggedAction
+			final.Message, final.Action, final.Interrupted = res.Message, res.Action, true
+			s.detachLocked(name, sl)
+			current, taken = false, false
+		}
 		if current || !taken {
 			// After the status and counters below. The result of an
 			// unplugged Photon's attempt is still told, unless another
@@ -335,9 +369,13 @@ func (s *Station) startLocked(name string, sl *slot) {
 			sl.status.Outcome = res.Outcome
 			sl.status.Message, sl.status.Action = res.Message, res.Action
 			sl.status.Progress, sl.status.Remaining = -1, 0
-			if res.Outcome == OutcomePass {
+			sl.status.Claimable = res.Claimable
+			switch res.Outcome {
+			case OutcomePass:
 				sl.status.State = SlotPassed
-			} else {
+			case OutcomeProvisioned:
+				sl.status.State = SlotProvisioned
+			default:
 				sl.status.State = SlotFailed
 				if res.FailedStep != "" {
 					sl.status.Step = res.FailedStep
@@ -347,6 +385,8 @@ func (s *Station) startLocked(name string, sl *slot) {
 		switch {
 		case res.Outcome == OutcomePass:
 			s.passed++
+		case res.Outcome == OutcomeProvisioned:
+			// Done before: neither this shift's pass nor a failure.
 		case !final.Interrupted:
 			// Stops (by the operator, or by the end of the context given
 			// to Start) and unplugging are not failures of the device.
@@ -358,7 +398,7 @@ func (s *Station) startLocked(name string, sl *slot) {
 // runSlot runs one attempt, turning a panic into a FAIL of this slot only.
 // It holds the attempt's result event back and returns it, so the slot's
 // status and the counters are updated before anyone hears of the result.
-func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port) (res Result, final Event) {
+func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port, run func(context.Context, Device, func(Event)) Result) (res Result, final Event) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Outcome: OutcomeFail, DeviceID: port.DeviceID,
@@ -371,7 +411,7 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port)
 	}()
 	dev := Device{Slot: name, Port: port.Path, DeviceID: port.DeviceID,
 		Open: func(ctx context.Context) (DeviceChannel, error) { return s.cfg.Open(ctx, port) }}
-	res = s.cfg.Pipeline.RunDevice(ctx, dev, func(e Event) {
+	res = run(ctx, dev, func(e Event) {
 		e.Location = port.Location
 		if e.Kind == EventResult {
 			final = e
@@ -385,7 +425,7 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port)
 		final.Interrupted = true
 		switch context.Cause(ctx) {
 		case errUnplugged:
-			res.Message, res.Action = "The Photon was unplugged before it was finished; the journal keeps how far it got.", "Plug it back in (blinking dark blue); it starts again by itself."
+			res.Message, res.Action = unpluggedMessage, unpluggedAction
 		case errStoppedByOperator:
 			res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
 		case errHalted:
@@ -395,6 +435,12 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port)
 	final.Message, final.Action = res.Message, res.Action
 	return res, final
 }
+
+// What a slot whose Photon was unplugged during its attempt says.
+const (
+	unpluggedMessage = "The Photon was unplugged before it was finished; the journal keeps how far it got."
+	unpluggedAction  = "Plug it back in (blinking dark blue); it starts again by itself."
+)
 
 // portReleaseWait bounds how long a Photon plugged into a port waits for
 // the attempt of the one unplugged from it to let go of the port.
@@ -518,6 +564,27 @@ func (s *Station) Retry(name string) error {
 		return fmt.Errorf("the Photon on %s is still running", name)
 	}
 	s.startLocked(name, sl)
+	return nil
+}
+
+// Claim claims the Photon of an already-provisioned slot to the job's
+// customer through the cloud (Pipeline.ClaimOnline), when the slot is
+// Claimable. The bench must be running; the result comes as events.
+func (s *Station) Claim(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.slots[name]
+	switch {
+	case !ok:
+		return fmt.Errorf("no Photon on %s", name)
+	case !s.runningLocked():
+		return errors.New("start the bench first")
+	case sl.cancel != nil:
+		return fmt.Errorf("the Photon on %s is still running", name)
+	case sl.status.State != SlotProvisioned || !sl.status.Claimable:
+		return fmt.Errorf("the Photon on %s is not one to claim through the cloud", name)
+	}
+	s.launchLocked(name, sl, s.cfg.Pipeline.ClaimOnline)
 	return nil
 }
 

@@ -59,10 +59,13 @@ func (a *attempt) steps(ctx context.Context) error {
 		pre = a.fork(ctx, a.preflight)
 	}
 	id, err := a.identify(ctx)
-	if pre == nil && (err == nil || errors.Is(err, errResumeAtVerify)) {
+	var quiet *quietDevice
+	if pre == nil && (err == nil || errors.Is(err, errResumeAtVerify) || errors.As(err, &quiet)) {
 		pre = a.fork(ctx, a.preflight)
 	}
 	switch {
+	case errors.As(err, &quiet):
+		return a.recognise(ctx, pre, quiet)
 	case errors.Is(err, errResumeAtVerify):
 		if err := pre.wait(); err != nil {
 			return err

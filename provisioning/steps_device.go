@@ -53,6 +53,11 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 			// its Wi-Fi settings in the interrupted attempt.
 			return a.resumeFound(prev)
 		}
+		if q, ok := a.quietNamed(err); ok {
+			// Perhaps a Photon already done: the caller looks it up
+			// before failing identify.
+			return identity{}, q
+		}
 		return identity{}, a.fail(StepIdentify, err)
 	}
 	id, err := cloud.NormalizeDeviceID(info.ID)

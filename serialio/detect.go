@@ -153,7 +153,8 @@ func Classify(d *ListedPort) (Port, bool) {
 	return p, true
 }
 
-// Detect lists the Photons on USB now, sorted by path.
+// Detect lists the Photons on USB now, one port per Photon (the first
+// interface of one with two USB serial interfaces), sorted by path.
 func Detect(ctx context.Context, enum Enumerate) ([]Port, error) {
 	if enum == nil {
 		return nil, errNoEnumerate
@@ -162,19 +163,127 @@ func Detect(ctx context.Context, enum Enumerate) ([]Port, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Port
+	var found []listed
 	for _, d := range list {
 		if p, ok := Classify(d); ok {
+			var iface usbInterface
 			if loc, dfu := strings.CutPrefix(p.Path, "usb:"); dfu {
 				p.Location = loc
 			} else if runtime.GOOS == "linux" {
-				p.Location = usbLocation(sysClassTTY, filepath.Base(p.Path))
+				p.Location, iface = usbPosition(sysClassTTY, filepath.Base(p.Path))
 			}
-			out = append(out, p)
+			found = append(found, listed{Port: p, iface: iface})
 		}
 	}
+	out := firstInterfaces(found)
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// listed is a classified port and, on Linux, its USB interface.
+type listed struct {
+	Port
+	iface usbInterface
+}
+
+// usbInterface is a USB interface's place in its device, from the sysfs
+// name 1-1.3:1.2 (configuration 1, interface 2); known is false where the
+// OS does not tell.
+type usbInterface struct {
+	config, number int
+	known          bool
+}
+
+// before orders interfaces of one device: the lower configuration and
+// interface number first.
+func (i usbInterface) before(j usbInterface) bool {
+	if i.config != j.config {
+		return i.config < j.config
+	}
+	return i.number < j.number
+}
+
+// firstInterfaces keeps one port per Photon. A Photon whose application
+// enables a second USB serial interface (USBSerial1) lists two CDC ports
+// with the same USB serial number at the same USB position; the setup
+// console is the first interface, so the one with the lowest interface
+// number stays (or, where the OS does not tell interface numbers, the port
+// with the lower number: the first interface enumerates first). Ports are
+// the same Photon when their serial numbers hold the same device ID, or
+// when they sit at the same USB position; a serial number without an ID
+// (older firmware gives every Photon the same one) joins nothing.
+func firstInterfaces(found []listed) []Port {
+	key := func(l listed) []string {
+		var k []string
+		if l.Mode != ModeSerial {
+			return nil
+		}
+		if l.DeviceID != "" {
+			k = append(k, "id:"+l.DeviceID)
+		}
+		if l.Location != "" {
+			k = append(k, "at:"+l.Location)
+		}
+		return k
+	}
+	keep := make([]bool, len(found))
+	for i := range found {
+		keep[i] = true
+	}
+	for i := range found {
+		for j := range found {
+			if i == j || !keep[i] || !keep[j] || !sharesKey(key(found[i]), key(found[j])) {
+				continue
+			}
+			if firstOf(found[j], found[i]) {
+				keep[i] = false
+			}
+		}
+	}
+	var out []Port
+	for i, l := range found {
+		if keep[i] {
+			out = append(out, l.Port)
+		}
+	}
+	return out
+}
+
+// sharesKey tells whether two key lists have a key in common.
+func sharesKey(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstOf tells whether a is the earlier interface of the device a and b
+// both belong to.
+func firstOf(a, b listed) bool {
+	if a.iface.known && b.iface.known && a.iface != b.iface {
+		return a.iface.before(b.iface)
+	}
+	return portOrder(a.Path, b.Path)
+}
+
+var trailingNumber = regexp.MustCompile(`^(.*?)([0-9]+)$`)
+
+// portOrder orders port names by their trailing number (COM3 before COM10,
+// ttyACM2 before ttyACM10), then as text.
+func portOrder(a, b string) bool {
+	ma, mb := trailingNumber.FindStringSubmatch(a), trailingNumber.FindStringSubmatch(b)
+	if ma != nil && mb != nil && ma[1] == mb[1] {
+		na, _ := strconv.Atoi(ma[2])
+		nb, _ := strconv.Atoi(mb[2])
+		if na != nb {
+			return na < nb
+		}
+	}
+	return a < b
 }
 
 // sysClassTTY is where Linux lists serial devices; tests point it at a
@@ -183,22 +292,31 @@ var sysClassTTY = "/sys/class/tty"
 
 var usbPathPattern = regexp.MustCompile(`^[0-9]+-[0-9]+(\.[0-9]+)*$`)
 
-// usbLocation finds the USB position of a tty under a sysfs class folder:
+var usbInterfacePattern = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
+
+// usbPosition finds the USB position of a tty under a sysfs class folder:
 // root/ttyACM0/device links to the USB interface (…/1-1.3/1-1.3:1.0),
-// whose name before the colon is the position. "" when there is none.
-func usbLocation(root, tty string) string {
+// whose name before the colon is the position ("" when there is none) and
+// after it the interface (1.0: configuration 1, interface 0).
+func usbPosition(root, tty string) (string, usbInterface) {
 	if tty == "" || tty == "." || strings.ContainsAny(tty, `/\`) {
-		return ""
+		return "", usbInterface{}
 	}
 	target, err := filepath.EvalSymlinks(filepath.Join(root, tty, "device"))
 	if err != nil {
-		return ""
+		return "", usbInterface{}
 	}
-	loc, _, _ := strings.Cut(filepath.Base(target), ":")
+	loc, ifname, _ := strings.Cut(filepath.Base(target), ":")
 	if !usbPathPattern.MatchString(loc) {
-		return ""
+		return "", usbInterface{}
 	}
-	return loc
+	var iface usbInterface
+	if m := usbInterfacePattern.FindStringSubmatch(ifname); m != nil {
+		iface.config, _ = strconv.Atoi(m[1])
+		iface.number, _ = strconv.Atoi(m[2])
+		iface.known = true
+	}
+	return loc, iface
 }
 
 // HubPort splits a USB Location into what a technician can find: the

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,7 +195,12 @@ func fakeSysfsTTY(t *testing.T, ttys map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for tty, usb := range ttys {
-		iface := filepath.Join(root, "devices", "pci0000:00", "usb1", usb, usb+":1.0")
+		// "1-1.3:1.2" names the interface; "1-1.3" means its first, :1.0.
+		usb, ifname, named := strings.Cut(usb, ":")
+		if !named {
+			ifname = "1.0"
+		}
+		iface := filepath.Join(root, "devices", "pci0000:00", "usb1", usb, usb+":"+ifname)
 		if usb == "" {
 			iface = filepath.Join(root, "devices", "platform", "serial8250")
 		}
@@ -237,4 +244,62 @@ func TestDetectAddsUSBLocationOnLinux(t *testing.T) {
 	if err != nil || len(ports) != 1 || ports[0].Location != "1-1.3" {
 		t.Fatalf("ports %+v, %v", ports, err)
 	}
+}
+
+// A Photon whose application enables a second USB serial interface lists
+// two CDC ports with one serial number; the bench must see one Photon, on
+// the first interface (the setup console), wherever the OS numbered it.
+func TestDetectKeepsTheFirstInterfaceOfAPhoton(t *testing.T) {
+	const id = "3a001d000247343339373536"
+	const other = "3a001d000247343339370000"
+	port := func(name, sn string) *serialio.ListedPort {
+		return &serialio.ListedPort{Name: name, IsUSB: true, VID: "2B04", PID: "C006", SerialNumber: sn}
+	}
+	paths := func(ports []serialio.Port) []string {
+		var out []string
+		for _, p := range ports {
+			out = append(out, p.Path)
+		}
+		return out
+	}
+	t.Run("same serial number", func(t *testing.T) {
+		defer serialio.SetSysClassTTYForTest(t.TempDir())() // no USB positions known
+		ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*serialio.ListedPort, error) {
+			return []*serialio.ListedPort{port("COM10", id), port("COM9", id), port("COM4", other)}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := paths(ports), []string{"COM4", "COM9"}; !slices.Equal(got, want) {
+			t.Errorf("ports %v, want %v", got, want)
+		}
+	})
+	t.Run("old firmware serial numbers join nothing", func(t *testing.T) {
+		defer serialio.SetSysClassTTYForTest(t.TempDir())()
+		ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*serialio.ListedPort, error) {
+			return []*serialio.ListedPort{port("/dev/ttyACM0", "00000000050C"), port("/dev/ttyACM1", "00000000050C")}, nil
+		})
+		if err != nil || len(ports) != 2 {
+			t.Errorf("ports %v, %v; want both Photons", paths(ports), err)
+		}
+	})
+	t.Run("lowest interface at one USB position", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("USB interfaces come from Linux sysfs")
+		}
+		// The second interface got the lower tty number (it enumerated
+		// first after a hub reset); the serial numbers do not hold an ID.
+		defer serialio.SetSysClassTTYForTest(fakeSysfsTTY(t, map[string]string{
+			"ttyACM0": "1-1.3:1.3", "ttyACM1": "1-1.3:1.0", "ttyACM2": "1-1.4:1.0"}))()
+		ports, err := serialio.Detect(t.Context(), func(context.Context) ([]*serialio.ListedPort, error) {
+			return []*serialio.ListedPort{port("/dev/ttyACM0", "00000000050C"), port("/dev/ttyACM1", "00000000050C"),
+				port("/dev/ttyACM2", "00000000050C")}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := paths(ports), []string{"/dev/ttyACM1", "/dev/ttyACM2"}; !slices.Equal(got, want) {
+			t.Errorf("ports %v, want %v", got, want)
+		}
+	})
 }

@@ -1,7 +1,10 @@
 package serialio
 
 // UsbLocationForTest exposes the sysfs USB position lookup.
-var UsbLocationForTest = usbLocation
+func UsbLocationForTest(root, tty string) string {
+	loc, _ := usbPosition(root, tty)
+	return loc
+}
 
 // SetSysClassTTYForTest points detection at a fake /sys/class/tty.
 func SetSysClassTTYForTest(dir string) (restore func()) {

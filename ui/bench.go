@@ -24,13 +24,16 @@ import (
 // technician's intents. Start begins provisioning every Photon plugged in
 // with the named profile and returns at once; the bench then runs until
 // Stop or until ctx (which lives as long as the window) ends, and progress
-// comes back as events. Stop and Retry get a context bounded to 30 s.
-// The bench calls all three from its own goroutine, never from the UI
-// goroutine. StationBench adapts *provisioning.Station.
+// comes back as events. Stop, Retry and Claim get a context bounded to
+// 30 s. Claim claims an already-provisioned Photon that the engine marked
+// claimable to the job's customer through the cloud. The bench calls them
+// from its own goroutine, never from the UI goroutine. StationBench adapts
+// *provisioning.Station.
 type BenchControl interface {
 	Start(ctx context.Context, profile string) error
 	Stop(ctx context.Context) error
 	Retry(ctx context.Context, slot string) error
+	Claim(ctx context.Context, slot string) error
 }
 
 // ShiftCounters are the totals the top bar shows for the shift.
@@ -178,7 +181,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.rate = newCounterBox(theme.HistoryIcon(), lang.L("devices per hour"))
 	b.clockBox = newCounterBox(theme.MediaPlayIcon(), lang.L("time running"))
 
-	b.waiting = NewTile(lang.L("Any USB port"), nil)
+	b.waiting = NewTile(lang.L("Any USB port"), nil, nil)
 	b.gridLayout = &tileGrid{minTile: fyne.NewSize(380, 0)}
 	b.grid = container.New(b.gridLayout, b.waiting)
 
@@ -536,6 +539,30 @@ func (b *Bench) retry(slot string) {
 	}()
 }
 
+// claim asks the engine to claim an already-provisioned Photon to the job's
+// customer through the cloud.
+func (b *Bench) claim(slot string) {
+	if b.control == nil {
+		return
+	}
+	if t := b.tiles[slot]; t != nil {
+		t.claim.Disable()
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(b.intents, 30*time.Second)
+		defer cancel()
+		err := b.control.Claim(ctx, slot)
+		b.do(func() {
+			if t := b.tiles[slot]; t != nil {
+				t.claim.Enable()
+			}
+			if err != nil {
+				b.showBanner(lang.L("{{.Slot}} could not be claimed: {{.Reason}}", map[string]any{"Slot": slot, "Reason": err.Error()}))
+			}
+		})
+	}()
+}
+
 // RetryFailed retries every failed slot (Enter while the bench runs).
 func (b *Bench) RetryFailed() {
 	for _, name := range b.order {
@@ -575,7 +602,7 @@ func (b *Bench) Apply(ev provisioning.Event) {
 	if !ok {
 		s = &Slot{Name: ev.Slot}
 		b.slots[ev.Slot] = s
-		b.tiles[ev.Slot] = NewTile(ev.Slot, b.retry)
+		b.tiles[ev.Slot] = NewTile(ev.Slot, b.retry, b.claim)
 		b.order = append(b.order, ev.Slot)
 		sort.Slice(b.order, func(i, j int) bool { return naturalLess(b.order[i], b.order[j]) })
 		b.relayout()

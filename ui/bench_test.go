@@ -33,6 +33,10 @@ func (f *fakeStation) Retry(ctx context.Context, slot string) error {
 	f.calls <- "retry " + slot
 	return nil
 }
+func (f *fakeStation) Claim(ctx context.Context, slot string) error {
+	f.calls <- "claim " + slot
+	return nil
+}
 
 // fakeLibrary is an in-memory profile store.
 type fakeLibrary struct {

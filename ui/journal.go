@@ -193,6 +193,8 @@ func journalCell(r provisioning.Record, col int) string {
 			return "✔ " + lang.L("PASS")
 		case provisioning.OutcomeFail:
 			return "× " + lang.L("FAIL")
+		case provisioning.OutcomeProvisioned:
+			return "ⓘ " + lang.L("ALREADY PROVISIONED")
 		}
 		return "… " + lang.L("unfinished")
 	case 5:

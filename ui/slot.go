@@ -15,6 +15,10 @@ const (
 	PhaseWorking              // a pipeline step is running
 	PhasePass                 // the cloud verified the device
 	PhaseFail                 // the attempt failed; Retry is offered
+	// PhaseProvisioned: the Photon was done already (it passed here
+	// before, or the cloud shows it online in the product); nothing was
+	// written. Unplug it, or claim it through the cloud when Claimable.
+	PhaseProvisioned
 )
 
 // Chip is one of the six step chips on a tile. Several pipeline steps fold
@@ -41,7 +45,7 @@ func chipOf(s provisioning.Step) (Chip, bool) {
 		return ChipCloud, true
 	case provisioning.StepCustomer:
 		return ChipCustomer, true
-	case provisioning.StepClaimCode, provisioning.StepDeliverCode:
+	case provisioning.StepClaimCode, provisioning.StepDeliverCode, provisioning.StepClaim:
 		return ChipClaim, true
 	case provisioning.StepWiFi:
 		return ChipWiFi, true
@@ -87,6 +91,9 @@ type Slot struct {
 	Finished    time.Time
 	Message     string
 	Action      string
+	// Claimable: the engine offers to claim the already-provisioned
+	// Photon to the job's customer through the cloud.
+	Claimable bool
 }
 
 // Apply folds one event into the slot and returns the attempt's outcome
@@ -125,7 +132,7 @@ func (s *Slot) Apply(ev provisioning.Event) provisioning.Outcome {
 		return ev.Outcome
 	}
 	chip, known := chipOf(ev.Step)
-	if s.Phase == PhaseFail || s.Phase == PhasePass {
+	if s.Phase == PhaseFail || s.Phase == PhasePass || s.Phase == PhaseProvisioned {
 		// Late news from a step that ran alongside the failed one: keep the
 		// verdict and its words, but let the chip show what happened.
 		if known && ev.Kind == provisioning.EventDone {
@@ -177,7 +184,7 @@ func (s *Slot) newAttempt(ev provisioning.Event) bool {
 		return false
 	}
 	switch s.Phase {
-	case PhasePass:
+	case PhasePass, PhaseProvisioned:
 		return true
 	case PhaseFail:
 		return ev.Step == provisioning.StepDetect || ev.Step == provisioning.StepIdentify
@@ -195,6 +202,16 @@ func (s *Slot) finish(ev provisioning.Event) {
 		for i, c := range s.Chips {
 			if c == ChipActive {
 				s.Chips[i] = ChipDone
+			}
+		}
+		s.Message, s.Action = ev.Message, ev.Action
+	case provisioning.OutcomeProvisioned:
+		s.Phase = PhaseProvisioned
+		s.Claimable = ev.Claimable
+		// Nothing failed: a step cut short by the verdict was skipped.
+		for i, c := range s.Chips {
+			if c == ChipActive || c == ChipFailed {
+				s.Chips[i] = ChipSkipped
 			}
 		}
 		s.Message, s.Action = ev.Message, ev.Action

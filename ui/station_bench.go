@@ -14,6 +14,7 @@ type StationRunner interface {
 	Start(ctx context.Context) error
 	Stop()
 	Retry(slot string) error
+	Claim(slot string) error
 	Subscribe() (<-chan provisioning.Event, func())
 }
 
@@ -138,6 +139,17 @@ func (s *StationBench) Retry(ctx context.Context, slot string) error {
 		return errors.New(lang.L("Start the bench first."))
 	}
 	return st.Retry(slot)
+}
+
+// Claim claims a slot's already-provisioned Photon through the cloud.
+func (s *StationBench) Claim(ctx context.Context, slot string) error {
+	s.mu.Lock()
+	st := s.cur
+	s.mu.Unlock()
+	if st == nil {
+		return errors.New(lang.L("Start the bench first."))
+	}
+	return st.Claim(slot)
 }
 
 var _ StationRunner = (*provisioning.Station)(nil)

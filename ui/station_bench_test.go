@@ -32,6 +32,7 @@ func (r *runnerStub) Stop() {
 	r.mu.Unlock()
 }
 func (r *runnerStub) Retry(string) error { return nil }
+func (r *runnerStub) Claim(string) error { return nil }
 func (r *runnerStub) Subscribe() (<-chan provisioning.Event, func()) {
 	return r.events, func() {}
 }

@@ -24,6 +24,9 @@ const (
 	ColorNameTileWorking fyne.ThemeColorName = "photonTileWorking"
 	ColorNameTilePass    fyne.ThemeColorName = "photonTilePass"
 	ColorNameTileFail    fyne.ThemeColorName = "photonTileFail"
+	// ColorNameTileProvisioned is a calm tint for a Photon that was done
+	// already: nothing is wrong, nothing to fix.
+	ColorNameTileProvisioned fyne.ThemeColorName = "photonTileProvisioned"
 )
 
 // StationTheme is Fyne's default theme plus the bench's large text sizes and
@@ -66,6 +69,11 @@ func (t *StationTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.C
 			return color.NRGBA{R: 0x5c, G: 0x1e, B: 0x1e, A: 0xff}
 		}
 		return color.NRGBA{R: 0xfb, G: 0xd5, B: 0xd5, A: 0xff}
+	case ColorNameTileProvisioned:
+		if dark {
+			return color.NRGBA{R: 0x1f, G: 0x40, B: 0x48, A: 0xff}
+		}
+		return color.NRGBA{R: 0xd8, G: 0xee, B: 0xf0, A: 0xff}
 	case theme.ColorNameSuccess:
 		if !dark {
 			// Fyne's green is too pale for a white background at a metre.

@@ -349,6 +349,7 @@ type Tile struct {
 	slot    Slot
 	shownAt time.Time
 	onRetry func(slot string)
+	onClaim func(slot string)
 
 	bg          *canvas.Rectangle
 	name        *canvas.Text
@@ -363,6 +364,8 @@ type Tile struct {
 	action      *widget.Label
 	retry       *widget.Button
 	retryBox    fyne.CanvasObject // the Retry button in its large-text wrapper
+	claim       *widget.Button    // claim an already-provisioned Photon through the cloud
+	claimBox    fyne.CanvasObject
 	chipRow     *fyne.Container
 	progressRow *fyne.Container
 	verdict     *fyne.Container
@@ -383,10 +386,11 @@ type Tile struct {
 	heights     map[float32]float32 // heightFor's answers for what is shown now
 }
 
-// NewTile makes an empty (waiting) tile for a slot. onRetry is called on
-// the UI goroutine when the technician taps Retry.
-func NewTile(name string, onRetry func(slot string)) *Tile {
-	t := &Tile{onRetry: onRetry}
+// NewTile makes an empty (waiting) tile for a slot. onRetry and onClaim
+// are called on the UI goroutine when the technician taps Retry, or Claim
+// on an already-provisioned Photon.
+func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
+	t := &Tile{onRetry: onRetry, onClaim: onClaim}
 	t.ExtendBaseWidget(t)
 	t.bg = canvas.NewRectangle(theme.Color(ColorNameTileWaiting))
 	t.bg.CornerRadius = 10
@@ -429,6 +433,13 @@ func NewTile(name string, onRetry func(slot string)) *Tile {
 	})
 	t.retry.Importance = widget.HighImportance
 	t.retry.Hide()
+	t.claim = widget.NewButtonWithIcon(lang.L("Claim to customer"), theme.AccountIcon(), func() {
+		if t.onClaim != nil {
+			t.onClaim(t.slot.Name)
+		}
+	})
+	t.claim.Importance = widget.HighImportance
+	t.claim.Hide()
 
 	t.badgeImg = canvas.NewImageFromResource(theme.RadioButtonIcon())
 	t.badgeImg.FillMode = canvas.ImageFillContain
@@ -442,10 +453,11 @@ func NewTile(name string, onRetry func(slot string)) *Tile {
 	t.verdict = container.NewHBox(t.phaseImg, container.NewCenter(t.phase))
 	t.chipRow = container.New(&chipRow{}, chipObjs...)
 	t.retryBox = large(t.retry)
+	t.claimBox = large(t.claim)
 	t.progressRow = container.NewBorder(nil, nil, nil, t.elapsed, t.progress.box)
 	words := container.NewThemeOverride(container.New(column{},
 		t.message,
-		container.New(&actionRow{}, t.action, t.retryBox),
+		container.New(&actionRow{}, t.action, container.NewStack(t.retryBox, t.claimBox)),
 	), tightText{})
 	body := container.New(column{},
 		header,
@@ -512,6 +524,8 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	message, action := s.Message, s.Action
 	t.retry.Hide()
 	t.retryBox.Hide()
+	t.claim.Hide()
+	t.claimBox.Hide()
 	switch s.Phase {
 	case PhaseWaiting:
 		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
@@ -554,6 +568,21 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		}
 		t.retry.Show()
 		t.retryBox.Show()
+	case PhaseProvisioned:
+		t.bg.FillColor = theme.Color(ColorNameTileProvisioned)
+		border = theme.Color(theme.ColorNamePrimary)
+		t.phaseImg.Resource = theme.NewPrimaryThemedResource(theme.InfoIcon())
+		t.phase.Text = lang.L("ALREADY PROVISIONED")
+		t.phase.Color = theme.Color(theme.ColorNameForeground)
+		if message == "" {
+			message = lang.L("This Photon was set up before")
+		}
+		action = lang.L("Unplug it")
+		if s.Claimable {
+			action = lang.L("Claim it to the job's customer, or unplug it")
+			t.claim.Show()
+			t.claimBox.Show()
+		}
 	}
 	t.bg.StrokeColor = border
 	t.badgeImg.Resource = t.phaseImg.Resource
@@ -567,9 +596,9 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		t.progress.SetValue(max(0, min(1, s.Progress)))
 	}
 	// The bar and the seconds are for the step under way; a finished tile
-	// says PASS or FAIL and spends no line on them.
+	// says its verdict and spends no line on them.
 	setVisible(t.progressRow, s.Phase == PhaseWorking)
-	setVisible(t.chipRow, s.Phase != PhaseWaiting && !t.dense)
+	setVisible(t.chipRow, s.Phase != PhaseWaiting && s.Phase != PhaseProvisioned && !t.dense)
 	if s.Phase != PhaseWaiting {
 		t.elapsed.Text = formatElapsed(s.Elapsed(now))
 		if s.Phase == PhaseWorking && s.Remaining > 0 {

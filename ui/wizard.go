@@ -22,6 +22,10 @@ type OneDeviceRequest struct {
 	Profile string
 	Channel provisioning.Channel
 	Port    string // serial port; empty with SoftAP
+	// ClaimDeviceID, when set, asks to claim this already-provisioned
+	// Photon to the job's customer through the cloud instead (the engine
+	// offered it: Event.Claimable); nothing is opened on the device.
+	ClaimDeviceID string
 }
 
 // OneDeviceRunner provisions a single device and reports each step through
@@ -474,6 +478,10 @@ func (w *Wizard) showVerdict() {
 		w.verdictImg.Resource = theme.NewErrorThemedResource(theme.CancelIcon())
 		w.verdictTxt.Text = lang.L("FAIL")
 		w.verdictTxt.Color = theme.Color(theme.ColorNameError)
+	case provisioning.OutcomeProvisioned:
+		w.verdictImg.Resource = theme.NewPrimaryThemedResource(theme.InfoIcon())
+		w.verdictTxt.Text = lang.L("ALREADY PROVISIONED")
+		w.verdictTxt.Color = theme.Color(theme.ColorNameForeground)
 	}
 	w.verdictImg.Refresh()
 	w.verdictTxt.Refresh()
@@ -486,6 +494,12 @@ func (w *Wizard) finishText() string {
 		b.WriteString(lang.L("The Photon is online in the product and its LED is breathing cyan. It is ready."))
 	case provisioning.OutcomeFail:
 		b.WriteString(lang.L("The Photon was not set up. The reason and what to do are below; press Try again when you are ready."))
+	case provisioning.OutcomeProvisioned:
+		b.WriteString(lang.L("This Photon was set up before and is not in listening mode, so nothing was written to it."))
+		if w.slot.Claimable {
+			b.WriteString(" ")
+			b.WriteString(lang.L("The cloud shows it online (breathing cyan) in the product, but not owned by the job's customer: Claim to customer claims it through the cloud, without listening mode."))
+		}
 	default:
 		b.WriteString(lang.L("The setup was cancelled. Nothing is half-done: running it again is safe."))
 	}
@@ -532,9 +546,12 @@ func (w *Wizard) refreshButtons() {
 	case w.page == pageListening && !w.softAP:
 		w.next.SetText(lang.L("Start"))
 	case w.page == pageFinish || w.outcome == provisioning.OutcomeFail:
-		if w.outcome == provisioning.OutcomePass {
+		switch {
+		case w.outcome == provisioning.OutcomeProvisioned && w.slot.Claimable:
+			w.next.SetText(lang.L("Claim to customer"))
+		case w.outcome == provisioning.OutcomePass || w.outcome == provisioning.OutcomeProvisioned:
 			w.next.SetText(lang.L("Set up another"))
-		} else {
+		default:
 			w.next.SetText(lang.L("Try again"))
 		}
 	}
@@ -558,6 +575,8 @@ func (w *Wizard) Next() {
 		w.joinAP()
 	case w.page == pageListening || w.page == pageJoinAP:
 		w.startRun()
+	case w.outcome == provisioning.OutcomeProvisioned && w.slot.Claimable:
+		w.claimOnline()
 	case w.outcome == provisioning.OutcomePass:
 		w.reset()
 		w.show(pageListening)
@@ -782,22 +801,35 @@ func (w *Wizard) apJoinedNow(ssid string) {
 	w.show(w.page)
 }
 
-func (w *Wizard) startRun() {
+func (w *Wizard) startRun() { w.launch("") }
+
+// claimOnline claims the already-provisioned Photon the engine offered to
+// the job's customer through the cloud.
+func (w *Wizard) claimOnline() { w.launch(w.slot.DeviceID) }
+
+// launch runs one attempt: the setup, or with claimID the claim of that
+// Photon through the cloud.
+func (w *Wizard) launch(claimID string) {
 	w.run++
 	run := w.run
 	w.done[pageConnect], w.done[pageListening] = ChipDone, ChipDone
 	w.running = true
 	w.cancelled = false
 	w.outcome = provisioning.OutcomePending
-	w.slot = Slot{}
+	w.slot = Slot{DeviceID: claimID}
 	ctx, cancel := context.WithCancel(w.parent)
 	w.cancel = cancel
-	req := OneDeviceRequest{Profile: w.profileSelect.Selected, Channel: provisioning.ChannelSerial, Port: w.portSelect.Selected}
+	req := OneDeviceRequest{Profile: w.profileSelect.Selected, Channel: provisioning.ChannelSerial, Port: w.portSelect.Selected, ClaimDeviceID: claimID}
 	if w.softAP {
 		req.Channel, req.Port = provisioning.ChannelSoftAP, ""
 	}
-	w.appendLog(lang.L("Starting with profile {{.Profile}}", map[string]any{"Profile": req.Profile}))
-	w.show(pageIdentify)
+	if claimID != "" {
+		w.appendLog(lang.L("Claiming {{.Device}} through the cloud", map[string]any{"Device": claimID}))
+		w.show(pageOfChip(ChipClaim))
+	} else {
+		w.appendLog(lang.L("Starting with profile {{.Profile}}", map[string]any{"Profile": req.Profile}))
+		w.show(pageIdentify)
+	}
 	go func() {
 		defer cancel()
 		err := w.runner.ProvisionOne(ctx, req, func(ev provisioning.Event) {
@@ -863,6 +895,16 @@ func (w *Wizard) apply(ev provisioning.Event) {
 		w.outcome = provisioning.OutcomePass
 		w.done[pageFinish] = ChipDone
 		w.setStatus(w.slot.Message, "")
+		w.show(pageFinish)
+		return
+	case ev.Kind == provisioning.EventResult && ev.Outcome == provisioning.OutcomeProvisioned:
+		w.outcome = provisioning.OutcomeProvisioned
+		w.done[pageFinish] = ChipDone
+		action := lang.L("Unplug it")
+		if w.slot.Claimable {
+			action = lang.L("Claim it to the job's customer, or unplug it")
+		}
+		w.setStatus(w.slot.Message, action)
 		w.show(pageFinish)
 		return
 	case ev.Kind == provisioning.EventResult:

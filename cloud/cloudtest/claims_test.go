@@ -189,3 +189,33 @@ func TestClaimDevice(t *testing.T) {
 		t.Errorf("owner after unclaim = %q", d.Owner)
 	}
 }
+
+// The tutorial's customer claiming without listening mode: the customer's
+// token claims an online device of its product by ID, and the product sees
+// the customer as the owner. A device of another product, or one that
+// another customer owns, is refused.
+func TestCustomerClaimsAnOnlineProductDevice(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.c.AddCustomer(Customer{ProductID: 100, Email: "unit-1@acme.example"})
+	f.c.AddCustomer(Customer{ProductID: 100, Email: "unit-2@acme.example"})
+	cust := f.c.CustomerToken(100, "unit-1@acme.example")
+	other := f.c.CustomerToken(100, "unit-2@acme.example")
+	got := do(t, f.c, call{method: "POST", path: "/v1/devices", token: cust, json: map[string]any{"id": photonA}})
+	if got.status != 200 || got.body != `{"claimed":true,"deviceID":"`+photonA+`","ok":true}` {
+		t.Fatalf("claim: %d %s", got.status, got.body)
+	}
+	read := do(t, f.c, call{method: "GET", path: "/v1/products/100/devices/" + photonA, token: f.product})
+	if !strings.Contains(read.body, `"owner":"unit-1@acme.example"`) {
+		t.Errorf("product device after the claim: %s", read.body)
+	}
+	if got := do(t, f.c, call{method: "POST", path: "/v1/devices", token: other, json: map[string]any{"id": photonA}}); got.status != 403 ||
+		!strings.Contains(got.body, "belongs to someone else") {
+		t.Errorf("another customer's claim: %d %s", got.status, got.body)
+	}
+	if got := do(t, f.c, call{method: "POST", path: "/v1/devices", token: cust, json: map[string]any{"id": photonC}}); got.status != 403 {
+		t.Errorf("a device of another product: %d %s", got.status, got.body)
+	}
+	if d, _ := f.c.Device(photonC); d.Owner != "" {
+		t.Errorf("the other product's device got owner %q", d.Owner)
+	}
+}
