@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -258,5 +259,61 @@ func assertResetWords(t *testing.T, port, text string) {
 	if !strings.Contains(text, "The Photon on "+port+" may still be waiting inside the Wi-Fi questions") ||
 		!strings.Contains(text, "RESET") || strings.Contains(text, "SETUP") || strings.Contains(text, "Stopped") {
 		t.Errorf("message does not ask for RESET alone:\n%s", text)
+	}
+}
+
+// A second program on a port whose first is inside the Wi-Fi questions is
+// told the port is taken, not RESET: the port's lock decides before the
+// journal does. Its refusal never held the port, so once the first is
+// killed there, the next run still knows the Photon waits inside the
+// questions and types nothing.
+func TestProvisionSecondProgramWhileTheFirstIsInsideWiFi(t *testing.T) {
+	h := newHeadless(t)
+	h.cloud.AddDevice(cloudtest.Device{ID: tDeviceID})
+	atPassword, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	ph, path := h.photon(serialtest.Config{Password: tWiFiPassword, OnPrompt: func(p string) {
+		if p == "Password: " {
+			once.Do(func() { close(atPassword) })
+			<-release // the first program waits for the question meanwhile
+		}
+	}})
+	defer close(release)
+	args := replaceArg(h.provisionArgs(path, "--customer", tCustomer, "--json"), "--ssid", tSSIDOneWord)
+	first := startChildProvision(t, args)
+	select {
+	case <-atPassword:
+	case <-first.exited:
+		t.Fatalf("the first provision ended before the password question\n%s", first.out.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the first provision never reached the password question\n%s", first.out.String())
+	}
+	name := filepath.Base(os.Args[0])
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	want := fmt.Sprintf("Another program is using %s (%s, pid %d).", path, name, first.cmd.Process.Pid)
+	heard := ph.Heard()
+	code, stdout, stderr := h.run(args...)
+	if code != exitFailed || !strings.Contains(stderr, want) || strings.Contains(stdout+stderr, "RESET") {
+		t.Fatalf("second program: exit %d, stderr %q; want %d and %q\nstdout:\n%s", code, stderr, exitFailed, want, stdout)
+	}
+	first.kill()
+	if n := ph.Heard() - heard; n != 0 {
+		t.Errorf("the second program sent %d bytes", n)
+	}
+
+	heard = ph.Heard()
+	code, stdout, stderr = h.run(args...)
+	if code != exitFailed {
+		t.Fatalf("run after the kill: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	_, res := jsonLines(t, stdout)
+	assertResetWords(t, path, res.Message+" "+res.Action+"\n"+stderr)
+	if n := ph.Heard() - heard; n != 0 {
+		t.Errorf("the run after the kill typed %d bytes into the Wi-Fi questions", n)
+	}
+	if ph.Received().WiFiSaved {
+		t.Error("the Photon stored Wi-Fi credentials")
 	}
 }

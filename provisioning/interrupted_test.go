@@ -15,10 +15,11 @@ import (
 
 // The journal answers "what was the device doing on this port when the
 // last process stopped", from old lines too (they never held a running
-// step, so nothing is in flight for them).
+// step, so nothing is in flight for them; a finished identify shows they
+// held the port).
 func TestJournalInterruptedOnPort(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	old := `{"attempt":"old-1","port":"/dev/ttyACM0","channel":"serial","started":"2025-01-02T03:04:05Z","steps":[{"step":"detect","started":"2025-01-02T03:04:05Z","ended":"2025-01-02T03:04:05Z","outcome":"done"}]}` + "\n"
+	old := `{"attempt":"old-1","port":"/dev/ttyACM0","channel":"serial","started":"2025-01-02T03:04:05Z","steps":[{"step":"identify","started":"2025-01-02T03:04:05Z","ended":"2025-01-02T03:04:05Z","outcome":"done"}]}` + "\n"
 	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -36,11 +37,11 @@ func TestJournalInterruptedOnPort(t *testing.T) {
 	}
 
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	wifi := Record{Attempt: "a2", Port: "/dev/ttyACM0", Channel: ChannelSerial, Started: now, Steps: []StepEntry{
+	wifi := Record{Attempt: "a2", Port: "/dev/ttyACM0", Channel: ChannelSerial, Opened: true, Started: now, Steps: []StepEntry{
 		{Step: StepDeliverCode, Started: now, Ended: now, Outcome: StepDone},
 		{Step: StepWiFi, Started: now, Outcome: StepRunning},
 	}}
-	other := Record{Attempt: "b1", Port: "/dev/ttyACM1", Channel: ChannelSerial, Started: now}
+	other := Record{Attempt: "b1", Port: "/dev/ttyACM1", Channel: ChannelSerial, Opened: true, Started: now}
 	for _, rec := range []Record{wifi, other} {
 		if err := j.Append(rec); err != nil {
 			t.Fatal(err)
@@ -55,7 +56,7 @@ func TestJournalInterruptedOnPort(t *testing.T) {
 		t.Errorf("except a2: %+v, %v", r, ok)
 	}
 	// A later finished attempt on the port is its latest word.
-	if err := j.Append(Record{Attempt: "a3", Port: "/dev/ttyACM0", Channel: ChannelSerial, Started: now, Outcome: OutcomeFail}); err != nil {
+	if err := j.Append(Record{Attempt: "a3", Port: "/dev/ttyACM0", Channel: ChannelSerial, Opened: true, Started: now, Outcome: OutcomeFail}); err != nil {
 		t.Fatal(err)
 	}
 	if r, ok := j.InterruptedOnPort("/dev/ttyACM0", ""); ok {
@@ -66,6 +67,44 @@ func TestJournalInterruptedOnPort(t *testing.T) {
 	}
 	if _, ok := j.InterruptedOnPort("", ""); ok {
 		t.Error("no port (SoftAP) matched")
+	}
+}
+
+// The port's latest word is the attempt written last that held the port:
+// not the one that appeared last, and not one refused because another
+// program had the port (it never touched the Photon).
+func TestJournalLatestOnPortIsTheLastWriteThatHeldThePort(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	port := "/dev/ttyACM0"
+	identified := Record{Attempt: "a", Port: port, Channel: ChannelSerial, Opened: true, Started: now,
+		Steps: []StepEntry{{Step: StepIdentify, Started: now, Ended: now, Outcome: StepDone}}}
+	earlier := Record{Attempt: "e", Port: port, Channel: ChannelSerial, Opened: true, Started: now, Outcome: OutcomeFail}
+	busy := Record{Attempt: "b", Port: port, Channel: ChannelSerial, Started: now, Outcome: OutcomeFail, FailedStep: StepIdentify}
+	inWiFi := identified
+	inWiFi.Steps = append(inWiFi.Steps, StepEntry{Step: StepWiFi, Started: now, Outcome: StepRunning})
+	// a appears first, e finishes after it, then a is written again in
+	// the Wi-Fi step; b is refused (busy) last.
+	for _, r := range []Record{identified, earlier, inWiFi, busy} {
+		if err := j.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, ok := j.InterruptedOnPort(port, "")
+	if st, inFlight := r.InFlight(); !ok || r.Attempt != "a" || !inFlight || st.Step != StepWiFi {
+		t.Fatalf("got %+v (%v), want a in wifi", r, ok)
+	}
+	// Reading the file back gives the same answer.
+	rj, err := ReadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rj.InterruptedOnPort(port, ""); !ok || r.Attempt != "a" {
+		t.Errorf("read back: %+v, %v", r, ok)
 	}
 }
 
@@ -105,6 +144,25 @@ func TestWiFiTimeoutSaysReset(t *testing.T) {
 	wantResetWords(t, res.Message, res.Action)
 	if ph.Received().WiFiSaved {
 		t.Error("credentials saved")
+	}
+	// Retry without RESET: the Photon still reads a Wi-Fi answer, so the
+	// next attempt on the port types nothing and asks for RESET again.
+	heard := ph.Heard()
+	res = b.pipeline.RunDevice(t.Context(), Device{Slot: "/dev/ttyACM0", Port: "/dev/ttyACM0", Open: open}, b.record)
+	if res.Outcome != OutcomeFail || res.FailedStep != StepIdentify {
+		t.Fatalf("retry: %+v", res)
+	}
+	wantResetWords(t, res.Message, res.Action)
+	if n := ph.Heard() - heard; n != 0 {
+		t.Errorf("the retry typed %d bytes into the Wi-Fi questions", n)
+	}
+	// The technician was told; after RESET (a Photon back in listening
+	// mode on the port) the next Retry goes on.
+	b.pipeline.Timeouts.WiFi = time.Minute
+	_, reset := serialPhoton(t, b, serialtest.Config{DeviceID: ph.DeviceID()})
+	res = b.pipeline.RunDevice(t.Context(), Device{Slot: "/dev/ttyACM0", Port: "/dev/ttyACM0", Open: reset}, b.record)
+	if res.FailedStep == StepIdentify {
+		t.Fatalf("the Retry after RESET was refused: %+v", res)
 	}
 }
 
@@ -170,7 +228,7 @@ func TestDialogueStartIsJournaledFirst(t *testing.T) {
 }
 
 // A previous attempt on the port that died inside the Wi-Fi questions
-// stops the next one before it opens the port; that refusal is then the
+// stops the next one before it sends a byte; that refusal is then the
 // port's latest word, so the Retry after RESET goes on. A
 // record of another Photon (by its USB serial number) does not count.
 func TestInterruptedWiFiOnPort(t *testing.T) {
@@ -178,7 +236,7 @@ func TestInterruptedWiFiOnPort(t *testing.T) {
 	id := b.cloud.AddDevice(cloudtest.Device{ID: "3b0021001747353236343001"})
 	now := b.clock.Now()
 	dead := func(attempt, device string) Record {
-		return Record{Attempt: attempt, Port: "/dev/ttyACM0", Channel: ChannelSerial, DeviceID: device, Product: productSlug,
+		return Record{Attempt: attempt, Port: "/dev/ttyACM0", Channel: ChannelSerial, Opened: true, DeviceID: device, Product: productSlug,
 			Started: now, Steps: []StepEntry{{Step: StepWiFi, Started: now, Outcome: StepRunning}}}
 	}
 	if err := b.journal.Append(dead("dead-1", id)); err != nil {

@@ -57,6 +57,14 @@ type Record struct {
 	Started     time.Time   `json:"started"`
 	Ended       time.Time   `json:"ended,omitzero"`
 	Steps       []StepEntry `json:"steps"`
+	// Opened says the attempt opened its device channel (on a serial
+	// port, it held the port's lock): an attempt refused because another
+	// program had the port never touched the Photon there.
+	Opened bool `json:"opened,omitempty"`
+	// LeftIn is the device dialogue a finished attempt left the Photon
+	// inside (a stop or timeout during the serial Wi-Fi questions): the
+	// next attempt on the port asks for RESET before it types anything.
+	LeftIn Step `json:"left_in,omitempty"`
 	// ClaimCodeAt is when the claim code delivered to the device was
 	// created (the code itself is never written), so a resume knows
 	// whether it is still fresh.
@@ -157,11 +165,15 @@ func (p JournalProblem) String() string {
 // Journal is the station's append-only record of device attempts: JSON
 // lines, one fsync per line. It is safe for concurrent use.
 type Journal struct {
-	mu       sync.Mutex
-	path     string
-	f        *os.File
-	order    []string
-	latest   map[string]Record
+	mu     sync.Mutex
+	path   string
+	f      *os.File
+	order  []string
+	latest map[string]Record
+	// written is when each attempt's latest version was read or appended,
+	// as a count of versions: the order of the last writes.
+	written  map[string]int
+	versions int
 	problems []JournalProblem
 	// write appends to f (tests make it fail half-way).
 	write func([]byte) (int, error)
@@ -181,7 +193,7 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the journal %s: %w", path, err)
 	}
-	j := &Journal{path: path, f: f, latest: map[string]Record{}, write: f.Write}
+	j := &Journal{path: path, f: f, latest: map[string]Record{}, written: map[string]int{}, write: f.Write}
 	data, err := io.ReadAll(f)
 	if err != nil {
 		f.Close()
@@ -209,7 +221,7 @@ func ReadJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the journal %s: %w", path, err)
 	}
-	j := &Journal{path: path, latest: map[string]Record{}}
+	j := &Journal{path: path, latest: map[string]Record{}, written: map[string]int{}}
 	j.load(data)
 	return j, nil
 }
@@ -241,6 +253,8 @@ func (j *Journal) remember(r Record) {
 		j.order = append(j.order, r.Attempt)
 	}
 	j.latest[r.Attempt] = r
+	j.versions++
+	j.written[r.Attempt] = j.versions
 }
 
 // Path is the journal file's path.
@@ -345,26 +359,41 @@ func (j *Journal) LastInterrupted(deviceID string) (Record, bool) {
 	return last, true
 }
 
-// InterruptedOnPort returns the latest attempt on a serial port, other than
-// the attempt except, when it never reached PASS or FAIL: the process
-// stopped while it had the port. Its InFlight step says what the device
-// may still be doing. An attempt that finished, or none, gives false.
-func (j *Journal) InterruptedOnPort(port, except string) (Record, bool) {
+// LatestOnPort returns the attempt, other than except, that last held a
+// serial port: of those that opened it, the one whose latest version was
+// written last. Attempts refused before they opened the port (another
+// program had it) do not count: they never touched the Photon there.
+func (j *Journal) LatestOnPort(port, except string) (Record, bool) {
 	if port == "" {
 		return Record{}, false
 	}
-	recs := j.Records()
-	for i := len(recs) - 1; i >= 0; i-- {
-		r := recs[i]
-		if r.Port != port || r.Attempt == except {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var found Record
+	last := 0
+	for a, r := range j.latest {
+		if r.Port != port || a == except || !r.heldPort() || j.written[a] < last {
 			continue
 		}
-		if r.Finished() {
-			return Record{}, false
-		}
-		return r, true
+		found, last = r, j.written[a]
 	}
-	return Record{}, false
+	return found, last > 0
+}
+
+// heldPort tells whether the attempt opened its device channel; a line
+// written before Opened was journaled shows it by a finished identify.
+func (r Record) heldPort() bool { return r.Opened || r.Completed(StepIdentify) }
+
+// InterruptedOnPort returns the attempt that last held a serial port
+// (LatestOnPort) when it never reached PASS or FAIL: the process stopped
+// while it had the port. Its InFlight step says what the device may still
+// be doing. An attempt that finished, or none, gives false.
+func (j *Journal) InterruptedOnPort(port, except string) (Record, bool) {
+	r, ok := j.LatestOnPort(port, except)
+	if !ok || r.Finished() {
+		return Record{}, false
+	}
+	return r, true
 }
 
 // InFlight returns the step the attempt had begun and not ended in its

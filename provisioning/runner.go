@@ -360,6 +360,9 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 			se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: "Press Retry to start this Photon again.", Err: err}
 			canceled = true
 		}
+		if insideWiFi {
+			rec.LeftIn = StepWiFi
+		}
 		rec.Outcome = OutcomeFail
 		rec.Message = scrubSecrets(se.Message, a.secrets)
 		rec.Action = scrubSecrets(se.Action, a.secrets)

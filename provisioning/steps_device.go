@@ -27,19 +27,23 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 	if a.dev.Open == nil {
 		return identity{}, a.fail(StepIdentify, errors.New("no device channel"))
 	}
+	// The port is opened (and locked) first: opening sends the Photon
+	// nothing, and a port another program holds is that program's, whatever
+	// the journal says of it.
+	ch, err := a.dev.Open(sctx)
+	if err != nil {
+		return identity{}, a.fail(StepIdentify, err)
+	}
+	a.ch = ch
+	a.update(func(r *Record) { r.Opened = true })
 	left := a.leftInDialogue()
 	if left == StepWiFi {
 		// Anything typed now would be taken as an answer (an empty
 		// password line stores bad credentials): not a byte is sent.
 		msg, action := insideWiFiWords(a.dev.Port)
 		return identity{}, a.fail(StepIdentify, &StepError{Step: StepIdentify, Message: msg, Action: action,
-			Detail: "the previous attempt on " + a.dev.Port + " was interrupted while sending the Wi-Fi settings"})
+			Detail: "the previous attempt on " + a.dev.Port + " left the Photon inside the Wi-Fi questions"})
 	}
-	ch, err := a.dev.Open(sctx)
-	if err != nil {
-		return identity{}, a.fail(StepIdentify, err)
-	}
-	a.ch = ch
 	if ender, ok := ch.(ClaimLineEnder); ok && left == StepDeliverCode {
 		a.emit(Event{Step: StepIdentify, Kind: EventProgress, Message: "Ending the claim-code line the interrupted attempt left open."})
 		if _, err := ender.EndClaimCodeLine(sctx); err != nil {
@@ -84,23 +88,30 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 	return found, a.done(StepIdentify, msg+".")
 }
 
-// leftInDialogue finds the previous attempt on this serial port if the
-// process running it stopped (crash, kill, power cut) inside a device
-// dialogue that the Photon cannot abort, and returns that step: StepWiFi
-// (the Photon may wait for an answer to a Wi-Fi question) or
+// leftInDialogue looks at the attempt that last held this serial port
+// and returns the device dialogue it may have left the Photon inside:
+// StepWiFi (the Photon may wait for an answer to a Wi-Fi question) or
 // StepDeliverCode (it may wait for the rest of a claim-code line); "" for
-// anything else. A previous attempt that named another Photon (by its USB
-// serial number) does not count: the port now has a different device.
+// anything else. That is an attempt whose process stopped (crash, kill,
+// power cut) inside a dialogue the Photon cannot abort, or one that ended
+// by a stop or timeout inside the Wi-Fi questions (Record.LeftIn); once a
+// later attempt has refused for it, the technician has been told RESET
+// and its Retry goes on. A previous attempt that named another Photon (by
+// its USB serial number) does not count: the port now has a different
+// device.
 func (a *attempt) leftInDialogue() Step {
 	if a.p.Journal == nil || a.p.Profile.Channel != ChannelSerial || a.dev.Port == "" {
 		return ""
 	}
-	prev, ok := a.p.Journal.InterruptedOnPort(a.dev.Port, a.rec.Attempt)
+	prev, ok := a.p.Journal.LatestOnPort(a.dev.Port, a.rec.Attempt)
 	if !ok || prev.Channel != ChannelSerial {
 		return ""
 	}
 	if prev.DeviceID != "" && a.dev.DeviceID != "" && !strings.EqualFold(prev.DeviceID, a.dev.DeviceID) {
 		return ""
+	}
+	if prev.Finished() {
+		return prev.LeftIn
 	}
 	st, ok := prev.InFlight()
 	if !ok || (st.Step != StepWiFi && st.Step != StepDeliverCode) {
