@@ -44,7 +44,7 @@ func (p *provisioned) Error() string { return p.message }
 // recognise decides about a quiet, named Photon. It is already provisioned
 // when the journal's last verdict on it in this product is PASS, or when
 // the cloud shows it online in the job's product and owned by the job's
-// customer (any owner, for a job without one). A Photon the cloud shows
+// customer (no owner, for a job without one). A Photon the cloud shows
 // online in the product and unclaimed is not failed either: it can be
 // claimed through the cloud (ClaimOnline). One online but owned by another
 // account is refused as the import refuses it, unless it passed here
@@ -67,7 +67,8 @@ func (a *attempt) recognise(ctx context.Context, pre *branch, q *quietDevice) er
 		})
 		online = err == nil && d.Online
 	}
-	owned := customer == "" || strings.EqualFold(d.Owner, customer)
+	// A job without a customer leaves its Photons unowned (customer "").
+	owned := strings.EqualFold(d.Owner, customer)
 	known := &provisioned{action: "Unplug it and plug in the next one."}
 	switch {
 	case online && owned:
@@ -87,6 +88,9 @@ func (a *attempt) recognise(ctx context.Context, pre *branch, q *quietDevice) er
 		known.action = "Claim it to " + customer + " through the cloud (no listening mode needed), or unplug it."
 	case online && passed:
 		known.message = fmt.Sprintf("Photon %s passed here before, but the cloud now shows it owned by %s, not by %s.", q.id, d.Owner, customer)
+		if customer == "" {
+			known.message = fmt.Sprintf("Photon %s passed here before, but the cloud now shows it owned by %s; this job leaves Photons unowned.", q.id, d.Owner)
+		}
 		known.action = "Set it aside for a supervisor: the owner must release it before it can be claimed."
 	case online:
 		// The import would refuse it for its owner; so does identify.

@@ -189,3 +189,30 @@ func TestStationRefusesAnOnlinePhotonOwnedElsewhere(t *testing.T) {
 		t.Errorf("owner changed to %q", d.Owner)
 	}
 }
+
+// A job without a customer leaves Photons unclaimed: one online in the
+// product but owned by an account is not what this job makes, so it is
+// not "already provisioned" (verification requires no owner there); one
+// online and unowned is.
+func TestStationJobWithoutCustomerRequiresNoOwner(t *testing.T) {
+	sb := newStationBench(t, func(p *Pipeline) { p.Profile.Customer, p.Profile.CustomerPattern = CustomerNone, "" })
+	owned, free := "3b0021001747353236343081", "3b0021001747353236343082"
+	sb.cloud.AddCustomer(cloudtest.Customer{ProductID: productID, Email: "someone@else.example"})
+	sb.cloud.AddDevice(cloudtest.Device{ID: owned, ProductID: productID, Owner: "someone@else.example", Online: true})
+	sb.cloud.AddDevice(cloudtest.Device{ID: free, ProductID: productID, Online: true})
+	for path, id := range map[string]string{"/dev/ttyACM6": owned, "/dev/ttyACM7": free} {
+		ph := newFakePhoton(sb.cloud, id)
+		ph.listening = false
+		sb.hub.plug(path, ph)
+	}
+	if err := sb.station.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res := sb.await(t, EventResult, "/dev/ttyACM6", "/dev/ttyACM7")
+	if r := res["/dev/ttyACM6"]; r.Outcome != OutcomeFail || !strings.Contains(r.Message, "someone@else.example") {
+		t.Errorf("owned Photon: %s %q", r.Outcome, r.Message)
+	}
+	if r := res["/dev/ttyACM7"]; r.Outcome != OutcomeProvisioned || r.Claimable {
+		t.Errorf("unowned Photon: %s %q (claimable %v)", r.Outcome, r.Message, r.Claimable)
+	}
+}
