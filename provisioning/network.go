@@ -72,9 +72,10 @@ func (o osJoiner) WaitJoined(ctx context.Context) (SoftAPLink, string, error) {
 //     the cloud requests in flight before it switches.
 //
 // When the technician joined by hand (WaitJoined), the station cannot
-// switch networks: Enter only checks the device ID, Leave does nothing and
-// cloud requests are not held (the computer reaches the internet some
-// other way, a cable, or not at all).
+// switch networks: Enter only checks the device ID and Leave does nothing.
+// The computer stays on the Photon's network, so cloud requests are held
+// for as long as that join lasts, and an attempt fails before its first
+// cloud step (ByHand) instead of sending one from there.
 //
 // It also serves the wizard's pages (Find, Join, WaitJoined, Leave). One
 // DeviceNetwork serves one attempt at a time.
@@ -186,8 +187,18 @@ func (n *DeviceNetwork) WaitJoined(ctx context.Context) (string, error) {
 	n.mu.Lock()
 	n.link, n.manual, n.checked = l, true, false
 	n.ssid, n.deviceID = ssid, ""
+	n.away = true // the Photon's network has no internet
+	n.signalLocked()
 	n.mu.Unlock()
 	return ssid, nil
+}
+
+// ByHand tells whether the computer is on a Photon's network the
+// technician joined by hand, which the station cannot leave.
+func (n *DeviceNetwork) ByHand() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.link != nil && n.manual
 }
 
 // Enter puts the computer on this attempt's access point and checks that

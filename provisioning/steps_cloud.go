@@ -13,6 +13,14 @@ import (
 // OAuth client (the shared one, when another slot already got it).
 func (a *attempt) preflight(ctx context.Context) error {
 	a.begin(StepPreflight, "Asking the Particle Cloud for a product token.")
+	if n := a.dev.Network; n != nil && n.ByHand() {
+		// Its cloud requests would go out on the Photon's network, which
+		// has no internet; the guard holds them, and the attempt stops
+		// here having sent none.
+		return a.fail(StepPreflight, &StepError{
+			Message: "This computer is on the Photon's Wi-Fi, joined by hand, which has no internet; the station cannot switch networks by itself, so it sent nothing to the Particle Cloud.",
+			Action:  "Set this Photon up over USB, or from a computer on which the station can join the Photon's network itself, then try again."})
+	}
 	if _, err := a.productToken(ctx); err != nil {
 		return a.fail(StepPreflight, err)
 	}
