@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/internal/clock"
 	"github.com/photon-station/photon-station/softap"
 	"github.com/photon-station/photon-station/softap/softaptest"
 )
@@ -382,6 +383,49 @@ func TestSoftAPJoinOutsideStepTimeouts(t *testing.T) {
 	for _, b := range a.leaveBudgets {
 		if b < time.Hour {
 			t.Errorf("a leave had %v, want its own 2h", b)
+		}
+	}
+}
+
+// readyClock notes the access point the radio is on each time the attempt
+// gives the product event stream a moment to open (Watcher.Ready).
+type readyClock struct {
+	clock.Clock
+	a  *air
+	mu sync.Mutex
+	on []string
+}
+
+func (c *readyClock) NewTimer(d time.Duration) clock.Timer {
+	if d == streamReadyWait {
+		c.a.mu.Lock()
+		on := c.a.on
+		c.a.mu.Unlock()
+		c.mu.Lock()
+		c.on = append(c.on, on)
+		c.mu.Unlock()
+	}
+	return c.Clock.NewTimer(d)
+}
+
+// The attempt waits for the product event stream before it joins the
+// Photon's network for the claim code and Wi-Fi, not while on it: there
+// the guard holds the stream's reconnect, and the wait would run its full
+// time.
+func TestSoftAPStreamWaitBeforeTheDeviceVisit(t *testing.T) {
+	e, a, n := onAir(t, func(int) []string { return []string{apA} })
+	a.photon(t, e, apA, idA)
+	rc := &readyClock{Clock: clock.Or(nil), a: a}
+	e.pipeline.Clock = rc
+	e.check(e.run(n.Device()), idA, customerMail)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.on) == 0 {
+		t.Fatal("the attempt never waited for the product event stream")
+	}
+	for _, on := range rc.on {
+		if on != "" {
+			t.Errorf("waited for the product event stream while on %s", on)
 		}
 	}
 }

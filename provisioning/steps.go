@@ -116,6 +116,10 @@ func (a *attempt) provision(ctx context.Context, id identity) error {
 		}
 	}
 
+	// The product event stream is given a moment to open before the
+	// device visit (claim code, then Wi-Fi): on a Photon's access point the
+	// guard holds its reconnect, so waiting there would only waste time.
+	a.p.Watcher.Ready(ctx, streamReadyWait)
 	switch {
 	case customer == "":
 		if err := a.skip(StepDeliverCode, "This job does not claim devices to a customer."); err != nil {

@@ -145,15 +145,15 @@ func (a *attempt) deliverCode(ctx context.Context, cl *claim) error {
 }
 
 // wifi sends the Wi-Fi settings. The product event stream is open by then
-// (or given a moment to open), and the Photon's arrival is expected before
-// anything is sent: it may reach the cloud before the send returns.
+// (provision gave it a moment to open), and the Photon's arrival is
+// expected before anything is sent: it may reach the cloud before the send
+// returns.
 func (a *attempt) wifi(ctx context.Context, deviceID string) (*Arrival, error) {
 	p := a.p
 	prof := p.Profile
 	if err := a.beginRecorded(StepWiFi, fmt.Sprintf("Sending the Wi-Fi settings for %q.", prof.SSID)); err != nil {
 		return nil, err
 	}
-	p.Watcher.Ready(ctx, streamReadyWait)
 	arr := p.Watcher.Expect(deviceID)
 	if err := a.enterNetwork(ctx, StepWiFi); err != nil {
 		arr.Close()
