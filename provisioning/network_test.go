@@ -429,3 +429,38 @@ func TestSoftAPStreamWaitBeforeTheDeviceVisit(t *testing.T) {
 		}
 	}
 }
+
+// An attempt that panics (a bug) on the Photon's network still puts the
+// computer back on its own network before its result is told.
+func TestSoftAPPanicLeavesBeforeTheResult(t *testing.T) {
+	e, a, n := onAir(t, func(int) []string { return []string{apA} })
+	a.photon(t, e, apA, idA)
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Error("the attempt's panic did not go on up")
+			}
+		}()
+		e.pipeline.RunDevice(t.Context(), n.Device(), func(ev Event) {
+			switch {
+			case ev.Step == StepWiFi && ev.Kind == EventStarted:
+				panic("a bug in the Wi-Fi step")
+			case ev.Kind == EventResult:
+				a.note("result")
+			}
+		})
+	}()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var order []string
+	for _, x := range a.log {
+		if x == "leave" || x == "result" {
+			order = append(order, x)
+		}
+	}
+	// identify's visit, then the claim code's and Wi-Fi's, left before the
+	// result.
+	if diff := cmp.Diff([]string{"leave", "leave", "result"}, order); diff != "" {
+		t.Errorf("leaves and result (-want +got):\n%s\nlog: %v", diff, a.log)
+	}
+}

@@ -303,8 +303,6 @@ func (a *attempt) run(ctx context.Context, body func(context.Context) error) (re
 		if a.ch != nil {
 			a.ch.Close()
 		}
-		// A failed or stopped attempt may end on the Photon's network.
-		a.leaveNetwork(ctx)
 	}()
 	// A panic (a bug) still closes the journal record, so the attempt is
 	// not mistaken for one interrupted by a crash; then it goes on up (the
@@ -318,15 +316,14 @@ func (a *attempt) run(ctx context.Context, body func(context.Context) error) (re
 			panic(r)
 		}
 	}()
-	err := body(ctx)
-	// A failed or stopped attempt may end on the Photon's network: the
-	// computer goes back to its own before the result is told.
-	a.leaveNetwork(ctx)
-	return a.finish(ctx, err)
+	return a.finish(ctx, body(ctx))
 }
 
-// finish writes the final record version and returns the Result.
+// finish writes the final record version and returns the Result. A
+// failed, stopped or panicking attempt may end on the Photon's network:
+// the computer goes back to its own first, before the result is told.
 func (a *attempt) finish(ctx context.Context, err error) Result {
+	a.leaveNetwork(ctx)
 	a.finished.Store(true)
 	canceled := false
 	a.jmu.Lock()
