@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/serialio"
 )
 
 // listeningAction is the one sentence that gets a Photon into listening mode.
@@ -13,11 +14,10 @@ const listeningAction = "Hold the Photon's SETUP button for about 3 seconds unti
 
 // insideWiFiWords tell the technician that the Photon on port may still be
 // reading a line of the serial Wi-Fi questions: it takes nothing but an
-// answer there (holding SETUP does nothing), and any answer typed would be
-// stored, so only its RESET button gets it out (serial-console.md).
+// answer there, and any answer typed would be stored, so only its RESET
+// button gets it out (serial-console.md).
 func insideWiFiWords(port string) (message, action string) {
-	return fmt.Sprintf("The Photon on %s may still be waiting inside the Wi-Fi questions.", port),
-		"Press its RESET button, wait for blinking dark blue, then press Retry."
+	return serialio.InsideWiFiWords(port, "press Retry")
 }
 
 // stepTimeout returns the timeout that bounds step s.
@@ -93,8 +93,7 @@ func (a *attempt) explain(s Step, err error) *StepError {
 	if de != nil {
 		switch de.Kind {
 		case DeviceBadID:
-			e.Message = fmt.Sprintf("The Photon on %s answered with something that is not a device ID.", port)
-			e.Action = "Press its RESET button, put it back in listening mode (hold SETUP until it blinks dark blue) and press Retry; if it repeats, set this Photon aside."
+			e.Message, e.Action = serialio.NotADeviceIDWords(port, "press Retry")
 		case DeviceNotListening:
 			e.Message = fmt.Sprintf("The Photon on %s is not in listening mode (it is running its application).", port)
 			e.Action = listeningAction

@@ -123,6 +123,31 @@ func serialPhoton(t *testing.T, b *bench, cfg serialtest.Config) (*serialtest.Ph
 	}
 }
 
+// sameWordsAsTheConsole checks that the technician's words have one
+// source: the console's own error (the details) says what the station's
+// message and action say, with "try again" for "press Retry".
+func sameWordsAsTheConsole(t *testing.T, res Result) {
+	t.Helper()
+	want := res.Message + " " + strings.TrimSuffix(res.Action, "press Retry.")
+	if strings.Contains(res.Action, "press Retry;") {
+		want = res.Message + " " + strings.ReplaceAll(res.Action, "press Retry", "try again")
+	}
+	if !strings.HasPrefix(res.Details, want) {
+		t.Errorf("the console says %q, the station %q", res.Details, want)
+	}
+}
+
+// An ID line with no device ID is worded once, in serialio.
+func TestNotADeviceIDWordsHaveOneSource(t *testing.T) {
+	b := newBench(t, Profile{})
+	_, open := serialPhoton(t, b, serialtest.Config{DeviceID: "3a001d00024734333937353g"})
+	res := b.pipeline.RunDevice(t.Context(), Device{Slot: "/dev/ttyACM0", Port: "/dev/ttyACM0", Open: open}, b.record)
+	if res.Outcome != OutcomeFail || res.FailedStep != StepIdentify || !strings.Contains(res.Message, "not a device ID") {
+		t.Fatalf("result %+v", res)
+	}
+	sameWordsAsTheConsole(t, res)
+}
+
 func wantResetWords(t *testing.T, msg, action string) {
 	t.Helper()
 	if msg != "The Photon on /dev/ttyACM0 may still be waiting inside the Wi-Fi questions." ||
@@ -142,6 +167,7 @@ func TestWiFiTimeoutSaysReset(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	wantResetWords(t, res.Message, res.Action)
+	sameWordsAsTheConsole(t, res)
 	if ph.Received().WiFiSaved {
 		t.Error("credentials saved")
 	}

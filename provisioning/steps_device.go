@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/photon-station/photon-station/cloud"
+	"github.com/photon-station/photon-station/serialio"
 )
 
 // streamReadyWait bounds how long the Wi-Fi step waits for a product event
@@ -66,10 +67,9 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 	}
 	id, err := cloud.NormalizeDeviceID(info.ID)
 	if err != nil {
-		return identity{}, a.fail(StepIdentify, &StepError{Step: StepIdentify,
-			Message: fmt.Sprintf("The Photon reported %q, which is not a device ID.", trimForMessage(info.ID)),
-			Action:  "Reset the Photon, put it in listening mode (blinking dark blue) and retry; if it repeats, set this one aside.",
-			Err:     err})
+		msg, action := serialio.NotADeviceIDWords(a.dev.Port, "press Retry")
+		return identity{}, a.fail(StepIdentify, &StepError{Step: StepIdentify, Message: msg, Action: action,
+			Detail: fmt.Sprintf("the Photon reported %q", trimForMessage(info.ID)), Err: err})
 	}
 	info.ID = id
 	found := identity{deviceID: id, info: info}

@@ -134,12 +134,29 @@ func silentError(port, op string) *Error {
 	}
 }
 
+// NotADeviceIDWords are the technician's words for a Photon whose ID line
+// holds no device ID, and what to do; retry is how the reader starts again
+// ("try again", "press Retry"). They are the one source of these words.
+func NotADeviceIDWords(port, retry string) (message, action string) {
+	return where(port) + " answered with something that is not a device ID.",
+		"Press its RESET button, put it back in listening mode (hold SETUP about 3 seconds until it blinks dark blue) and " + retry + "; if it repeats, set it aside."
+}
+
+// InsideWiFiWords are the technician's words for a Photon that may still
+// wait for an answer inside the Wi-Fi questions (only RESET gets it out:
+// holding SETUP does nothing there), and what to do; retry as for
+// NotADeviceIDWords. They are the one source of these words.
+func InsideWiFiWords(port, retry string) (message, action string) {
+	return where(port) + " may still be waiting inside the Wi-Fi questions.",
+		"Press its RESET button, wait for blinking dark blue, then " + retry + "."
+}
+
 func notADeviceIDError(port, value string) *Error {
+	msg, action := NotADeviceIDWords(port, "try again")
 	return &Error{
-		Kind: ErrNotADeviceID,
-		Port: port,
-		Message: where(port) + " answered with something that is not a device ID. " +
-			"Press its RESET button, put it back in listening mode (hold SETUP about 3 seconds until it blinks dark blue) and try again; if it repeats, set it aside.",
+		Kind:    ErrNotADeviceID,
+		Port:    port,
+		Message: msg + " " + action,
 		Details: "device ID line: " + excerpt([]byte(value)),
 	}
 }
@@ -148,11 +165,11 @@ func notADeviceIDError(port, value string) *Error {
 // the 'w' dialogue; cause is why the station stopped talking (a context
 // end, no prompt), kept for errors.Is.
 func insideWiFiDialogueError(port, details string, cause error) *Error {
+	msg, action := InsideWiFiWords(port, "try again")
 	return &Error{
-		Kind: ErrInsideWiFiDialogue,
-		Port: port,
-		Message: where(port) + " may still be waiting inside the Wi-Fi questions: " +
-			"press its RESET button, wait for blinking dark blue, then try again.",
+		Kind:    ErrInsideWiFiDialogue,
+		Port:    port,
+		Message: msg + " " + action,
 		Details: details,
 		Err:     cause,
 	}
