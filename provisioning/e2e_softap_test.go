@@ -2,11 +2,15 @@ package provisioning
 
 import (
 	"context"
+	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/internal/clock"
 	"github.com/photon-station/photon-station/softap"
 	"github.com/photon-station/photon-station/softap/softaptest"
 )
@@ -62,15 +66,34 @@ func TestEndToEndSoftAPNonASCII(t *testing.T) {
 // A Photon that scans slower than the channel's ScanTimeout: the scan is
 // given up, configure-ap goes with the profile's security code (over TCP it
 // waits for the device's single-threaded server to finish the scan), and
-// the run passes.
+// the run passes. The device's scan lasts, on its own clock, until the
+// station has given it up (it closed the scan's connection).
 func TestEndToEndSoftAPSlowScan(t *testing.T) {
 	for _, tr := range []softap.Transport{softap.TCP, softap.HTTP} {
 		t.Run(string(tr), func(t *testing.T) {
 			e := newE2E(t, Profile{SSID: "Workshop", Security: SecurityWPA2, Channel: ChannelSoftAP})
 			id := e.cloud.AddDevice(cloudtest.Device{ID: "320020001847333531323135"})
+			scanEnds := make(chan time.Time)
+			var scanning atomic.Bool
 			dev := newSoftAPPhoton(t, softaptest.WithDeviceID(id), softaptest.WithWiFiPassword(wifiPassword),
-				softaptest.WithOnline(e.online), softaptest.WithDelays(softaptest.Delays{ScanAP: 600 * time.Millisecond}))
-			res := e.run(softAPDevice(dev, tr, 100*time.Millisecond))
+				softaptest.WithOnline(e.online), softaptest.WithDelays(softaptest.Delays{ScanAP: time.Minute}),
+				softaptest.WithClock(gateClock{scanEnds}),
+				softaptest.WithRequestHook(func(_, cmd string) { scanning.Store(scanning.Load() || cmd == "scan-ap") }))
+			d := softAPDevice(dev, tr, 100*time.Millisecond)
+			open := d.Open
+			var once sync.Once
+			d.Open = func(ctx context.Context) (DeviceChannel, error) {
+				ch, err := open(ctx)
+				if sc, ok := ch.(*SoftAPChannel); ok {
+					sc.Client.Dialer = closeWatch(func() {
+						if scanning.Load() {
+							once.Do(func() { close(scanEnds) })
+						}
+					})
+				}
+				return ch, err
+			}
+			res := e.run(d)
 			e.check(res, id, "")
 			rec := dev.Record()
 			if got := softap.SecurityCode(rec.Sec); got != softap.SecWPA2MixedPSK {
@@ -81,6 +104,41 @@ func TestEndToEndSoftAPSlowScan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gateClock is an emulated Photon's clock whose waits all end when the
+// test closes its channel.
+type gateClock struct{ ends chan time.Time }
+
+func (gateClock) Now() time.Time                       { return time.Now() }
+func (g gateClock) NewTimer(time.Duration) clock.Timer { return gateTimer(g) }
+
+type gateTimer gateClock
+
+func (g gateTimer) C() <-chan time.Time { return g.ends }
+func (gateTimer) Stop() bool            { return false }
+
+// closeWatch dials plainly and calls closed each time the station closes
+// a connection.
+type closeWatch func()
+
+func (f closeWatch) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return watchedConn{c, f}, nil
+}
+
+type watchedConn struct {
+	net.Conn
+	closed func()
+}
+
+func (c watchedConn) Close() error {
+	err := c.Conn.Close()
+	c.closed()
+	return err
 }
 
 // A wrong Wi-Fi password: the Photon acknowledges connect-ap, its access
