@@ -73,9 +73,9 @@ func (o osJoiner) WaitJoined(ctx context.Context) (SoftAPLink, string, error) {
 //
 // When the technician joined by hand (WaitJoined), the station cannot
 // switch networks: Enter only checks the device ID and Leave does nothing.
-// The computer stays on the Photon's network, so cloud requests are held
-// for as long as that join lasts, and an attempt fails before its first
-// cloud step (ByHand) instead of sending one from there.
+// The computer stays on the Photon's network, so an attempt there holds
+// cloud requests until it ends, and fails before its first cloud step
+// (ByHand) instead of sending one from there.
 //
 // It also serves the wizard's pages (Find, Join, WaitJoined, Leave). One
 // DeviceNetwork serves one attempt at a time.
@@ -119,6 +119,12 @@ func (n *DeviceNetwork) Device() Device {
 	c.Dialer = n
 	n.mu.Lock()
 	n.client, n.deviceID, n.checked = c, "", false
+	if n.link != nil && n.manual {
+		// The attempt runs on the Photon's network joined by hand, which
+		// has no internet: its cloud requests wait (endAttempt).
+		n.away = true
+		n.signalLocked()
+	}
 	n.mu.Unlock()
 	ch := NewSoftAPChannel(c)
 	return Device{Slot: "softap", Network: n,
@@ -187,10 +193,20 @@ func (n *DeviceNetwork) WaitJoined(ctx context.Context) (string, error) {
 	n.mu.Lock()
 	n.link, n.manual, n.checked = l, true, false
 	n.ssid, n.deviceID = ssid, ""
-	n.away = true // the Photon's network has no internet
-	n.signalLocked()
 	n.mu.Unlock()
 	return ssid, nil
+}
+
+// endAttempt ends the hold an attempt on a network joined by hand put on
+// cloud requests: the station's part is over, and the technician's join
+// is theirs (requests go and fail on their own without internet).
+func (n *DeviceNetwork) endAttempt() {
+	n.mu.Lock()
+	manual := n.link != nil && n.manual
+	n.mu.Unlock()
+	if manual {
+		n.comeHome()
+	}
 }
 
 // ByHand tells whether the computer is on a Photon's network the

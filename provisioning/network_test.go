@@ -358,6 +358,14 @@ func TestWizardSoftAPManualJoin(t *testing.T) {
 	if got := ph.Record(); got.ClaimCode != "" || got.Configured != 0 {
 		t.Errorf("the Photon got %+v", got)
 	}
+	// The hold was the attempt's: other cloud users are not held after it.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := n.startRequest(ctx); err != nil {
+		t.Errorf("cloud requests are still held after the attempt: %v", err)
+	} else {
+		n.endRequest()
+	}
 }
 
 // Joining and leaving have budgets of their own: a slow OS join does not

@@ -324,6 +324,9 @@ func (a *attempt) run(ctx context.Context, body func(context.Context) error) (re
 // the computer goes back to its own first, before the result is told.
 func (a *attempt) finish(ctx context.Context, err error) Result {
 	a.leaveNetwork(ctx)
+	if n := a.dev.Network; n != nil {
+		defer n.endAttempt()
+	}
 	a.finished.Store(true)
 	canceled := false
 	a.jmu.Lock()
