@@ -1,6 +1,7 @@
 package provisioning
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"strings"
@@ -74,22 +75,16 @@ func TestEndToEndSoftAPSlowScan(t *testing.T) {
 			e := newE2E(t, Profile{SSID: "Workshop", Security: SecurityWPA2, Channel: ChannelSoftAP})
 			id := e.cloud.AddDevice(cloudtest.Device{ID: "320020001847333531323135"})
 			scanEnds := make(chan time.Time)
-			var scanning atomic.Bool
 			dev := newSoftAPPhoton(t, softaptest.WithDeviceID(id), softaptest.WithWiFiPassword(wifiPassword),
 				softaptest.WithOnline(e.online), softaptest.WithDelays(softaptest.Delays{ScanAP: time.Minute}),
-				softaptest.WithClock(gateClock{scanEnds}),
-				softaptest.WithRequestHook(func(_, cmd string) { scanning.Store(scanning.Load() || cmd == "scan-ap") }))
+				softaptest.WithClock(gateClock{scanEnds}))
 			d := softAPDevice(dev, tr, 100*time.Millisecond)
 			open := d.Open
 			var once sync.Once
 			d.Open = func(ctx context.Context) (DeviceChannel, error) {
 				ch, err := open(ctx)
 				if sc, ok := ch.(*SoftAPChannel); ok {
-					sc.Client.Dialer = closeWatch(func() {
-						if scanning.Load() {
-							once.Do(func() { close(scanEnds) })
-						}
-					})
+					sc.Client.Dialer = scanCloseWatch(func() { once.Do(func() { close(scanEnds) }) })
 				}
 				return ch, err
 			}
@@ -118,26 +113,36 @@ type gateTimer gateClock
 func (g gateTimer) C() <-chan time.Time { return g.ends }
 func (gateTimer) Stop() bool            { return false }
 
-// closeWatch dials plainly and calls closed each time the station closes
-// a connection.
-type closeWatch func()
+// scanCloseWatch dials plainly and calls closed when the station closes
+// the connection that carried a scan-ap request.
+type scanCloseWatch func()
 
-func (f closeWatch) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+func (f scanCloseWatch) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
-	return watchedConn{c, f}, nil
+	return &watchedConn{Conn: c, closed: f}, nil
 }
 
 type watchedConn struct {
 	net.Conn
 	closed func()
+	scan   atomic.Bool
 }
 
-func (c watchedConn) Close() error {
+func (c *watchedConn) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("scan-ap")) {
+		c.scan.Store(true)
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *watchedConn) Close() error {
 	err := c.Conn.Close()
-	c.closed()
+	if c.scan.Load() {
+		c.closed()
+	}
 	return err
 }
 
