@@ -95,7 +95,10 @@ type DeviceNetwork struct {
 	manual   bool       // link was made by the technician
 	checked  bool       // the device ID was checked since the last join or Leave
 	client   *softap.Client
-	away     bool          // the station moved the radio off its own network: cloud requests wait
+	away     bool // the station moved the radio off its own network: cloud requests wait
+	// dropped counts the attempts on a network joined by hand that ended:
+	// requests they held are refused, not sent from the Photon's network.
+	dropped  int
 	inFlight int           // guarded cloud requests being sent
 	changed  chan struct{} // closed and replaced whenever away or inFlight changes
 }
@@ -198,14 +201,16 @@ func (n *DeviceNetwork) WaitJoined(ctx context.Context) (string, error) {
 }
 
 // endAttempt ends the hold an attempt on a network joined by hand put on
-// cloud requests: the station's part is over, and the technician's join
-// is theirs (requests go and fail on their own without internet).
+// cloud requests. The computer is still on the Photon's network, so the
+// requests it held are refused rather than sent; later ones go (the
+// technician's join is theirs, and the wizard tells them to go back).
 func (n *DeviceNetwork) endAttempt() {
 	n.mu.Lock()
-	manual := n.link != nil && n.manual
-	n.mu.Unlock()
-	if manual {
-		n.comeHome()
+	defer n.mu.Unlock()
+	if n.link != nil && n.manual {
+		n.dropped++
+		n.away = false
+		n.signalLocked()
 	}
 }
 

@@ -52,14 +52,24 @@ func (n *DeviceNetwork) signalLocked() {
 }
 
 // startRequest waits until the computer is on its own network and counts
-// a cloud request in flight.
+// a cloud request in flight. A request held by an attempt on a network
+// joined by hand is refused when that attempt ends (endAttempt).
 func (n *DeviceNetwork) startRequest(ctx context.Context) error {
+	heldAt := -1
 	for {
 		n.mu.Lock()
 		if !n.away {
+			if heldAt >= 0 && n.dropped != heldAt {
+				ssid := n.ssid
+				n.mu.Unlock()
+				return fmt.Errorf("not sent: the computer is on the Photon's network %s, joined by hand, which has no internet", ssid)
+			}
 			n.inFlight++
 			n.mu.Unlock()
 			return nil
+		}
+		if heldAt < 0 {
+			heldAt = n.dropped
 		}
 		ssid, ch := n.ssid, n.changed
 		n.mu.Unlock()
