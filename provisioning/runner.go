@@ -325,6 +325,9 @@ func (a *attempt) run(ctx context.Context, body func(context.Context) error) (re
 	return a.finish(ctx, err)
 }
 
+// stoppedAction is what a technician does about a stopped attempt.
+const stoppedAction = "Plug it in again, or press Retry, to finish it."
+
 // finish writes the final record version and returns the Result.
 func (a *attempt) finish(ctx context.Context, err error) Result {
 	a.finished.Store(true)
@@ -356,11 +359,16 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 		// Photon waits there for RESET (unless it was unplugged, which
 		// resets it).
 		insideWiFi := deviceKind(err) == DeviceInsideWiFi && !errors.Is(context.Cause(ctx), errUnplugged)
-		if ctx.Err() != nil && isCanceled(err) && !insideWiFi {
-			se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: "Press Retry to start this Photon again.", Err: err}
-			canceled = true
-		}
 		rec.Outcome = OutcomeFail
+		if ctx.Err() != nil && (isCanceled(err) || insideWiFi) {
+			// Stopped, not failed: the journal says so and the next
+			// attempt on this Photon goes on from here (resume.go).
+			rec.Outcome = OutcomeStopped
+			canceled = true
+			if !insideWiFi {
+				se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: stoppedAction, Err: err}
+			}
+		}
 		rec.Message = scrubSecrets(se.Message, a.secrets)
 		rec.Action = scrubSecrets(se.Action, a.secrets)
 		rec.Details = scrubSecrets(se.Detail, a.secrets)
