@@ -291,12 +291,31 @@ func TestStationStopRetry(t *testing.T) {
 	if err := sb.station.Retry("/dev/ttyACM9"); err == nil {
 		t.Error("retry of an empty port")
 	}
+	// Two Photons passed (one after a stop), none failed; while nothing
+	// is at work the rate holds still.
+	idle := sb.station.Counters()
+	if idle.Passed != 2 || idle.Failed != 0 || idle.PerHour <= 0 {
+		t.Errorf("counters %+v, want 2 passed, 0 failed and a rate", idle)
+	}
+	sb.clock.Advance(time.Hour)
+	if c := sb.station.Counters(); c.Working != idle.Working || c.PerHour != idle.PerHour {
+		t.Errorf("counters %+v after an idle hour, want the rate of %+v", c, idle)
+	}
 	// Stop all while two run.
 	c := sb.photon("/dev/ttyACM2", 3, held)
 	d := sb.photon("/dev/ttyACM3", 4, held)
 	<-c.entered
 	<-d.entered
+	sb.clock.Advance(time.Hour)
+	if w := sb.station.Counters().Working; w < idle.Working+time.Hour {
+		t.Errorf("worked %v with two Photons at work for an hour more than %v", w, idle.Working)
+	}
 	sb.station.Stop()
+	stopped := sb.station.Counters()
+	sb.clock.Advance(time.Hour)
+	if c := sb.station.Counters(); c != stopped || c.Passed != 2 || c.Failed != 0 {
+		t.Errorf("counters %+v after an hour stopped, want %+v: stops are not failures and stopped time does not count", c, stopped)
+	}
 	if sb.station.Running() {
 		t.Error("still running")
 	}
