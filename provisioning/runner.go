@@ -325,8 +325,10 @@ func (a *attempt) run(ctx context.Context, body func(context.Context) error) (re
 	return a.finish(ctx, err)
 }
 
-// stoppedAction is what a technician does about a stopped attempt.
-const stoppedAction = "Plug it in again, or press Retry, to finish it."
+// StoppedAction is what a technician does about an attempt stopped from
+// the bench (or by a signal); other stops (an unplug, RESET inside the
+// Wi-Fi questions) keep words of their own.
+const StoppedAction = "Plug it in again, or press Retry, to finish it."
 
 // finish writes the final record version and returns the Result.
 func (a *attempt) finish(ctx context.Context, err error) Result {
@@ -366,7 +368,7 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 			rec.Outcome = OutcomeStopped
 			canceled = true
 			if !insideWiFi {
-				se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: stoppedAction, Err: err}
+				se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: StoppedAction, Err: err}
 			}
 		}
 		rec.Message = scrubSecrets(se.Message, a.secrets)
