@@ -228,7 +228,7 @@ func TestProvisionStoppedDuringWiFi(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := j.Records()
-	if last := recs[len(recs)-1]; last.Outcome != provisioning.OutcomeFail || !strings.Contains(last.Message, "inside the Wi-Fi questions") {
+	if last := recs[len(recs)-1]; last.Outcome != provisioning.OutcomeStopped || !strings.Contains(last.Message, "inside the Wi-Fi questions") {
 		t.Errorf("journal: %+v", last)
 	}
 	h.assertNoLeaks(stdout, stderr)

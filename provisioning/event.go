@@ -47,7 +47,8 @@ const (
 	EventDone     EventKind = "done"
 	EventSkipped  EventKind = "skipped"
 	EventFailed   EventKind = "failed"
-	// EventResult closes a device attempt: Outcome tells PASS or FAIL.
+	// EventResult closes a device attempt: Outcome tells PASS, FAIL,
+	// already provisioned or stopped.
 	EventResult EventKind = "result"
 	// EventDetached says the device left its slot (unplugged).
 	EventDetached EventKind = "detached"
@@ -70,6 +71,10 @@ const (
 	// in the job's product (see recognise). Neither a pass nor a failure
 	// of this attempt: nothing was written to the device or the cloud.
 	OutcomeProvisioned Outcome = "already-provisioned"
+	// OutcomeStopped: the attempt was cut short (Stop, an unplug, the end
+	// of the run) before its verdict. Not a failure of the device: the
+	// next attempt on it goes on from the journal, as after a crash.
+	OutcomeStopped Outcome = "stopped"
 )
 
 // Event is one thing the engine tells the outside world. Message and Action

@@ -221,13 +221,13 @@ func TestStationStopDuringWiFiSaysReset(t *testing.T) {
 	st.StopSlot("/dev/ttyACM0")
 	close(stopped)
 	s, _ := slotByName(st, "/dev/ttyACM0")
-	if s.State != SlotFailed {
+	if s.State != SlotStopped {
 		t.Errorf("slot %+v", s)
 	}
 	wantResetWords(t, s.Message, s.Action)
 	recs := b.journal.Records()
 	last := recs[len(recs)-1]
-	if last.Outcome != OutcomeFail || last.FailedStep != StepWiFi || !strings.Contains(last.Message, "inside the Wi-Fi questions") {
+	if last.Outcome != OutcomeStopped || last.FailedStep != StepWiFi || !strings.Contains(last.Message, "inside the Wi-Fi questions") {
 		t.Errorf("journal: %+v", last)
 	}
 }

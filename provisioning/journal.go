@@ -128,7 +128,8 @@ type Evidence struct {
 	Owner string `json:"owner,omitempty"`
 }
 
-// Finished tells whether the attempt reached PASS or FAIL.
+// Finished tells whether the attempt reached its end: PASS, FAIL, already
+// provisioned, or stopped (which a later attempt may still go on from).
 func (r Record) Finished() bool { return r.Outcome != OutcomePending }
 
 // StepOf returns the record of a step and whether the attempt reached it.

@@ -169,6 +169,7 @@ func TestJournalExportCSV(t *testing.T) {
 	r.FailedStep, r.Message, r.Action = StepVerify, "did not reach the cloud, \"really\"", "=HYPERLINK(\"evil\")"
 	j.Append(r)
 	j.Append(sampleRecord("a2", "000000000000000000000002", OutcomePending))
+	j.Append(sampleRecord("a3", "000000000000000000000003", OutcomeStopped))
 	var out bytes.Buffer
 	if err := j.ExportCSV(&out); err != nil {
 		t.Fatal(err)
@@ -177,7 +178,7 @@ func TestJournalExportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 {
+	if len(rows) != 4 {
 		t.Fatalf("%d rows", len(rows))
 	}
 	if diff := cmp.Diff(CSVHeader, rows[0]); diff != "" {
@@ -203,6 +204,9 @@ func TestJournalExportCSV(t *testing.T) {
 	}
 	if got := col(rows[2], "outcome"); got != "interrupted" {
 		t.Errorf("an interrupted attempt exports as %q", got)
+	}
+	if got := col(rows[3], "outcome"); got != "stopped" {
+		t.Errorf("a stopped attempt exports as %q", got)
 	}
 }
 

@@ -462,7 +462,7 @@ func TestStaleClaimCodeIsReplaced(t *testing.T) {
 	}
 }
 
-// A stop from outside ends the attempt as FAIL "stopped", journaled.
+// A stop from outside ends the attempt as stopped (not FAIL), journaled.
 func TestRunDeviceStopped(t *testing.T) {
 	b := newBench(t, Profile{})
 	b.cloud.AddDevice(cloudtest.Device{ID: devID})
@@ -471,7 +471,7 @@ func TestRunDeviceStopped(t *testing.T) {
 	ph.onIdentify = cancel
 	res := b.pipeline.RunDevice(ctx, Device{Slot: "s", Port: "/dev/ttyACM9",
 		Open: func(context.Context) (DeviceChannel, error) { return ph, nil }}, nil)
-	if res.Outcome != OutcomeFail || !strings.Contains(res.Message, "Stopped") {
+	if res.Outcome != OutcomeStopped || !strings.Contains(res.Message, "Stopped") {
 		t.Fatalf("got %q %q", res.Outcome, res.Message)
 	}
 	if len(ph.written()) != 0 {
@@ -510,11 +510,23 @@ func TestRunDeviceStoppedWhileVerifying(t *testing.T) {
 	b.pipeline.Cloud = stopAfterLookUp{CloudAPI: b.api, ph: ph, stop: cancel}
 	res := b.pipeline.RunDevice(ctx, Device{Slot: "s", Port: "/dev/ttyACM9",
 		Open: func(context.Context) (DeviceChannel, error) { return ph, nil }}, nil)
-	if res.Outcome != OutcomeFail || res.FailedStep != StepVerify || !strings.Contains(res.Message, "Stopped") {
+	if res.Outcome != OutcomeStopped || res.FailedStep != StepVerify || !strings.Contains(res.Message, "Stopped") {
 		t.Fatalf("got %q at %q: %q", res.Outcome, res.FailedStep, res.Message)
 	}
-	if recs := b.journal.Records(); len(recs) != 1 || !recs[0].Finished() || recs[0].Message != res.Message {
-		t.Errorf("journal: %+v", recs)
+	recs := b.journal.Records()
+	if len(recs) != 1 || recs[0].Outcome != OutcomeStopped || recs[0].Message != res.Message {
+		t.Fatalf("journal: %+v", recs)
+	}
+	// The next attempt on this Photon goes on from the stopped one, as
+	// from one a crash interrupted.
+	b.pipeline.Cloud = b.api
+	ph.mu.Lock()
+	ph.outOfRange, ph.listening = false, true
+	ph.mu.Unlock()
+	next := b.pipeline.RunDevice(t.Context(), Device{Slot: "s", Port: "/dev/ttyACM9",
+		Open: func(context.Context) (DeviceChannel, error) { return ph, nil }}, nil)
+	if next.Outcome != OutcomePass || next.Record.ResumedFrom != recs[0].Attempt {
+		t.Errorf("next attempt %q, resumed from %q; want a pass that resumed %s", next.Outcome, next.Record.ResumedFrom, recs[0].Attempt)
 	}
 }
 

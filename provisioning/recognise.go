@@ -117,7 +117,7 @@ func ownerWords(owner string) string {
 }
 
 // journalPassed tells whether the journal's last verdict on the device,
-// other than this attempt and already-provisioned notes, is a PASS in the
+// other than this attempt, already-provisioned notes and stops, is a PASS in the
 // job's product.
 func (a *attempt) journalPassed(id string) bool {
 	if a.p.Journal == nil {
@@ -126,7 +126,7 @@ func (a *attempt) journalPassed(id string) bool {
 	recs := a.p.Journal.ByDevice(id)
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := recs[i]
-		if r.Attempt == a.rec.Attempt || r.Outcome == OutcomeProvisioned {
+		if r.Attempt == a.rec.Attempt || r.Outcome == OutcomeProvisioned || r.Outcome == OutcomeStopped {
 			continue
 		}
 		return r.Outcome == OutcomePass && r.Product == a.p.Profile.Product

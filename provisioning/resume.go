@@ -12,8 +12,8 @@ import (
 // because an interrupted attempt already sent its Wi-Fi settings.
 var errResumeAtVerify = errors.New("resume at verification")
 
-// resumable returns the interrupted attempt of this device under the same
-// product, if any.
+// resumable returns the interrupted (or stopped) attempt of this device
+// under the same product, if any.
 func (a *attempt) resumable(id string) (Record, bool) {
 	if a.p.Journal == nil || id == "" {
 		return Record{}, false
@@ -26,7 +26,7 @@ func (a *attempt) resumable(id string) (Record, bool) {
 		if prev.Attempt == a.rec.Attempt {
 			continue
 		}
-		if prev.Finished() || prev.Product != a.p.Profile.Product {
+		if (prev.Finished() && prev.Outcome != OutcomeStopped) || prev.Product != a.p.Profile.Product {
 			return Record{}, false
 		}
 		return prev, true

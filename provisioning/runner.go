@@ -319,6 +319,11 @@ func (a *attempt) run(ctx context.Context, body func(context.Context) error) (re
 	return a.finish(ctx, body(ctx))
 }
 
+// StoppedAction is what a technician does about an attempt stopped from
+// the bench (or by a signal); other stops (an unplug, RESET inside the
+// Wi-Fi questions) keep words of their own.
+const StoppedAction = "Plug it in again, or press Retry, to finish it."
+
 // finish writes the final record version and returns the Result. A
 // failed, stopped or panicking attempt may end on the Photon's network:
 // the computer goes back to its own first, before the result is told.
@@ -356,14 +361,19 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 		// Photon waits there for RESET (unless it was unplugged, which
 		// resets it).
 		insideWiFi := deviceKind(err) == DeviceInsideWiFi && !errors.Is(context.Cause(ctx), errUnplugged)
-		if ctx.Err() != nil && isCanceled(err) && !insideWiFi {
-			se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: "Press Retry to start this Photon again.", Err: err}
-			canceled = true
-		}
 		if insideWiFi {
 			rec.LeftIn = StepWiFi
 		}
 		rec.Outcome = OutcomeFail
+		if ctx.Err() != nil && (isCanceled(err) || insideWiFi) {
+			// Stopped, not failed: the journal says so and the next
+			// attempt on this Photon goes on from here (resume.go).
+			rec.Outcome = OutcomeStopped
+			canceled = true
+			if !insideWiFi {
+				se = &StepError{Step: se.Step, Message: "Stopped before the Photon was finished.", Action: StoppedAction, Err: err}
+			}
+		}
 		rec.Message = scrubSecrets(se.Message, a.secrets)
 		rec.Action = scrubSecrets(se.Action, a.secrets)
 		rec.Details = scrubSecrets(se.Detail, a.secrets)

@@ -56,6 +56,9 @@ const (
 	SlotRunning SlotState = "running" // its pipeline runs
 	SlotPassed  SlotState = "passed"  // PASS: unplug it and plug in the next one
 	SlotFailed  SlotState = "failed"  // FAIL: see Message and Action; Retry starts again
+	// SlotStopped: the attempt was stopped before its verdict; Retry (or
+	// plugging the Photon in again) goes on with it.
+	SlotStopped SlotState = "stopped"
 	// SlotProvisioned: the Photon was done already (OutcomeProvisioned);
 	// unplug it, or, when Claimable, claim it through the cloud (Claim).
 	SlotProvisioned SlotState = "provisioned"
@@ -78,14 +81,6 @@ type SlotStatus struct {
 	// Claimable: an already-provisioned Photon the cloud shows online in
 	// the product but not owned by the job's customer (see Claim).
 	Claimable bool
-}
-
-// Counters are the shift counters of the bench's top bar.
-type Counters struct {
-	Passed       int
-	Failed       int
-	PerHour      float64   // passed devices per hour since RunningSince
-	RunningSince time.Time // zero while the bench is stopped
 }
 
 // slot is one connected Photon.
@@ -132,9 +127,7 @@ type Station struct {
 	runCtx      context.Context
 	cancelRun   context.CancelFunc
 	watchDone   chan struct{}
-	since       time.Time
-	passed      int
-	failed      int
+	tally       Tally
 	subscribers map[*subscriber]struct{}
 	wg          sync.WaitGroup
 	// halt is the result that made the station stop its bench by itself
@@ -185,8 +178,6 @@ func (s *Station) Start(ctx context.Context) error {
 	s.running = true
 	s.halt = nil
 	s.runCtx, s.cancelRun = context.WithCancel(ctx)
-	s.since = s.cfg.Pipeline.Clock.Now()
-	s.passed, s.failed = 0, 0
 	s.watchDone = make(chan struct{})
 	runCtx, done := s.runCtx, s.watchDone
 	for name, sl := range s.slots {
@@ -291,6 +282,8 @@ func (s *Station) detachLocked(name string, sl *slot) {
 		sl.cancel(errUnplugged)
 	}
 	delete(s.slots, name)
+	s.tally.Detached(name)
+	s.tallyBusyLocked()
 	if sl.done != nil {
 		s.leaving[name] = sl.done // a new Photon on this port waits for it
 	}
@@ -313,6 +306,7 @@ func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, 
 	sl.status.Outcome = OutcomePending
 	sl.status.Message, sl.status.Action = "Starting.", ""
 	sl.status.Step, sl.status.Progress, sl.status.Remaining = StepDetect, -1, 0
+	s.tallyBusyLocked()
 	port := sl.status.Port
 	done := sl.done
 	after := sl.after
@@ -375,6 +369,8 @@ func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, 
 				sl.status.State = SlotPassed
 			case OutcomeProvisioned:
 				sl.status.State = SlotProvisioned
+			case OutcomeStopped:
+				sl.status.State = SlotStopped
 			default:
 				sl.status.State = SlotFailed
 				if res.FailedStep != "" {
@@ -382,16 +378,9 @@ func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, 
 				}
 			}
 		}
-		switch {
-		case res.Outcome == OutcomePass:
-			s.passed++
-		case res.Outcome == OutcomeProvisioned:
-			// Done before: neither this shift's pass nor a failure.
-		case !final.Interrupted:
-			// Stops (by the operator, or by the end of the context given
-			// to Start) and unplugging are not failures of the device.
-			s.failed++
-		}
+		final.Slot = name
+		s.tally.Result(final)
+		s.tallyBusyLocked()
 	}()
 }
 
@@ -426,8 +415,6 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port,
 		switch context.Cause(ctx) {
 		case errUnplugged:
 			res.Message, res.Action = unpluggedMessage, unpluggedAction
-		case errStoppedByOperator:
-			res.Message, res.Action = "Stopped by the operator.", "Press Retry to start this Photon again."
 		case errHalted:
 			res.Message, res.Action = "Stopped: the profile's OAuth client ID or secret is wrong.", "A supervisor fixes it on the Profiles screen; then start the bench again."
 		}
@@ -600,18 +587,22 @@ func (s *Station) Slots() []SlotStatus {
 	return out
 }
 
-// Counters returns the shift counters.
+// Counters returns the shift counters: the Photons whose latest attempt
+// since the station was made passed or failed, and the rate over the time
+// it had Photons at work.
 func (s *Station) Counters() Counters {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := Counters{Passed: s.passed, Failed: s.failed}
-	if s.runningLocked() {
-		c.RunningSince = s.since
-		if h := s.cfg.Pipeline.Clock.Now().Sub(s.since).Hours(); h > 0 {
-			c.PerHour = float64(s.passed) / h
-		}
+	return s.tally.Counters(s.cfg.Pipeline.Clock.Now())
+}
+
+// tallyBusyLocked tells the tally whether any Photon is at work now.
+func (s *Station) tallyBusyLocked() {
+	busy := false
+	for _, sl := range s.slots {
+		busy = busy || sl.status.State == SlotRunning
 	}
-	return c
+	s.tally.Busy(s.cfg.Pipeline.Clock.Now(), busy)
 }
 
 // Subscribe returns a channel of every Event from now on, and a function

@@ -161,7 +161,7 @@ func TestStationRunsSlotsInIsolation(t *testing.T) {
 		t.Errorf("slots: %+v / %+v", s0, s1)
 	}
 	c := sb.station.Counters()
-	if c.Passed != 2 || c.Failed != 2 || c.RunningSince.IsZero() {
+	if c.Passed != 2 || c.Failed != 2 || c.PerHour <= 0 {
 		t.Errorf("counters %+v", c)
 	}
 }
@@ -190,7 +190,7 @@ func TestStationPlugAndUnplug(t *testing.T) {
 		t.Errorf("detach event location %q, want 1-1.2", det["/dev/ttyACM6"].Location)
 	}
 	res := sb.await(t, EventResult, "/dev/ttyACM6")
-	if res["/dev/ttyACM6"].Outcome != OutcomeFail || !strings.Contains(res["/dev/ttyACM6"].Message, "unplugged") {
+	if res["/dev/ttyACM6"].Outcome != OutcomeStopped || !strings.Contains(res["/dev/ttyACM6"].Message, "unplugged") {
 		t.Errorf("unplugged result: %+v", res["/dev/ttyACM6"])
 	}
 	if _, ok := slotByName(sb.station, "/dev/ttyACM6"); ok {
@@ -272,7 +272,7 @@ func TestStationStopRetry(t *testing.T) {
 	<-b.entered
 	sb.station.StopSlot("/dev/ttyACM0")
 	s, _ := slotByName(sb.station, "/dev/ttyACM0")
-	if s.State != SlotFailed || !strings.Contains(s.Message, "Stopped by the operator") {
+	if s.State != SlotStopped || s.Outcome != OutcomeStopped || !strings.Contains(s.Message, "Stopped") {
 		t.Errorf("stopped slot: %+v", s)
 	}
 	close(b.hold) // the other slot was not disturbed
@@ -291,18 +291,37 @@ func TestStationStopRetry(t *testing.T) {
 	if err := sb.station.Retry("/dev/ttyACM9"); err == nil {
 		t.Error("retry of an empty port")
 	}
+	// Two Photons passed (one after a stop), none failed; while nothing
+	// is at work the rate holds still.
+	idle := sb.station.Counters()
+	if idle.Passed != 2 || idle.Failed != 0 || idle.PerHour <= 0 {
+		t.Errorf("counters %+v, want 2 passed, 0 failed and a rate", idle)
+	}
+	sb.clock.Advance(time.Hour)
+	if c := sb.station.Counters(); c.Working != idle.Working || c.PerHour != idle.PerHour {
+		t.Errorf("counters %+v after an idle hour, want the rate of %+v", c, idle)
+	}
 	// Stop all while two run.
 	c := sb.photon("/dev/ttyACM2", 3, held)
 	d := sb.photon("/dev/ttyACM3", 4, held)
 	<-c.entered
 	<-d.entered
+	sb.clock.Advance(time.Hour)
+	if w := sb.station.Counters().Working; w < idle.Working+time.Hour {
+		t.Errorf("worked %v with two Photons at work for an hour more than %v", w, idle.Working)
+	}
 	sb.station.Stop()
+	stopped := sb.station.Counters()
+	sb.clock.Advance(time.Hour)
+	if c := sb.station.Counters(); c != stopped || c.Passed != 2 || c.Failed != 0 {
+		t.Errorf("counters %+v after an hour stopped, want %+v: stops are not failures and stopped time does not count", c, stopped)
+	}
 	if sb.station.Running() {
 		t.Error("still running")
 	}
 	for _, name := range []string{"/dev/ttyACM2", "/dev/ttyACM3"} {
 		s, _ := slotByName(sb.station, name)
-		if s.State != SlotFailed || !strings.Contains(s.Message, "Stopped") {
+		if s.State != SlotStopped || !strings.Contains(s.Message, "Stopped") {
 			t.Errorf("%s after stop: %+v", name, s)
 		}
 	}
@@ -522,7 +541,8 @@ func TestStationRetryRightAfterResult(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c := sb.station.Counters(); c.Passed != 1 || c.Failed < 20 {
+	// One Photon, whose latest attempt passed: 1 passed, 0 failed.
+	if c := sb.station.Counters(); c.Passed != 1 || c.Failed != 0 {
 		t.Errorf("counters %+v", c)
 	}
 }
@@ -539,7 +559,7 @@ func TestStationStopsWhenItsContextEnds(t *testing.T) {
 	}
 	<-a.entered
 	cancel()
-	if res := sb.await(t, EventResult, "/dev/ttyACM0"); res["/dev/ttyACM0"].Outcome != OutcomeFail ||
+	if res := sb.await(t, EventResult, "/dev/ttyACM0"); res["/dev/ttyACM0"].Outcome != OutcomeStopped ||
 		!strings.Contains(res["/dev/ttyACM0"].Message, "Stopped") {
 		t.Fatalf("slot after the context ended: %+v", res)
 	}
@@ -549,7 +569,7 @@ func TestStationStopsWhenItsContextEnds(t *testing.T) {
 	if err := sb.station.Retry("/dev/ttyACM0"); err == nil {
 		t.Error("retry started a slot on the ended context")
 	}
-	if c := sb.station.Counters(); c.Failed != 0 || !c.RunningSince.IsZero() {
+	if c := sb.station.Counters(); c.Failed != 0 || c.Passed != 0 {
 		t.Errorf("counters %+v: a stop is not a failure, and the bench is stopped", c)
 	}
 	// Start again: the stopped slot starts over on the new run.

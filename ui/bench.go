@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -36,19 +37,12 @@ type BenchControl interface {
 	Claim(ctx context.Context, slot string) error
 }
 
-// ShiftCounters are the totals the top bar shows for the shift.
+// ShiftCounters are the totals the top bar shows for the shift: the
+// engine's count of Photons by their latest attempt and its rate over the
+// time Photons were at work, and how long the bench has run.
 type ShiftCounters struct {
-	Passed, Failed int
-	Running        time.Duration
-}
-
-// PerHour is the devices passed per hour of running, or -1 before there
-// is a minute of data to say anything honest.
-func (c ShiftCounters) PerHour() float64 {
-	if c.Running < time.Minute {
-		return -1
-	}
-	return float64(c.Passed) / c.Running.Hours()
+	provisioning.Counters
+	Running time.Duration
 }
 
 // Bench is the home screen while a profile runs: the top bar with the
@@ -72,7 +66,9 @@ type Bench struct {
 	running   bool
 	busy      bool // an intent is on its way to the engine
 	startedAt time.Time
-	counters  ShiftCounters
+	running0  time.Duration      // the time the bench ran before startedAt
+	tally     provisioning.Tally // the shift's counters, fed by the results
+	window    fyne.Window        // for the questions the bench asks
 	profile   provisioning.Profile
 	hasProf   bool
 	// noProfiles: the library holds no profile at all (the waiting tile
@@ -124,6 +120,7 @@ type ProfileLibrary interface {
 // icon so it does not rely on colour.
 type counterBox struct {
 	value *canvas.Text
+	row   *fyne.Container // the icon and the value
 	box   fyne.CanvasObject
 }
 
@@ -136,14 +133,20 @@ func newCounterBox(icon fyne.Resource, caption string) *counterBox {
 	label.Alignment = fyne.TextAlignCenter
 	label.SizeName = theme.SizeNameCaptionText
 	ic := widget.NewIcon(icon)
-	c.box = container.NewVBox(container.NewHBox(layout.NewSpacer(), ic, c.value, layout.NewSpacer()), label)
+	c.row = container.NewHBox(layout.NewSpacer(), ic, c.value, layout.NewSpacer())
+	c.box = container.NewVBox(c.row, label)
 	return c
 }
 
 func (c *counterBox) set(s string) {
+	wider := utf8.RuneCountInString(s) != utf8.RuneCountInString(c.value.Text)
 	c.value.Text = s
 	c.value.Color = theme.Color(theme.ColorNameForeground)
 	c.value.Refresh()
+	if wider {
+		// "—" became "400": the icon beside it makes room.
+		c.row.Refresh()
+	}
 }
 
 // newBench builds the bench view. Call on the UI goroutine.
@@ -371,21 +374,38 @@ func (b *Bench) refreshTop() {
 }
 
 func (b *Bench) currentCounters() ShiftCounters {
-	c := b.counters
+	c := ShiftCounters{Counters: b.tally.Counters(b.now()), Running: b.running0}
 	if b.running {
 		c.Running += b.now().Sub(b.startedAt)
 	}
 	return c
 }
 
+// tallyBusy tells the tally whether a Photon is at work now: the rate
+// counts only such time.
+func (b *Bench) tallyBusy() {
+	b.tally.Busy(b.now(), b.running && b.InProgress() > 0)
+}
+
+// InProgress is how many Photons are being set up now.
+func (b *Bench) InProgress() int {
+	n := 0
+	for _, s := range b.slots {
+		if s.Phase == PhaseWorking {
+			n++
+		}
+	}
+	return n
+}
+
 func (b *Bench) refreshCounters() {
 	c := b.currentCounters()
 	b.passed.set(strconv.Itoa(c.Passed))
 	b.failed.set(strconv.Itoa(c.Failed))
-	if r := c.PerHour(); r < 0 {
+	if c.PerHour < 0 {
 		b.rate.set("—")
 	} else {
-		b.rate.set(strconv.Itoa(int(r + 0.5)))
+		b.rate.set(strconv.Itoa(int(c.PerHour + 0.5)))
 	}
 	b.clockBox.set(formatRunning(c.Running))
 	b.refreshAttention()
@@ -454,7 +474,7 @@ func (b *Bench) toggle() {
 		return
 	}
 	if b.running {
-		b.stop()
+		b.askStop()
 		return
 	}
 	if !b.hasProf {
@@ -478,6 +498,7 @@ func (b *Bench) start() {
 				b.hideBanner()
 				b.running = true
 				b.startedAt = b.now()
+				b.tallyBusy()
 				if b.started != nil {
 					b.started(name)
 				}
@@ -496,8 +517,9 @@ func (b *Bench) stop() {
 		err := b.control.Stop(ctx)
 		b.do(func() {
 			b.busy = false
-			b.counters.Running += b.now().Sub(b.startedAt)
+			b.running0 += b.now().Sub(b.startedAt)
 			b.running = false
+			b.tallyBusy()
 			if err != nil {
 				b.showBanner(lang.L("The bench did not stop cleanly: {{.Reason}}", map[string]any{"Reason": err.Error()}))
 			}
@@ -509,16 +531,23 @@ func (b *Bench) stop() {
 // halted shows that the station stopped the bench by itself, and why.
 func (b *Bench) halted(ev provisioning.Event) {
 	if b.running {
-		b.counters.Running += b.now().Sub(b.startedAt)
+		b.running0 += b.now().Sub(b.startedAt)
 		b.running = false
+		b.tallyBusy()
 	}
 	b.showBanner(lang.L("The bench stopped: {{.Reason}}", map[string]any{"Reason": ev.Message}))
 	b.refreshTop()
 }
 
-// retry asks the engine to run a failed slot again.
+// retry asks the engine to run a failed or stopped slot again. With the
+// bench stopped it starts the bench, which starts that Photon (and every
+// other one waiting), as the stopped tile's "press Retry" promises.
 func (b *Bench) retry(slot string) {
-	if b.control == nil {
+	if b.control == nil || b.busy {
+		return
+	}
+	if !b.running {
+		b.toggle()
 		return
 	}
 	if t := b.tiles[slot]; t != nil {
@@ -563,10 +592,11 @@ func (b *Bench) claim(slot string) {
 	}()
 }
 
-// RetryFailed retries every failed slot (Enter while the bench runs).
+// RetryFailed retries every failed or stopped slot (Enter while the bench
+// runs).
 func (b *Bench) RetryFailed() {
 	for _, name := range b.order {
-		if b.slots[name].Phase == PhaseFail {
+		if p := b.slots[name].Phase; p == PhaseFail || p == PhaseStopped {
 			b.retry(name)
 		}
 	}
@@ -607,12 +637,11 @@ func (b *Bench) Apply(ev provisioning.Event) {
 		sort.Slice(b.order, func(i, j int) bool { return naturalLess(b.order[i], b.order[j]) })
 		b.relayout()
 	}
-	switch outcome := s.Apply(ev); {
-	case outcome == provisioning.OutcomePass:
-		b.counters.Passed++
-	case outcome == provisioning.OutcomeFail && !ev.Interrupted:
-		// An unplug or a stop is not a failure of the device.
-		b.counters.Failed++
+	if outcome := s.Apply(ev); outcome != provisioning.OutcomePending {
+		b.tally.Result(ev)
+	}
+	if ev.Kind == provisioning.EventDetached {
+		b.tally.Detached(ev.Slot)
 	}
 	if !b.running && ev.Step == provisioning.StepDetect && ev.Kind == provisioning.EventStarted {
 		// The station notices plugging while stopped; nothing runs yet.
@@ -626,6 +655,7 @@ func (b *Bench) Apply(ev provisioning.Event) {
 	if tl.MinSize().Height != before {
 		b.layoutTiles()
 	}
+	b.tallyBusy()
 	b.refreshCounters()
 }
 

@@ -240,14 +240,18 @@ func TestBenchEndToEnd(t *testing.T) {
 	pass1.Outcome = provisioning.OutcomePass
 	applyNow(t, q, events, pass1)
 	clk.t = shiftStart.Add(2 * time.Minute)
+	// Two Photons, both passed at last (ttyACM1 on its Retry): nothing
+	// failed. The rate is over the 9 s Photons were at work (the bench's
+	// clock stood still at 45 s while ttyACM1's retry ran), not the 2 min
+	// the bench ran.
 	got := b.Counters()
-	want := ShiftCounters{Passed: 2, Failed: 1, Running: 2 * time.Minute}
+	want := ShiftCounters{Counters: provisioning.Counters{Passed: 2, Failed: 0, Working: 9 * time.Second, PerHour: 800}, Running: 2 * time.Minute}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("counters (-want +got):\n%s", diff)
 	}
 	b.Tick()
-	if got := b.rate.value.Text; got != "60" {
-		t.Errorf("devices per hour = %q, want 60", got)
+	if got := b.rate.value.Text; got != "800" {
+		t.Errorf("devices per hour = %q, want 800", got)
 	}
 
 	test.Tap(b.startStop)
@@ -369,10 +373,11 @@ func TestBenchInterruptedResultsAreNotFailures(t *testing.T) {
 	}
 	// ttyACM1 is stopped by the operator: its tile offers Retry.
 	stop := res
-	stop.Slot, stop.Message, stop.Action = "ttyACM1", "Stopped by the operator.", "Press Retry to start this Photon again."
+	stop.Slot, stop.Outcome, stop.Interrupted = "ttyACM1", provisioning.OutcomeStopped, false
+	stop.Message, stop.Action = "Stopped before the Photon was finished.", provisioning.StoppedAction
 	b.Apply(stop)
-	if got := b.Tile("ttyACM1").Slot().Phase; got != PhaseFail {
-		t.Errorf("the stopped tile is %v, want FAIL with Retry", got)
+	if got := b.Tile("ttyACM1").Slot().Phase; got != PhaseStopped {
+		t.Errorf("the stopped tile is %v, want stopped with Retry", got)
 	}
 	if c := b.Counters(); c.Failed != 0 || c.Passed != 0 {
 		t.Errorf("counters %+v: an unplug or a stop is not a failure", c)

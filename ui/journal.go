@@ -195,6 +195,8 @@ func journalCell(r provisioning.Record, col int) string {
 			return "× " + lang.L("FAIL")
 		case provisioning.OutcomeProvisioned:
 			return "ⓘ " + lang.L("ALREADY PROVISIONED")
+		case provisioning.OutcomeStopped:
+			return "■ " + lang.L("STOPPED")
 		}
 		return "… " + lang.L("unfinished")
 	case 5:

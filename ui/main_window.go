@@ -203,6 +203,8 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	w.SetMainMenu(v.menu(a))
 	w.Canvas().SetOnTypedKey(v.TypedKey)
 	w.SetOnClosed(v.Close)
+	w.SetCloseIntercept(v.RequestClose)
+	v.Bench.window = w
 
 	if deps.Events != nil {
 		ticks, stop := newTicker(time.Second)
@@ -228,12 +230,17 @@ func (v *MainView) menu(a fyne.App) *fyne.MainMenu {
 			v.Bench.waiting.Refresh()
 		}
 	}
+	// Quit asks first when Photons are being set up, as closing does.
+	quit := fyne.NewMenuItem(lang.L("Quit"), v.RequestClose)
+	quit.IsQuit = true
 	view := fyne.NewMenu(lang.L("View"),
 		fyne.NewMenuItem(lang.L("Light theme"), pick("light")),
 		fyne.NewMenuItem(lang.L("Dark theme"), pick("dark")),
 		fyne.NewMenuItem(lang.L("Follow the desktop"), pick("")),
 		fyne.NewMenuItemSeparator(),
 		v.languageMenu(a),
+		fyne.NewMenuItemSeparator(),
+		quit,
 	)
 	return fyne.NewMainMenu(view)
 }

@@ -65,8 +65,8 @@ func TestBenchAlreadyProvisionedTile(t *testing.T) {
 			if tl.bg.FillColor == theme.Color(ColorNameTileFail) || tl.bg.StrokeColor == theme.Color(theme.ColorNameError) {
 				t.Error("the tile is drawn as a failure")
 			}
-			if r.b.counters.Passed != 0 || r.b.counters.Failed != 0 {
-				t.Errorf("counters %+v", r.b.counters)
+			if c := r.b.Counters(); c.Passed != 0 || c.Failed != 0 {
+				t.Errorf("counters %+v", c)
 			}
 			shots := map[bool]string{false: "bench-provisioned", true: "bench-provisioned-claimable"}[claimable]
 			for _, size := range []fyne.Size{{Width: 1280, Height: 800}, {Width: 1920, Height: 1080}} {

@@ -19,6 +19,10 @@ const (
 	// before, or the cloud shows it online in the product); nothing was
 	// written. Unplug it, or claim it through the cloud when Claimable.
 	PhaseProvisioned
+	// PhaseStopped: the attempt was stopped before its verdict (Stop
+	// bench, or the run ended); not a failure. Retry, or plugging the
+	// Photon in again, goes on with it.
+	PhaseStopped
 )
 
 // Chip is one of the six step chips on a tile. Several pipeline steps fold
@@ -132,7 +136,7 @@ func (s *Slot) Apply(ev provisioning.Event) provisioning.Outcome {
 		return ev.Outcome
 	}
 	chip, known := chipOf(ev.Step)
-	if s.Phase == PhaseFail || s.Phase == PhasePass || s.Phase == PhaseProvisioned {
+	if s.Phase == PhaseFail || s.Phase == PhasePass || s.Phase == PhaseProvisioned || s.Phase == PhaseStopped {
 		// Late news from a step that ran alongside the failed one: keep the
 		// verdict and its words, but let the chip show what happened.
 		if known && ev.Kind == provisioning.EventDone {
@@ -186,7 +190,7 @@ func (s *Slot) newAttempt(ev provisioning.Event) bool {
 	switch s.Phase {
 	case PhasePass, PhaseProvisioned:
 		return true
-	case PhaseFail:
+	case PhaseFail, PhaseStopped:
 		return ev.Step == provisioning.StepDetect || ev.Step == provisioning.StepIdentify
 	}
 	return ev.Step == provisioning.StepDetect && s.Phase != PhaseWaiting
@@ -215,6 +219,20 @@ func (s *Slot) finish(ev provisioning.Event) {
 			}
 		}
 		s.Message, s.Action = ev.Message, ev.Action
+	case provisioning.OutcomeStopped:
+		s.Phase = PhaseStopped
+		for i, c := range s.Chips {
+			if c == ChipActive {
+				s.Chips[i] = ChipSkipped
+			}
+		}
+		// The tile says the usual stop in its own words; a stop with
+		// words of its own (RESET inside the Wi-Fi questions, a bench the
+		// station stopped) keeps them.
+		s.Message, s.Action = ev.Message, ev.Action
+		if ev.Action == provisioning.StoppedAction {
+			s.Message, s.Action = "", ""
+		}
 	default:
 		s.Phase = PhaseFail
 		// A step still running when another failed was stopped, not

@@ -568,6 +568,18 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		}
 		t.retry.Show()
 		t.retryBox.Show()
+	case PhaseStopped:
+		// Grey, not red: nothing is wrong with the Photon.
+		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
+		border = theme.Color(theme.ColorNameDisabled)
+		t.phaseImg.Resource = theme.NewThemedResource(theme.MediaStopIcon())
+		t.phase.Text = lang.L("STOPPED")
+		t.phase.Color = theme.Color(theme.ColorNameForeground)
+		if message == "" {
+			message = lang.L("Stopped: plug it in again or press Retry.")
+		}
+		t.retry.Show()
+		t.retryBox.Show()
 	case PhaseProvisioned:
 		t.bg.FillColor = theme.Color(ColorNameTileProvisioned)
 		border = theme.Color(theme.ColorNamePrimary)
