@@ -292,19 +292,20 @@ func (a demoAP) WaitJoined(ctx context.Context) (string, error) { return a.Curre
 // Leave puts the demo laptop back on the factory network.
 func (a demoAP) Leave(ctx context.Context) error { return a.Join(ctx, demo.WiFiSSID) }
 
-// serialPhotons lists the USB serial ports that hold a Photon.
-func serialPhotons(ctx context.Context) ([]string, error) {
+// serialPhotons lists the USB serial ports that hold a Photon, with the
+// device ID and USB position the OS tells.
+func serialPhotons(ctx context.Context) ([]provisioning.Port, error) {
 	ports, err := serialio.Detect(ctx, usbports.List)
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
+	var out []provisioning.Port
 	for _, p := range ports {
 		if p.Mode == serialio.ModeSerial {
-			paths = append(paths, p.Path)
+			out = append(out, provisioning.Port{Path: p.Path, DeviceID: p.DeviceID, Location: p.Location})
 		}
 	}
-	return paths, nil
+	return out, nil
 }
 
 // openSerialConsole streams a port's raw output for the serial monitor.

@@ -171,17 +171,10 @@ type PortFinder struct{ w *World }
 // PortFinder returns the wizard's view of the bench ports.
 func (w *World) PortFinder() PortFinder { return PortFinder{w} }
 
-// Photons lists the ports that hold a Photon now.
-func (f PortFinder) Photons(ctx context.Context) ([]string, error) {
-	ps, err := f.w.ports(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Path
-	}
-	return out, nil
+// Photons lists the ports that hold a Photon now, with each Photon's
+// device ID and hub position.
+func (f PortFinder) Photons(ctx context.Context) ([]provisioning.Port, error) {
+	return f.w.ports(ctx)
 }
 
 // HoldSetup is the technician holding SETUP for three seconds on the

@@ -233,6 +233,7 @@ func (b *Bench) refreshProfiles() {
 		b.showBanner(lang.L("The profiles could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
 		return
 	}
+	names = benchRunnable(b.profiles, names)
 	b.profileSelect.SetOptions(names)
 	if none := len(names) == 0; none != b.noProfiles {
 		b.noProfiles = none

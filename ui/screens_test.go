@@ -315,7 +315,7 @@ func TestSerialMonitorStreams(t *testing.T) {
 	s.view.Tabs.SelectIndex(4)
 	m := s.view.Monitor
 	test.Tap(m.find)
-	s.q.until(t, "ports listed", func() bool { return m.portSelect.Selected == "/dev/ttyACM0" })
+	s.q.until(t, "ports listed", func() bool { return m.portPick.Selected() == "/dev/ttyACM0" })
 	wrote := make(chan struct{}, 8)
 	m.buf.wrote = wrote
 	test.Tap(m.connect)
