@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -32,7 +33,7 @@ func TestProfilesHiddenNetworkCipher(t *testing.T) {
 	test.Tap(p.save)
 	s.q.until(t, "saved", func() bool {
 		got, err := s.lib.Load(lineProfile.Name)
-		return err == nil && got.Cipher == provisioning.CipherTKIP
+		return err == nil && got.Cipher == provisioning.CipherTKIP && strings.HasPrefix(p.message.Text, "Saved")
 	})
 
 	test.Tap(p.newBtn)
