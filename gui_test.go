@@ -33,7 +33,7 @@ type guiUnderTest struct {
 	queue chan func()
 }
 
-func startDemoGUI(t *testing.T) *guiUnderTest {
+func startDemoGUI(t *testing.T, tweak ...func(*demo.Options)) *guiUnderTest {
 	t.Helper()
 	a := test.NewTempApp(t)
 	light := theme.VariantLight
@@ -42,6 +42,9 @@ func startDemoGUI(t *testing.T) *guiUnderTest {
 	t.Cleanup(cancel)
 	opt := demo.FastOptions()
 	opt.ManualSetup = true // the not-listening Photon stays so until the test holds SETUP
+	for _, f := range tweak {
+		f(&opt)
+	}
 	s, err := demoStation(ctx, t.TempDir(), opt)
 	if err != nil {
 		t.Fatal(err)
