@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -16,7 +17,20 @@ import (
 // TestDemoFullHub runs `photon-station -demo -demo-ports 16`: sixteen
 // tiles, the scripted failures among them, every hub port named.
 func TestDemoFullHub(t *testing.T) {
-	g := startDemoGUI(t, func(o *demo.Options) { o.Ports = demo.MaxPorts })
+	g := startDemoGUI(t, func(o *demo.Options) {
+		o.Ports = demo.MaxPorts
+		// Sixteen emulated Photons share the test machine: give every
+		// step the room a busy (or -race) run needs.
+		o.SerialTimeouts.Answer *= 4
+		o.SerialTimeouts.Claimed *= 4
+		o.SerialTimeouts.ModuleInfo *= 4
+		o.Timeouts.Identify *= 4
+		o.Timeouts.Cloud *= 4
+		o.Timeouts.DeliverCode *= 4
+		o.Timeouts.WiFi *= 4
+		o.VerifyTimeout *= 4
+	})
+	g.limit = 2 * time.Minute
 	bench := g.world.Bench()
 	if len(bench) != demo.MaxPorts {
 		t.Fatalf("the demo bench has %d Photons, want %d", len(bench), demo.MaxPorts)

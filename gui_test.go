@@ -31,6 +31,7 @@ type guiUnderTest struct {
 	win   fyne.Window
 	world *demo.World
 	queue chan func()
+	limit time.Duration // of waitFor; zero: 20 s
 }
 
 func startDemoGUI(t *testing.T, tweak ...func(*demo.Options)) *guiUnderTest {
@@ -104,7 +105,11 @@ func (g *guiUnderTest) key(name fyne.KeyName) {
 // waitFor waits (bounded) until cond, read on the UI goroutine, holds.
 func (g *guiUnderTest) waitFor(what string, cond func() bool) {
 	g.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	limit := g.limit
+	if limit == 0 {
+		limit = 20 * time.Second
+	}
+	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
