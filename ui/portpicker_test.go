@@ -96,3 +96,17 @@ func TestBenchPickerLeavesOutSoftAPProfiles(t *testing.T) {
 		t.Errorf("wizard profiles %q: the SoftAP profile is missing", got)
 	}
 }
+
+// With SoftAP profiles only, the bench says why it offers none.
+func TestBenchWithOnlySoftAPProfiles(t *testing.T) {
+	softap := lineProfile
+	softap.Channel = provisioning.ChannelSoftAP
+	s := newTestStation(t, func(d *Deps) { d.Profiles = newFakeLibrary(softap) })
+	b := s.view.Bench
+	if len(b.profileSelect.Options) != 0 || b.hasProf {
+		t.Errorf("the bench offers %q (chosen %v)", b.profileSelect.Options, b.hasProf)
+	}
+	if got := b.waiting.waitingHint; !strings.Contains(got, "USB profiles only") {
+		t.Errorf("the waiting tile says %q", got)
+	}
+}
