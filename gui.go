@@ -22,7 +22,8 @@ var iconPNG []byte
 const appID = "io.github.photon-station"
 
 // mainUsage is what photon-station --help prints.
-const mainUsage = `usage: photon-station [-demo]          open the desktop app (-demo: simulated Photons and cloud)
+const mainUsage = `usage: photon-station [-demo]          open the desktop app (-demo: simulated Photons and cloud;
+                                       -demo-ports 16: a full hub of simulated Photons)
        photon-station identify --port PATH [--json]
        photon-station provision [--port PATH] --product ID --client-id ID --ssid SSID
            --security open|wep|wpa|wpa2 [--customer EMAIL] [--via serial|softap]
@@ -40,12 +41,17 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.SetOutput(io.Discard)
 	demoMode := fs.Bool("demo", false, "run on simulated Photons and a simulated Particle Cloud")
+	demoPorts := fs.Int("demo-ports", demo.DefaultPorts, "with -demo: how many USB ports the simulated bench has (1 to 16)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, mainUsage)
 			return 0
 		}
 		fmt.Fprintf(stderr, "photon-station: %v (see photon-station --help)\n", err)
+		return 2
+	}
+	if *demoPorts < 1 || *demoPorts > demo.MaxPorts {
+		fmt.Fprintf(stderr, "photon-station: -demo-ports takes 1 to %d (see photon-station --help)\n", demo.MaxPorts)
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -61,7 +67,7 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	if *demoMode {
 		var dir string
 		if dir, err = demoDir(); err == nil {
-			s, err = demoStation(ctx, dir, demo.Options{Tray: 6})
+			s, err = demoStation(ctx, dir, demo.Options{Tray: 6, Ports: *demoPorts})
 		}
 	} else {
 		s, err = realStation()

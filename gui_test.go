@@ -31,9 +31,10 @@ type guiUnderTest struct {
 	win   fyne.Window
 	world *demo.World
 	queue chan func()
+	limit time.Duration // of waitFor; zero: 20 s
 }
 
-func startDemoGUI(t *testing.T) *guiUnderTest {
+func startDemoGUI(t *testing.T, tweak ...func(*demo.Options)) *guiUnderTest {
 	t.Helper()
 	a := test.NewTempApp(t)
 	light := theme.VariantLight
@@ -42,6 +43,9 @@ func startDemoGUI(t *testing.T) *guiUnderTest {
 	t.Cleanup(cancel)
 	opt := demo.FastOptions()
 	opt.ManualSetup = true // the not-listening Photon stays so until the test holds SETUP
+	for _, f := range tweak {
+		f(&opt)
+	}
 	s, err := demoStation(ctx, t.TempDir(), opt)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +105,11 @@ func (g *guiUnderTest) key(name fyne.KeyName) {
 // waitFor waits (bounded) until cond, read on the UI goroutine, holds.
 func (g *guiUnderTest) waitFor(what string, cond func() bool) {
 	g.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	limit := g.limit
+	if limit == 0 {
+		limit = 20 * time.Second
+	}
+	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {

@@ -276,7 +276,7 @@ func demoStation(ctx context.Context, dir string, opt demo.Options) (*station, e
 		ap:           demoAP{w.AP},
 		ports:        w.PortFinder(),
 		console:      w,
-		toolsFrom:    devicetools.StaticSource{ProductClient: w.ProductClient, ProductID: w.Product.Slug},
+		toolsFrom:    devicetools.StaticSource{ProductClient: w.ProductClient, ProductID: w.Product.Slug, Customers: w.CustomerClient},
 		close:        func() { w.Close() },
 		world:        w,
 	}
@@ -292,19 +292,20 @@ func (a demoAP) WaitJoined(ctx context.Context) (string, error) { return a.Curre
 // Leave puts the demo laptop back on the factory network.
 func (a demoAP) Leave(ctx context.Context) error { return a.Join(ctx, demo.WiFiSSID) }
 
-// serialPhotons lists the USB serial ports that hold a Photon.
-func serialPhotons(ctx context.Context) ([]string, error) {
+// serialPhotons lists the USB serial ports that hold a Photon, with the
+// device ID and USB position the OS tells.
+func serialPhotons(ctx context.Context) ([]provisioning.Port, error) {
 	ports, err := serialio.Detect(ctx, usbports.List)
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
+	var out []provisioning.Port
 	for _, p := range ports {
 		if p.Mode == serialio.ModeSerial {
-			paths = append(paths, p.Path)
+			out = append(out, provisioning.Port{Path: p.Path, DeviceID: p.DeviceID, Location: p.Location})
 		}
 	}
-	return paths, nil
+	return out, nil
 }
 
 // openSerialConsole streams a port's raw output for the serial monitor.
@@ -464,20 +465,44 @@ func (t *profileTools) UserCloud(context.Context) (*cloud.Client, error) {
 	return nil, devicetools.ErrNotSignedIn
 }
 
-func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) {
+// tokens is the bench's token source for the profile the tools work on.
+func (t *profileTools) tokens(ctx context.Context) (provisioning.Profile, *provisioning.TokenSource, error) {
 	p, err := t.pick()
 	if err != nil {
-		return nil, err
+		return p, nil, err
 	}
 	secret, err := t.s.secrets.Get(ctx, p.Name, provisioning.SecretClientSecret)
 	switch {
 	case errors.Is(err, provisioning.ErrSecretNotFound):
-		return nil, devicetools.Problem(lang.L("The job profile {{.Name}} has no client secret in the keychain. A supervisor enters it on the Profiles screen.", map[string]any{"Name": p.Name}), err)
+		return p, nil, devicetools.Problem(lang.L("The job profile {{.Name}} has no client secret in the keychain. A supervisor enters it on the Profiles screen.", map[string]any{"Name": p.Name}), err)
 	case err != nil:
-		return nil, devicetools.Problem(err.Error(), err)
+		return p, nil, devicetools.Problem(err.Error(), err)
+	}
+	return p, t.s.sessions.For(p, secret).Tokens, nil
+}
+
+func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) {
+	_, ts, err := t.tokens(ctx)
+	if err != nil {
+		return nil, err
 	}
 	// The bench's own token: the device tools never ask for another.
-	tok, err := t.s.sessions.For(p, secret).Tokens.Product(ctx)
+	tok, err := ts.Product(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.s.api.WithToken(tok.Value), nil
+}
+
+// CustomerCloud returns a client with the token of the product's customer
+// email, through the profile's OAuth client (the shadow customer is
+// created when it does not exist yet).
+func (t *profileTools) CustomerCloud(ctx context.Context, email string) (*cloud.Client, error) {
+	p, ts, err := t.tokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, _, err := ts.Customer(ctx, p.Product, email, true)
 	if err != nil {
 		return nil, err
 	}

@@ -170,3 +170,44 @@ func (keyringDown) Set(context.Context, string, provisioning.SecretKind, string)
 func (keyringDown) Delete(context.Context, string, provisioning.SecretKind) error {
 	return &provisioning.KeyringError{Op: "delete", Err: provisioning.ErrKeyringUnavailable}
 }
+
+// TestDeviceToolsClaimToCustomer: the device tools claim to a customer with
+// that customer's token, got through the bench profile's OAuth client (the
+// shadow customer made on first use).
+func TestDeviceToolsClaimToCustomer(t *testing.T) {
+	ctx := context.Background()
+	fake := cloudtest.New(cloudtest.Options{})
+	t.Cleanup(fake.Close)
+	secrets := &provisioning.MemorySecrets{}
+	store, err := provisioning.NewProfileStore(t.TempDir(), secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.AddProduct(cloudtest.Product{ID: 1001, Name: "Line"})
+	cl := fake.AddOAuthClient(cloudtest.OAuthClient{ID: "line-1001", ProductID: 1001})
+	p := provisioning.Profile{Name: "Line", Product: "1001", ClientID: cl.ID, SSID: "Factory", Security: provisioning.SecurityWPA2,
+		Customer: provisioning.CustomerNone, Channel: provisioning.ChannelSerial}
+	if err := store.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := secrets.Set(ctx, p.Name, provisioning.SecretClientSecret, cl.Secret); err != nil {
+		t.Fatal(err)
+	}
+	const id = "0a10aced202194944a0000c1"
+	fake.AddDevice(cloudtest.Device{ID: id, ProductID: 1001, Online: true})
+	api := &cloud.Client{BaseURL: fake.URL()}
+	sessions := &provisioning.CloudSessions{API: provisioning.NewCloudAPI(api)}
+	t.Cleanup(sessions.Close)
+	tools := &profileTools{s: &station{profiles: store, secrets: secrets, api: api, sessions: sessions}}
+
+	c, err := tools.CustomerCloud(ctx, "site-7@customer.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ClaimDevice(ctx, id, false); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := fake.Device(id); d.Owner != "site-7@customer.example" || !d.OwnerIsCustomer {
+		t.Errorf("the device is owned by %q (customer %v), want the customer", d.Owner, d.OwnerIsCustomer)
+	}
+}

@@ -44,8 +44,32 @@ type benchSlot struct {
 	opens int // station and wizard openings, to notice a retry
 }
 
-// initialBench is the bench at the start, in port order.
-var initialBench = []Kind{Good, Good, NotListening, WrongPassword}
+// DefaultPorts is the size of the demo bench when Options.Ports is zero;
+// MaxPorts is a full hub.
+const (
+	DefaultPorts = 4
+	MaxPorts     = 16
+)
+
+// benchKinds is the bench at the start, in port order: every group of
+// eight ports has two good Photons, one running its application and one
+// on the wrong Wi-Fi password, then four more good ones, so a bench of any
+// size shows the scripted failures (4 ports: good, good, not listening,
+// wrong password).
+func benchKinds(n int) []Kind {
+	out := make([]Kind, n)
+	for i := range out {
+		switch i % 8 {
+		case 2:
+			out[i] = NotListening
+		case 3:
+			out[i] = WrongPassword
+		default:
+			out[i] = Good
+		}
+	}
+	return out
+}
 
 // portPaths names the bench's USB ports as this operating system does.
 func portPaths(n int) []string {
@@ -64,8 +88,9 @@ func portPaths(n int) []string {
 }
 
 func (w *World) plugInitialBench() {
-	w.paths = portPaths(len(initialBench))
-	for i, k := range initialBench {
+	kinds := benchKinds(w.opt.Ports)
+	w.paths = portPaths(len(kinds))
+	for i, k := range kinds {
 		ph := w.plug(w.paths[i], i+1, k)
 		w.Photons = append(w.Photons, ph)
 	}
@@ -146,17 +171,10 @@ type PortFinder struct{ w *World }
 // PortFinder returns the wizard's view of the bench ports.
 func (w *World) PortFinder() PortFinder { return PortFinder{w} }
 
-// Photons lists the ports that hold a Photon now.
-func (f PortFinder) Photons(ctx context.Context) ([]string, error) {
-	ps, err := f.w.ports(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Path
-	}
-	return out, nil
+// Photons lists the ports that hold a Photon now, with each Photon's
+// device ID and hub position.
+func (f PortFinder) Photons(ctx context.Context) ([]provisioning.Port, error) {
+	return f.w.ports(ctx)
 }
 
 // HoldSetup is the technician holding SETUP for three seconds on the

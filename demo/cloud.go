@@ -1,12 +1,14 @@
 package demo
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
 	"github.com/photon-station/photon-station/softap"
 )
@@ -140,4 +142,16 @@ func softapNetworks() []softap.Network {
 		{SSID: WiFiSSID, RSSI: -70, Code: softap.SecWPA2AESPSK, Channel: 11, MaxDataRate: 54000},
 		{SSID: "Visitors", RSSI: -62, Code: softap.SecOpen, Channel: 1, MaxDataRate: 54000},
 	}
+}
+
+// CustomerClient is a client with the token of the demo product's customer
+// email, got as the station gets it: through the demo profile's OAuth
+// client, creating the shadow customer when it does not exist yet. The
+// device tools claim devices to customers with it.
+func (w *World) CustomerClient(ctx context.Context, email string) (*cloud.Client, error) {
+	tok, _, err := w.Sessions.For(w.Profile, w.clientSec).Tokens.Customer(ctx, w.Profile.Product, email, true)
+	if err != nil {
+		return nil, err
+	}
+	return w.API.WithToken(tok.Value), nil
 }

@@ -642,3 +642,49 @@ func TestStartAgainOnTheSameFolder(t *testing.T) {
 		t.Error("a second world reuses the first one's device IDs, so the journal would mix them up")
 	}
 }
+
+// A full hub: sixteen Photons, among them the scripted failures, each on
+// its own hub port.
+func TestFullHub(t *testing.T) {
+	opt := FastOptions()
+	opt.Ports = MaxPorts
+	opt.ManualSetup = true
+	w := startWorld(t, opt)
+	b := runBench(t, w)
+	got := map[Kind]int{Good: len(b.paths[Good]), NotListening: len(b.paths[NotListening]), WrongPassword: len(b.paths[WrongPassword])}
+	if diff := cmp.Diff(map[Kind]int{Good: 12, NotListening: 2, WrongPassword: 2}, got); diff != "" {
+		t.Fatalf("bench (-want +got):\n%s", diff)
+	}
+	hubs := map[string]bool{}
+	var slots []string
+	for _, p := range w.Bench() {
+		hubs[p.Port.Location] = true
+		slots = append(slots, p.Port.Path)
+	}
+	if len(hubs) != MaxPorts {
+		t.Errorf("USB locations %v: want %d different hub ports", hubs, MaxPorts)
+	}
+	res := b.results(slots...)
+	for _, k := range []Kind{Good, NotListening, WrongPassword} {
+		want := provisioning.OutcomePass
+		if k != Good {
+			want = provisioning.OutcomeFail
+		}
+		for _, slot := range b.paths[k] {
+			if res[slot].Outcome != want {
+				t.Errorf("%s (%s): %s %q, want %s", slot, k, res[slot].Outcome, res[slot].Message, want)
+			}
+		}
+	}
+}
+
+func TestBenchSizeIsChecked(t *testing.T) {
+	for _, n := range []int{-1, MaxPorts + 1} {
+		opt := FastOptions()
+		opt.Ports = n
+		if w, err := Start(t.Context(), t.TempDir(), opt); err == nil {
+			w.Close()
+			t.Errorf("Ports %d: the demo started", n)
+		}
+	}
+}

@@ -10,7 +10,9 @@
 // failure, in about a minute: two good Photons pass, one runs its
 // application instead of listening mode (Retry works once the technician
 // "holds SETUP"), and one is given a Wi-Fi password its network refuses, so
-// verification fails and says so. With Options.Tray the demo also unplugs
+// verification fails and says so. Options.Ports (`-demo-ports`, up to 16)
+// makes a bigger bench, a full hub, with those failures in every group of
+// eight ports. With Options.Tray the demo also unplugs
 // passed Photons and plugs fresh ones into the same ports, so the bench keeps
 // flowing like a factory tray.
 //

@@ -56,6 +56,9 @@ type Options struct {
 	// slot passes, it unplugs that Photon (SwapAfter later) and plugs the
 	// next one into the same port (PlugGap later). Zero: no tray.
 	Tray int
+	// Ports is how many USB ports the demo bench has, 1 to MaxPorts
+	// (zero: DefaultPorts), each holding a Photon at the start.
+	Ports int
 
 	CloudLatency  time.Duration // every fake cloud answer (default 250 ms)
 	ScanDelay     time.Duration // each silent Wi-Fi scan of a Photon (default 1.5 s)
@@ -147,6 +150,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
+	}
+	if o.Ports == 0 {
+		o.Ports = DefaultPorts
 	}
 	return o
 }
@@ -247,6 +253,9 @@ func Start(ctx context.Context, dir string, opt Options) (*World, error) {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if opt.Ports < 0 || opt.Ports > MaxPorts {
+		return nil, fmt.Errorf("demo: a bench of %d ports; the demo has 1 to %d", opt.Ports, MaxPorts)
 	}
 	opt = opt.withDefaults()
 	w := &World{opt: opt, bench: map[string]*benchSlot{}, trayLeft: opt.Tray,

@@ -410,4 +410,7 @@ func (v *ProfilesView) refreshAccountActions() {
 			b.Disable()
 		}
 	}
+	if !v.clientReady() {
+		v.createBtn.Disable()
+	}
 }

@@ -189,7 +189,18 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 		t.Error("the picker stayed open after choosing")
 	}
 
-	// Create the OAuth client: its secret goes to the keychain, never on screen.
+	// A client is created only for a profile that is saved with it at
+	// once: not while the new profile lacks its Wi-Fi password.
+	if !p.createBtn.Disabled() {
+		t.Error("Create client is offered for a new profile that cannot be saved yet")
+	}
+	typeInto(s.win, p.wifiPassword.entry, "line-nine-password")
+	if p.createBtn.Disabled() {
+		t.Fatalf("Create client is not offered for a complete new profile: %s", p.message.Text)
+	}
+
+	// Create the OAuth client: its secret goes to the keychain, never on
+	// screen, and the new profile is saved with it.
 	test.Tap(p.createBtn)
 	_, yes := inDialog(t, s.win, "Yes")
 	test.Tap(yes)
@@ -206,9 +217,7 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 	if !p.name.Disabled() {
 		t.Error("the new profile's name can still change, away from where its client secret is stored")
 	}
-	if got := p.message.Text; !strings.Contains(got, "Finish the profile and save it") {
-		t.Errorf("message = %q", got)
-	}
+	s.q.until(t, "saved", func() bool { return p.current == "Line 9" && strings.HasPrefix(p.message.Text, "Saved") })
 	for _, o := range fynetest.Objects(s.win.Canvas().Content()) {
 		if txt := objectText(o); strings.Contains(txt, fakeNewSecret) {
 			t.Errorf("the new client secret is on screen: %q", txt)
@@ -217,9 +226,6 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 	s.win.Canvas().Unfocus()
 	shoot(t, "profiles-signed-in", s.win.Canvas())
 	test.AssertImageMatches(t, "profiles-signed-in.png", s.win.Canvas().Capture())
-	typeInto(s.win, p.wifiPassword.entry, "line-nine-password")
-	test.Tap(p.save)
-	s.q.until(t, "saved", func() bool { return p.current == "Line 9" })
 	saved, err := s.lib.Load("Line 9")
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +267,8 @@ func TestProfilesCreateClientRefusesTakenName(t *testing.T) {
 	test.Tap(p.newBtn)
 	test.Type(p.name, "Line 3 thermostats") // taken
 	test.Type(p.product, "4711")
+	test.Type(p.ssid, "Line3-WiFi")
+	test.Type(p.wifiPassword.entry, "line-three-password")
 	test.Tap(p.createBtn)
 	if got := p.message.Text; !strings.Contains(got, "already exists") {
 		t.Errorf("message = %q, want the name taken", got)
@@ -272,7 +280,7 @@ func TestProfilesCreateClientRefusesTakenName(t *testing.T) {
 
 // typeInto focuses the entry through the canvas, as a click does, and types
 // into it, so the form sees focus move as it does for a person.
-func typeInto(w fyne.Window, e *widget.Entry, text string) {
+func typeInto(w fyne.Window, e fyne.Focusable, text string) {
 	w.Canvas().Focus(e)
 	for _, r := range text {
 		e.TypedRune(r)

@@ -11,10 +11,12 @@ import (
 // engine's types without declaring a type per seam.
 
 // PortFinderFunc adapts a function to PortFinder.
-type PortFinderFunc func(ctx context.Context) ([]string, error)
+type PortFinderFunc func(ctx context.Context) ([]provisioning.Port, error)
 
 // Photons calls f.
-func (f PortFinderFunc) Photons(ctx context.Context) ([]string, error) { return f(ctx) }
+func (f PortFinderFunc) Photons(ctx context.Context) ([]provisioning.Port, error) {
+	return f(ctx)
+}
 
 // ConsoleOpenerFunc adapts a function to ConsoleOpener.
 type ConsoleOpenerFunc func(ctx context.Context, port string) (io.ReadCloser, error)

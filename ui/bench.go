@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,8 @@ type Bench struct {
 	// noProfiles: the library holds no profile at all (the waiting tile
 	// then points to the Profiles screen).
 	noProfiles bool
+	// onlySoftAP: every profile is a SoftAP one, which the bench cannot run.
+	onlySoftAP bool
 	locked     func() bool
 
 	profileSelect    *widget.Select
@@ -236,9 +239,15 @@ func (b *Bench) refreshProfiles() {
 		b.showBanner(lang.L("The profiles could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
 		return
 	}
+	all := len(names)
+	names = benchRunnable(b.profiles, names)
 	b.profileSelect.SetOptions(names)
-	if none := len(names) == 0; none != b.noProfiles {
-		b.noProfiles = none
+	if b.hasProf && !b.running && !slices.Contains(names, b.profile.Name) {
+		b.hasProf = false // changed to SoftAP, or deleted
+		b.profileSelect.ClearSelected()
+	}
+	if none := len(names) == 0; none != b.noProfiles || b.onlySoftAP != (none && all > 0) {
+		b.noProfiles, b.onlySoftAP = none, none && all > 0
 		b.refreshTop()
 	}
 	if b.hasProf {
@@ -362,6 +371,8 @@ func (b *Bench) refreshTop() {
 		hint = lang.L("Plug in a Photon that is blinking dark blue")
 	case b.hasProf:
 		hint = lang.L("Press Start bench, then plug in a Photon that is blinking dark blue")
+	case b.onlySoftAP:
+		hint = lang.L("The bench runs USB profiles only: a supervisor sets a profile's device channel to USB serial on the Profiles screen")
 	case b.noProfiles:
 		hint = lang.L("There is no job profile yet: a supervisor creates one on the Profiles screen")
 	default:

@@ -26,8 +26,8 @@ func ExampleNewMainWindow() {
 		Events:   bench.Events(),
 		Profiles: store,
 		Secrets:  store.Secrets,
-		Ports: ui.PortFinderFunc(func(ctx context.Context) ([]string, error) {
-			return nil, nil // serialio.Detect → paths
+		Ports: ui.PortFinderFunc(func(ctx context.Context) ([]provisioning.Port, error) {
+			return nil, nil // serialio.Detect → paths, device IDs, USB locations
 		}),
 		Console: ui.ConsoleOpenerFunc(func(ctx context.Context, port string) (io.ReadCloser, error) {
 			return nil, nil // serialio.Open + Console.Monitor into an io.Pipe

@@ -169,6 +169,8 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	}
 	v.Journal = newJournalView(w, deps.Journal, now)
 	v.Monitor = newSerialMonitor(ctx, deps.Console, deps.Ports, do, newTicker)
+	v.Wizard.portPick.bench = v.Bench.portUse
+	v.Monitor.portPick.bench = v.Bench.portUse
 
 	var tools fyne.CanvasObject
 	if deps.DeviceTools != nil {

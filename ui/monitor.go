@@ -114,13 +114,13 @@ type SerialMonitor struct {
 	cancel context.CancelFunc
 	run    int
 
-	portSelect *widget.Select
-	connect    *widget.Button
-	find       *widget.Button
-	status     *widget.Label
-	grid       *widget.TextGrid
-	scroll     *container.Scroll
-	content    fyne.CanvasObject
+	portPick *portPicker
+	connect  *widget.Button
+	find     *widget.Button
+	status   *widget.Label
+	grid     *widget.TextGrid
+	scroll   *container.Scroll
+	content  fyne.CanvasObject
 }
 
 // monitorRefresh is how often new output is drawn.
@@ -128,8 +128,7 @@ const monitorRefresh = 100 * time.Millisecond
 
 func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinder, do dispatcher, newTicker tickerFunc) *SerialMonitor {
 	m := &SerialMonitor{opener: opener, ports: ports, do: do, newTicker: newTicker, parent: ctx, buf: &consoleBuffer{limit: 256 << 10}}
-	m.portSelect = widget.NewSelect(nil, nil)
-	m.portSelect.PlaceHolder = lang.L("Choose a port")
+	m.portPick = newPortPicker(ctx, ports, nil, do, lang.L("Choose a port"), nil)
 	m.find = widget.NewButtonWithIcon(lang.L("Look for Photons"), theme.SearchIcon(), m.findPorts)
 	m.connect = widget.NewButtonWithIcon(lang.L("Open"), theme.MediaPlayIcon(), m.toggle)
 	m.connect.Importance = widget.HighImportance
@@ -140,7 +139,7 @@ func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinde
 	m.status = widget.NewLabel(lang.L("Choose a port and press Open to see what the device prints."))
 	m.grid = widget.NewTextGrid()
 	m.scroll = container.NewScroll(m.grid)
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(m.find, m.connect, clear), m.portSelect)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(m.find, m.connect, clear), m.portPick.content)
 	m.content = container.NewBorder(top, m.status, nil, nil, m.scroll)
 	return m
 }
@@ -153,24 +152,16 @@ func (m *SerialMonitor) findPorts() {
 		m.status.SetText(lang.L("Listing ports is not available in this build."))
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(m.parent, 10*time.Second)
-		defer cancel()
-		ports, err := m.ports.Photons(ctx)
-		m.do(func() {
-			if err != nil {
-				m.status.SetText(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": err.Error()}))
-				return
-			}
-			m.portSelect.SetOptions(ports)
-			if len(ports) > 0 && m.portSelect.Selected == "" {
-				m.portSelect.SetSelected(ports[0])
-			}
-			if len(ports) == 0 {
-				m.status.SetText(lang.L("No Photon found on USB."))
-			}
-		})
-	}()
+	m.portPick.find(func(f portsFound) {
+		switch {
+		case f.err != nil:
+			m.status.SetText(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": f.err.Error()}))
+		case f.offered == 0:
+			m.status.SetText(strings.TrimSpace(lang.L("No Photon found on USB.") + " " + f.heldWords()))
+		case f.held > 0:
+			m.status.SetText(f.heldWords())
+		}
+	})
 }
 
 func (m *SerialMonitor) toggle() {
@@ -178,7 +169,11 @@ func (m *SerialMonitor) toggle() {
 		m.Close()
 		return
 	}
-	m.Open(m.portSelect.Selected)
+	if m.portPick.heldNow() {
+		m.status.SetText(benchHoldsWords())
+		return
+	}
+	m.Open(m.portPick.Selected())
 }
 
 // Open starts streaming port. Call on the UI goroutine.

@@ -36,7 +36,7 @@ type ConnectionTester interface {
 // shown or read back.
 type secretField struct {
 	kind    provisioning.SecretKind
-	entry   *widget.Entry
+	entry   *formEntry
 	stored  *widget.Label
 	replace *widget.Button
 	box     *fyne.Container
@@ -44,7 +44,7 @@ type secretField struct {
 }
 
 func newSecretField(kind provisioning.SecretKind, placeholder string) *secretField {
-	f := &secretField{kind: kind, entry: widget.NewPasswordEntry()}
+	f := &secretField{kind: kind, entry: newFormEntry(true)}
 	f.entry.SetPlaceHolder(placeholder)
 	f.stored = widget.NewLabelWithStyle(lang.L("Stored in the keychain"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	f.replace = widget.NewButtonWithIcon(lang.L("Replace"), theme.ContentRedoIcon(), func() { f.setStored(false) })
@@ -88,9 +88,10 @@ type ProfilesView struct {
 	current string // the profile being edited; "" for a new one
 	list    *widget.List
 
-	name, product, clientID, ssid, customerPattern  *widget.Entry
-	verifyTimeout, namePattern, checkName, checkArg *widget.Entry
-	checkExpect, notes                              *widget.Entry
+	name, product, clientID, ssid, customerPattern  *formEntry
+	verifyTimeout, namePattern, checkName, checkArg *formEntry
+	checkExpect                                     *formEntry
+	notes                                           *widget.Entry
 	security, channel, customer, checkKind          *widget.Select
 	hidden                                          *widget.Check  // the Photon cannot see the network: it asks the cipher
 	cipher                                          *widget.Select // shown with hidden
@@ -110,6 +111,9 @@ type ProfilesView struct {
 	// creating is set while an OAuth client is being created for the
 	// open profile: the form stays on that profile until it is done.
 	creating bool
+	// shown is the profile as opened or last saved: the form differs from
+	// it when there are unsaved edits.
+	shown provisioning.Profile
 }
 
 // The pickers' words, mapped to the profile's values.
@@ -166,10 +170,11 @@ func fieldError(field string, err error) error {
 
 func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary, secrets provisioning.Secrets, tester ConnectionTester, account SupervisorAccount, locked func() bool, setLock func(bool), do dispatcher) *ProfilesView {
 	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, locked: locked, setLock: setLock, do: do, parent: ctx}
-	entry := func(placeholder string) *widget.Entry {
-		e := widget.NewEntry()
+	entry := func(placeholder string) *formEntry {
+		e := newFormEntry(false)
 		e.SetPlaceHolder(placeholder)
 		e.OnChanged = func(string) { v.validateAll() }
+		e.onLeft = v.validateAll
 		return e
 	}
 	v.name = entry(lang.L("e.g. Line 3 thermostats"))
@@ -186,6 +191,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.clientID.Validator = func(s string) error { return fieldError(lang.L("OAuth client ID"), provisioning.ValidateClientID(s)) }
 	v.clientSecret = newSecretField(provisioning.SecretClientSecret, lang.L("the client secret, shown once by Particle"))
 	v.clientSecret.entry.OnChanged = func(string) { v.validateAll() }
+	v.clientSecret.entry.onLeft = v.validateAll
 
 	v.ssid = entry(lang.L("the network name"))
 	v.ssid.Validator = func(s string) error {
@@ -208,6 +214,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		return fieldError(lang.L("Wi-Fi password"), provisioning.ValidateWiFiPassword(v.securityValue(), s))
 	}
 	v.wifiPassword.entry.OnChanged = func(string) { v.validateAll() }
+	v.wifiPassword.entry.onLeft = v.validateAll
 	v.channel = widget.NewSelect(channelWords(), func(string) { v.ssid.Validate(); v.validateAll() })
 
 	v.customer = widget.NewSelect(customerWords(), func(string) { v.customerPattern.Validate(); v.validateAll() })
@@ -301,10 +308,11 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 			return
 		}
 		if i >= 0 && i < len(v.names) && v.names[i] != v.current {
-			v.open(v.names[i])
+			name := v.names[i]
+			v.leaveEdits(func() { v.open(name) })
 		}
 	}
-	v.newBtn = widget.NewButtonWithIcon(lang.L("New"), theme.ContentAddIcon(), v.newProfile)
+	v.newBtn = widget.NewButtonWithIcon(lang.L("New"), theme.ContentAddIcon(), func() { v.leaveEdits(v.newProfile) })
 	v.dupBtn = widget.NewButtonWithIcon(lang.L("Duplicate"), theme.ContentCopyIcon(), v.duplicate)
 	v.delBtn = widget.NewButtonWithIcon(lang.L("Delete"), theme.DeleteIcon(), v.confirmDelete)
 	v.delBtn.Importance = widget.DangerImportance
@@ -326,6 +334,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	split.Offset = 0.22
 	v.content = split
 	v.reloadList()
+	v.shown = v.Profile()
 	if len(v.names) > 0 {
 		v.list.Select(0)
 	} else {
@@ -453,6 +462,10 @@ func (v *ProfilesView) show(p provisioning.Profile) {
 	v.notes.SetText(p.Notes)
 	v.testResult.SetText("")
 	v.setMessage("", false)
+	for _, e := range v.entries() {
+		e.left = false
+	}
+	v.shown = v.Profile()
 }
 
 // Profile reads the form into a profile (valid or not).
@@ -474,29 +487,53 @@ func (v *ProfilesView) Profile() provisioning.Profile {
 	return p
 }
 
+// formProblem is one invalid field: the entry (nil for a picker) and the
+// message naming the field.
+type formProblem struct {
+	field *formEntry
+	text  string
+}
+
 // problems lists every invalid field in words naming the field.
-func (v *ProfilesView) problems() []string {
-	var out []string
-	for _, e := range []*widget.Entry{v.name, v.product, v.clientID, v.ssid, v.customerPattern, v.verifyTimeout, v.checkName, v.namePattern} {
+func (v *ProfilesView) problems() []formProblem {
+	var out []formProblem
+	for _, e := range []*formEntry{v.name, v.product, v.clientID, v.ssid, v.customerPattern, v.verifyTimeout, v.checkName, v.namePattern} {
 		if err := e.Validator(e.Text); err != nil {
-			out = append(out, err.Error())
+			out = append(out, formProblem{e, err.Error()})
 		}
 	}
 	if v.security.Selected == "" {
-		out = append(out, lang.L("Security: choose open, WEP, WPA or WPA2"))
+		out = append(out, formProblem{nil, lang.L("Security: choose open, WEP, WPA or WPA2")})
 	}
 	if v.channel.Selected == "" {
-		out = append(out, lang.L("Device channel: choose USB serial or SoftAP"))
+		out = append(out, formProblem{nil, lang.L("Device channel: choose USB serial or SoftAP")})
 	}
 	if v.securityValue() != provisioning.SecurityOpen && !v.wifiPassword.has {
 		if err := v.wifiPassword.entry.Validator(v.wifiPassword.entry.Text); err != nil {
-			out = append(out, err.Error())
+			out = append(out, formProblem{v.wifiPassword.entry, err.Error()})
 		}
 	}
 	if !v.clientSecret.has && v.clientSecret.entry.Text == "" {
-		out = append(out, lang.L("Client secret: give the OAuth client's secret"))
+		out = append(out, formProblem{v.clientSecret.entry, lang.L("Client secret: give the OAuth client's secret")})
 	}
 	return out
+}
+
+// entries are the form's one-line fields.
+func (v *ProfilesView) entries() []*formEntry {
+	return []*formEntry{v.name, v.product, v.clientID, v.ssid, v.customerPattern, v.verifyTimeout, v.checkName, v.checkArg,
+		v.checkExpect, v.namePattern, v.clientSecret.entry, v.wifiPassword.entry}
+}
+
+// firstShown is the first problem of a field the supervisor has left (or
+// of a picker), or "": a field being filled in is not wrong yet.
+func firstShown(probs []formProblem) string {
+	for _, p := range probs {
+		if p.field == nil || p.field.left {
+			return p.text
+		}
+	}
+	return ""
 }
 
 // validateAll updates the save button and the message as the form changes.
@@ -504,9 +541,14 @@ func (v *ProfilesView) validateAll() {
 	if v.save == nil {
 		return // still building
 	}
+	v.refreshAccountActions()
 	probs := v.problems()
 	if len(probs) > 0 {
-		v.setMessage(probs[0], true)
+		if shown := firstShown(probs); shown != "" {
+			v.setMessage(shown, true)
+		} else {
+			v.setMessage(lang.L("Fill in the profile, then save it."), false)
+		}
 		v.save.Disable()
 	} else {
 		v.setMessage("", false)
@@ -583,7 +625,7 @@ func (v *ProfilesView) Save() {
 		return
 	}
 	if probs := v.problems(); len(probs) > 0 {
-		v.setMessage(probs[0], true)
+		v.setMessage(probs[0].text, true)
 		return
 	}
 	p := v.Profile()
@@ -638,6 +680,7 @@ func (v *ProfilesView) Save() {
 				return
 			}
 			v.current = p.Name
+			v.shown = p
 			v.name.Disable()
 			for k := range secrets {
 				switch k {

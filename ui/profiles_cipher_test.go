@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -30,10 +31,10 @@ func TestProfilesHiddenNetworkCipher(t *testing.T) {
 	}
 	shoot(t, "profiles-hidden-network", s.win.Canvas())
 	test.Tap(p.save)
-	s.q.until(t, "saved", func() bool {
-		got, err := s.lib.Load(lineProfile.Name)
-		return err == nil && got.Cipher == provisioning.CipherTKIP
-	})
+	s.q.until(t, "saved", func() bool { return strings.HasPrefix(p.message.Text, "Saved") })
+	if got, err := s.lib.Load(lineProfile.Name); err != nil || got.Cipher != provisioning.CipherTKIP {
+		t.Fatalf("saved cipher %q, %v; want TKIP", got.Cipher, err)
+	}
 
 	test.Tap(p.newBtn)
 	if p.hidden.Checked || p.cipherBox.Visible() {

@@ -54,11 +54,6 @@ type PhotonAP interface {
 	Leave(ctx context.Context) error
 }
 
-// PortFinder lists the serial ports that hold a Photon.
-type PortFinder interface {
-	Photons(ctx context.Context) ([]string, error)
-}
-
 // wizardPage is one page of the wizard. The pipeline pages reuse the
 // bench's chips, so the wizard and the tiles speak of the same six steps.
 type wizardPage int
@@ -183,7 +178,7 @@ type Wizard struct {
 
 	profileSelect *widget.Select
 	channel       *widget.RadioGroup
-	portSelect    *widget.Select
+	portPick      *portPicker
 	connectForm   fyne.CanvasObject
 	apBox         fyne.CanvasObject
 	apName        *canvas.Text
@@ -241,14 +236,17 @@ func newWizard(ctx context.Context, runner OneDeviceRunner, ap PhotonAP, ports P
 	w.profileSelect.PlaceHolder = lang.L("Choose a profile")
 	w.channel = widget.NewRadioGroup([]string{lang.L("USB cable"), lang.L("Wi-Fi (SoftAP)")}, func(string) { w.refreshConnect() })
 	w.channel.Required = true
-	w.portSelect = widget.NewSelect(nil, func(string) { w.refreshButtons() })
-	w.portSelect.PlaceHolder = lang.L("Choose the USB port")
+	w.portPick = newPortPicker(ctx, w.ports, nil, w.do, lang.L("Choose the USB port"), func() {
+		if w.next != nil {
+			w.refreshButtons()
+		}
+	})
 	w.channel.SetSelected(lang.L("USB cable"))
 	findPorts := widget.NewButtonWithIcon(lang.L("Look for Photons"), theme.SearchIcon(), w.findPorts)
 	w.connectForm = widget.NewForm(
 		widget.NewFormItem(lang.L("Profile"), w.profileSelect),
 		widget.NewFormItem(lang.L("Connection"), w.channel),
-		widget.NewFormItem(lang.L("USB port"), container.NewBorder(nil, nil, nil, findPorts, w.portSelect)),
+		widget.NewFormItem(lang.L("USB port"), container.NewBorder(nil, nil, nil, findPorts, w.portPick.content)),
 	)
 	w.apName = canvas.NewText("", theme.Color(theme.ColorNamePrimary))
 	w.apName.TextSize = theme.Size(SizeNameTileHuge)
@@ -350,26 +348,16 @@ func (w *Wizard) findPorts() {
 	if w.ports == nil {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(w.parent, 10*time.Second)
-		defer cancel()
-		ports, err := w.ports.Photons(ctx)
-		w.do(func() {
-			if err != nil {
-				w.setStatus(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": err.Error()}), "")
-				return
-			}
-			w.portSelect.SetOptions(ports)
-			if len(ports) == 0 {
-				w.setStatus(lang.L("No Photon found on USB. Check the cable (some cables only charge) and press Look for Photons again."), "")
-				return
-			}
-			w.setStatus("", "")
-			if w.portSelect.Selected == "" {
-				w.portSelect.SetSelected(ports[0])
-			}
-		})
-	}()
+	w.portPick.find(func(f portsFound) {
+		switch {
+		case f.err != nil:
+			w.setStatus(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": f.err.Error()}), "")
+		case f.offered == 0:
+			w.setStatus(lang.L("No Photon found on USB. Check the cable (some cables only charge) and press Look for Photons again."), f.heldWords())
+		default:
+			w.setStatus("", f.heldWords())
+		}
+	})
 }
 
 func (w *Wizard) refreshConnect() {
@@ -378,9 +366,9 @@ func (w *Wizard) refreshConnect() {
 	}
 	w.softAP = w.channel.Selected == lang.L("Wi-Fi (SoftAP)")
 	if w.softAP {
-		w.portSelect.Disable()
+		w.portPick.Disable()
 	} else {
-		w.portSelect.Enable()
+		w.portPick.Enable()
 	}
 	w.refreshButtons()
 }
@@ -534,7 +522,7 @@ func (w *Wizard) refreshButtons() {
 		w.next.Disable()
 	case w.page == pageConnect:
 		w.back.Disable()
-		if w.profileSelect.Selected == "" || (!w.softAP && w.portSelect.Selected == "") || w.runner == nil {
+		if w.profileSelect.Selected == "" || (!w.softAP && w.portPick.Selected() == "") || w.runner == nil {
 			w.next.Disable()
 		}
 	case w.page == pageJoinAP:
@@ -810,6 +798,10 @@ func (w *Wizard) claimOnline() { w.launch(w.slot.DeviceID) }
 // launch runs one attempt: the setup, or with claimID the claim of that
 // Photon through the cloud.
 func (w *Wizard) launch(claimID string) {
+	if !w.softAP && w.portPick.heldNow() {
+		w.setStatus(benchHoldsWords(), "")
+		return
+	}
 	w.run++
 	run := w.run
 	w.done[pageConnect], w.done[pageListening] = ChipDone, ChipDone
@@ -819,7 +811,7 @@ func (w *Wizard) launch(claimID string) {
 	w.slot = Slot{DeviceID: claimID}
 	ctx, cancel := context.WithCancel(w.parent)
 	w.cancel = cancel
-	req := OneDeviceRequest{Profile: w.profileSelect.Selected, Channel: provisioning.ChannelSerial, Port: w.portSelect.Selected, ClaimDeviceID: claimID}
+	req := OneDeviceRequest{Profile: w.profileSelect.Selected, Channel: provisioning.ChannelSerial, Port: w.portPick.Selected(), ClaimDeviceID: claimID}
 	if w.softAP {
 		req.Channel, req.Port = provisioning.ChannelSoftAP, ""
 	}

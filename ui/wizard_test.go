@@ -55,7 +55,13 @@ func (r *scriptedRunner) ProvisionOne(ctx context.Context, req OneDeviceRequest,
 
 type fakePorts []string
 
-func (p fakePorts) Photons(ctx context.Context) ([]string, error) { return p, nil }
+func (p fakePorts) Photons(ctx context.Context) ([]provisioning.Port, error) {
+	out := make([]provisioning.Port, len(p))
+	for i, path := range p {
+		out[i] = provisioning.Port{Path: path}
+	}
+	return out, nil
+}
 
 // wizardRun feeds events to a running wizard, running the UI work each
 // one causes.
@@ -105,7 +111,7 @@ func TestWizardSerialFailureThenRetry(t *testing.T) {
 	}
 	test.Tap(findButton(t, w.Canvas(), "Look for Photons"))
 	q.runOne(t)
-	if got := wz.portSelect.Selected; got != "/dev/ttyACM0" {
+	if got := wz.portPick.Selected(); got != "/dev/ttyACM0" {
 		t.Fatalf("port = %q, want the Photon found", got)
 	}
 	shoot(t, "wizard-connect", w.Canvas())
@@ -197,8 +203,7 @@ func TestWizardCancel(t *testing.T) {
 	runner := newScriptedRunner()
 	wz := newWizard(testContext(t), runner, nil, fakePorts{"/dev/ttyACM3"}, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
 	test.NewTempWindow(t, wz.Content())
-	wz.portSelect.SetOptions([]string{"/dev/ttyACM3"})
-	wz.portSelect.SetSelected("/dev/ttyACM3")
+	wz.portPick.setPorts([]provisioning.Port{{Path: "/dev/ttyACM3"}})
 	test.Tap(wz.next)
 	test.Tap(wz.next)
 	run := startWizardRun(t, q, runner)
@@ -227,8 +232,7 @@ func TestWizardNoNewAttemptUntilTheDeviceIsClosed(t *testing.T) {
 	runner.linger = make(chan struct{})
 	wz := newWizard(testContext(t), runner, nil, fakePorts{"/dev/ttyACM3"}, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
 	test.NewTempWindow(t, wz.Content())
-	wz.portSelect.SetOptions([]string{"/dev/ttyACM3"})
-	wz.portSelect.SetSelected("/dev/ttyACM3")
+	wz.portPick.setPorts([]provisioning.Port{{Path: "/dev/ttyACM3"}})
 	test.Tap(wz.next)
 	test.Tap(wz.next)
 	run := startWizardRun(t, q, runner)

@@ -61,6 +61,9 @@ type devicePane struct {
 
 	vitalsBtn *widget.Button
 
+	// claim is the claiming section, on the product tab only.
+	claim *claiming
+
 	infoValues map[string]*widget.Label
 }
 
@@ -137,16 +140,18 @@ func newDevicePane(t *Tools, product bool) *devicePane {
 	}
 	header := container.NewBorder(nil, nil, nil,
 		container.NewHBox(container.NewCenter(p.statusIco), container.NewCenter(p.status), p.pingBtn, p.vitalsBtn), p.name)
-	p.body = container.NewVBox(
-		header,
-		p.pingOut,
-		p.load,
-		p.info,
+	objs := []fyne.CanvasObject{header, p.pingOut, p.load, p.info}
+	if product {
+		// Right under who owns it: the tutorial's claiming controls.
+		p.claim = newClaiming(p)
+		objs = append(objs, section(lang.L("Claiming"), p.claim.box))
+	}
+	p.body = container.NewVBox(append(objs,
 		section(lang.L("Read a variable"), row(p.varName, p.varBtn), p.varOut),
 		section(lang.L("Call a function"), p.fnName, row(p.fnArg, p.fnBtn), p.fnOut),
 		section(lang.L("Rename"), row(p.renameEntry, p.renameBtn), p.renameOut),
 		section(lang.L("Notes"), p.notesEntry, container.NewHBox(p.notesBtn), p.notesOut),
-	)
+	)...)
 	p.body.Hide()
 	p.content = container.NewStack(container.NewPadded(container.NewVBox(layoutSpacer(), p.placeholder)),
 		container.NewVScroll(container.NewPadded(p.body)))
@@ -186,6 +191,9 @@ func (p *devicePane) show(d cloud.Device) {
 		p.varName.SetText("")
 		p.fnName.SetText("")
 		p.fnArg.SetText("")
+		if p.claim != nil {
+			p.claim.forget()
+		}
 	}
 	id := d.ID
 	ref := p.refOf() // read here: the worker must not touch p

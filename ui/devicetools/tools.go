@@ -49,6 +49,12 @@ type Source interface {
 	// Product is the product ID or slug the tools work on; "" when the
 	// station has no product (the product tabs then say so).
 	Product() string
+	// CustomerCloud returns a client carrying the token of the product's
+	// customer email (a shadow customer, made when it does not exist yet
+	// with the product's OAuth client), for claiming a device to that
+	// customer. It returns an error with a plain-language message when the
+	// station holds no OAuth client for the product.
+	CustomerCloud(ctx context.Context, email string) (*cloud.Client, error)
 }
 
 // StaticSource is a Source of fixed clients, for callers that already hold
@@ -61,6 +67,9 @@ type StaticSource struct {
 	ProductClient *cloud.Client
 	// ProductID is the product ID or slug.
 	ProductID string
+	// Customers returns a client with the token of a product customer;
+	// nil when the station cannot act for customers.
+	Customers func(ctx context.Context, email string) (*cloud.Client, error)
 }
 
 // ErrNotSignedIn is returned by StaticSource when it holds no user client.
@@ -68,6 +77,10 @@ var ErrNotSignedIn = errors.New("nobody is signed in to the Particle Cloud")
 
 // ErrNoProduct is returned by StaticSource when it holds no product client.
 var ErrNoProduct = errors.New("the station has no product token")
+
+// ErrNoCustomers is returned by StaticSource when it cannot get customer
+// tokens.
+var ErrNoCustomers = errors.New("the station has no OAuth client to act for the product's customers")
 
 // UserCloud returns s.User or ErrNotSignedIn.
 func (s StaticSource) UserCloud(context.Context) (*cloud.Client, error) {
@@ -87,6 +100,14 @@ func (s StaticSource) ProductCloud(context.Context) (*cloud.Client, error) {
 
 // Product returns s.ProductID.
 func (s StaticSource) Product() string { return s.ProductID }
+
+// CustomerCloud calls s.Customers, or returns ErrNoCustomers.
+func (s StaticSource) CustomerCloud(ctx context.Context, email string) (*cloud.Client, error) {
+	if s.Customers == nil {
+		return nil, ErrNoCustomers
+	}
+	return s.Customers(ctx, email)
+}
 
 // Default limits. A call that takes longer than callTimeout is abandoned
 // and reported; a device that is offline makes the cloud wait about 30 s
