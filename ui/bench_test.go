@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +41,7 @@ func (f *fakeStation) Claim(ctx context.Context, slot string) error {
 
 // fakeLibrary is an in-memory profile store.
 type fakeLibrary struct {
+	mu       sync.Mutex // the screens call it from worker goroutines, tests from theirs
 	profiles map[string]provisioning.Profile
 }
 
@@ -52,6 +54,8 @@ func newFakeLibrary(ps ...provisioning.Profile) *fakeLibrary {
 }
 
 func (l *fakeLibrary) List() ([]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	var names []string
 	for n := range l.profiles {
 		names = append(names, n)
@@ -60,14 +64,23 @@ func (l *fakeLibrary) List() ([]string, error) {
 	return names, nil
 }
 func (l *fakeLibrary) Load(name string) (provisioning.Profile, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	p, ok := l.profiles[name]
 	if !ok {
 		return p, errNotFound
 	}
 	return p, nil
 }
-func (l *fakeLibrary) Save(p provisioning.Profile) error { l.profiles[p.Name] = p; return nil }
+func (l *fakeLibrary) Save(p provisioning.Profile) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.profiles[p.Name] = p
+	return nil
+}
 func (l *fakeLibrary) Delete(ctx context.Context, name string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if _, ok := l.profiles[name]; !ok {
 		return errNotFound
 	}
@@ -75,6 +88,8 @@ func (l *fakeLibrary) Delete(ctx context.Context, name string) error {
 	return nil
 }
 func (l *fakeLibrary) Duplicate(ctx context.Context, from, to string) (provisioning.Profile, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	p, ok := l.profiles[from]
 	if !ok {
 		return p, errNotFound
