@@ -88,6 +88,29 @@ func (s StaticSource) ProductCloud(context.Context) (*cloud.Client, error) {
 // Product returns s.ProductID.
 func (s StaticSource) Product() string { return s.ProductID }
 
+// ErrLocked is what UserCloud gives while a supervisor has locked the
+// station: the supervisor's account is then not used from the tools.
+var ErrLocked = errors.New("the station is locked: the supervisor's account is not used")
+
+// WhileUnlocked gives src's user routes only while locked says the
+// station is not locked; locked, UserCloud returns ErrLocked. The product
+// routes, which use the job profile's own OAuth client, stay.
+func WhileUnlocked(src Source, locked func() bool) Source {
+	return lockedSource{Source: src, locked: locked}
+}
+
+type lockedSource struct {
+	Source
+	locked func() bool
+}
+
+func (s lockedSource) UserCloud(ctx context.Context) (*cloud.Client, error) {
+	if s.locked() {
+		return nil, ErrLocked
+	}
+	return s.Source.UserCloud(ctx)
+}
+
 // Default limits. A call that takes longer than callTimeout is abandoned
 // and reported; a device that is offline makes the cloud wait about 30 s
 // before it answers "timed out", so the limit leaves room for that.
