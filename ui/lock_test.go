@@ -183,3 +183,31 @@ func TestLockHidesTheSupervisorAccount(t *testing.T) {
 		t.Errorf("unlocked, the account is not back: who %q", card.who)
 	}
 }
+
+// accountTools stands in for the device tools: it counts the times it was
+// told the supervisor's account changed.
+type accountTools struct {
+	widget.Label
+	changed int
+}
+
+func (a *accountTools) AccountChanged() { a.changed++ }
+
+// Locking and unlocking tell the device tools, which forget what the
+// supervisor's account showed.
+func TestLockTellsTheDeviceTools(t *testing.T) {
+	tools := &accountTools{}
+	s := newTestStation(t, func(d *Deps) {
+		d.DeviceTools = func(fyne.Window) fyne.CanvasObject { return tools }
+	})
+	s.view.Tabs.SelectIndex(2)
+	lockWithPIN(t, s, testPIN)
+	if tools.changed != 1 {
+		t.Fatalf("locking told the device tools %d times", tools.changed)
+	}
+	unlockWithPIN(t, s, testPIN)
+	s.q.until(t, "unlocked", func() bool { return !s.view.Profiles.isLocked() })
+	if tools.changed != 2 {
+		t.Errorf("unlocking told the device tools %d times in all", tools.changed)
+	}
+}

@@ -163,7 +163,13 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	v.Wizard = newWizard(ctx, deps.OneDevice, deps.PhotonAP, deps.Ports, deps.Profiles, now, do)
 	v.Wizard.preferProfile(initial)
 	v.Profiles = newProfilesView(ctx, w, deps.Profiles, deps.Secrets, deps.TestConnection, deps.Account, lock, do)
-	v.Profiles.onLock = v.Bench.refreshTop
+	v.Profiles.onLock = func() {
+		v.Bench.refreshTop()
+		// The device tools forget what the supervisor's account showed.
+		if t, ok := v.tools.(interface{ AccountChanged() }); ok {
+			t.AccountChanged()
+		}
+	}
 	v.Profiles.onChange = func() {
 		v.Bench.refreshProfiles()
 		v.Bench.checkSecrets() // a secret may have been stored

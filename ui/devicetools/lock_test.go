@@ -6,25 +6,34 @@ import (
 )
 
 // While the station is locked the user routes give the locked message and
-// reach no cloud; the product routes, on the profile's own client, work;
-// unlocked, the user routes come back.
+// what they showed is forgotten; the product routes, on the profile's own
+// client, work; unlocked, the user routes come back.
 func TestUserRoutesUnusableWhileLocked(t *testing.T) {
 	f := newFixture(t)
 	f.q.settle(t, "the fixture's list", f.tools.devices.out)
-	locked := true
+	locked := false
 	tools := newTools(f.win, WhileUnlocked(f.source, func() bool { return locked }), f.tools.cfg)
 	t.Cleanup(tools.Close)
 	d := tools.devices
+	f.q.settle(t, "the device list", d.out)
+	if got := columnOf(d.list, 0); len(got) != 3 {
+		t.Fatalf("unlocked: rows %v (%s)", got, d.out.message)
+	}
+	d.list.table.Select(tableCell(0))
+	f.q.until(t, "the device pane", func() bool { return d.pane.has })
+
+	locked = true
+	tools.AccountChanged()
 	f.q.settle(t, "the device list while locked", d.out)
 	if !d.out.failed || !strings.Contains(d.out.message, "The station is locked") {
 		t.Fatalf("locked: failed %v, message %q", d.out.failed, d.out.message)
 	}
-	if got := columnOf(d.list, 0); len(got) != 0 {
-		t.Errorf("locked, the supervisor's devices are listed: %v", got)
+	if got := columnOf(d.list, 0); len(got) != 0 || d.pane.has || d.pane.body.Visible() {
+		t.Errorf("locked, the supervisor's devices are still shown: %v, pane %v", got, d.pane.has)
 	}
 	tools.ShowTab(TabOrganizations)
 	f.q.settle(t, "the organizations while locked", tools.orgs.out)
-	if !tools.orgs.out.failed {
+	if !tools.orgs.out.failed || len(tools.orgs.products.rows) != 0 {
 		t.Error("locked, the organizations (a user route) still load")
 	}
 	tools.ShowTab(TabProductDevices)
@@ -34,9 +43,13 @@ func TestUserRoutesUnusableWhileLocked(t *testing.T) {
 	}
 
 	locked = false
-	d.refresh()
+	tools.AccountChanged()
 	f.q.settle(t, "the device list unlocked", d.out)
 	if d.out.failed || len(columnOf(d.list, 0)) != 3 {
 		t.Errorf("unlocked: failed %v (%s), rows %v", d.out.failed, d.out.message, columnOf(d.list, 0))
+	}
+	f.q.settle(t, "the organizations unlocked", tools.orgs.out)
+	if tools.orgs.out.failed {
+		t.Errorf("unlocked, organizations: %s", tools.orgs.out.message)
 	}
 }

@@ -88,29 +88,6 @@ func (s StaticSource) ProductCloud(context.Context) (*cloud.Client, error) {
 // Product returns s.ProductID.
 func (s StaticSource) Product() string { return s.ProductID }
 
-// ErrLocked is what UserCloud gives while a supervisor has locked the
-// station: the supervisor's account is then not used from the tools.
-var ErrLocked = errors.New("the station is locked: the supervisor's account is not used")
-
-// WhileUnlocked gives src's user routes only while locked says the
-// station is not locked; locked, UserCloud returns ErrLocked. The product
-// routes, which use the job profile's own OAuth client, stay.
-func WhileUnlocked(src Source, locked func() bool) Source {
-	return lockedSource{Source: src, locked: locked}
-}
-
-type lockedSource struct {
-	Source
-	locked func() bool
-}
-
-func (s lockedSource) UserCloud(ctx context.Context) (*cloud.Client, error) {
-	if s.locked() {
-		return nil, ErrLocked
-	}
-	return s.Source.UserCloud(ctx)
-}
-
 // Default limits. A call that takes longer than callTimeout is abandoned
 // and reported; a device that is offline makes the cloud wait about 30 s
 // before it answers "timed out", so the limit leaves room for that.
@@ -191,6 +168,8 @@ type Tools struct {
 	// running holds the cancel of each call in progress (UI goroutine only).
 	running map[int]context.CancelFunc
 	nextJob int
+	// loaded marks the tabs whose list has been asked for (UI goroutine).
+	loaded map[int]bool
 
 	tabs      *container.AppTabs
 	devices   *devicesTab
@@ -226,7 +205,8 @@ func newTools(win fyne.Window, src Source, cfg config) *Tools {
 		container.NewTabItem(lang.L("Vitals"), t.vitals.content),
 		container.NewTabItem(lang.L("Organizations"), t.orgs.content),
 	)
-	loaded := map[int]bool{}
+	t.loaded = map[int]bool{}
+	loaded := t.loaded
 	load := []func(){t.devices.refresh, t.product.search, t.customers.refresh, nil, nil, t.orgs.refresh}
 	t.tabs.OnSelected = func(*container.TabItem) {
 		i := t.tabs.SelectedIndex()
