@@ -64,7 +64,7 @@ func newKeychainNotice() *keychainNotice {
 	still.Wrapping = fyne.TextWrapWord
 	more := widget.NewAccordion(widget.NewAccordionItem(lang.L("Details for support"), n.details))
 	card := widget.NewCard(lang.L("No keychain on this computer"), "",
-		container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, container.NewVBox(how, still, more)))
+		container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, how), still, more))
 	n.box = container.NewVBox(card)
 	n.box.Hide()
 	return n

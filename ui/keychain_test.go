@@ -58,7 +58,7 @@ func TestFirstRunWithoutKeychain(t *testing.T) {
 	if b.busy || b.running {
 		t.Error("Enter started the bench without secrets")
 	}
-	shoot(t, "bench-no-keychain", s.win.Canvas())
+	shootSizes(t, s, "bench-no-keychain")
 
 	s.view.Tabs.SelectIndex(2)
 	p := s.view.Profiles
@@ -72,7 +72,7 @@ func TestFirstRunWithoutKeychain(t *testing.T) {
 	if !strings.Contains(p.keychain.details.Text, "dbus-launch") {
 		t.Errorf("details = %q, want the cause for support", p.keychain.details.Text)
 	}
-	shoot(t, "profiles-no-keychain", s.win.Canvas())
+	shootSizes(t, s, "profiles-no-keychain")
 
 	// Saving writes the file and says plainly that the secrets were not kept.
 	typeInto(s.win, p.clientSecret.entry, "s3cr3t-typed-here")
@@ -98,7 +98,7 @@ func TestNoKeychainEnvironmentStandsIn(t *testing.T) {
 	if got := p.clientSecret.stored.Text; !strings.Contains(got, "From the environment") || p.clientSecret.replace.Visible() {
 		t.Errorf("client secret shows %q (replace visible %v)", got, p.clientSecret.replace.Visible())
 	}
-	shoot(t, "profiles-env-secrets", s.win.Canvas())
+	shootSizes(t, s, "profiles-env-secrets")
 	s.view.Tabs.SelectIndex(0)
 	b := s.view.Bench
 	s.q.until(t, "bench ready", func() bool { return !b.startStop.Disabled() })

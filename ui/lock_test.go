@@ -81,7 +81,7 @@ func TestLockNeedsAPINTwice(t *testing.T) {
 		}
 	}
 	typeInto(s.win, entries[0], "") // leave the form as it is
-	shoot(t, "lock-pin-dialog", s.win.Canvas())
+	shootSizes(t, s, "lock-pin-dialog")
 	if p.isLocked() {
 		t.Fatal("an invalid PIN locked editing")
 	}
@@ -114,7 +114,7 @@ func TestLockWithPINAndUnlock(t *testing.T) {
 	if !p.isLocked() || prefs.String(PrefLockPIN) != first {
 		t.Fatal("a wrong PIN unlocked editing")
 	}
-	shoot(t, "unlock-wrong-pin", s.win.Canvas())
+	shootSizes(t, s, "unlock-wrong-pin")
 	for _, pin := range []string{testPIN, testWrongPIN} {
 		if strings.Contains(screenTexts(s.win), pin) {
 			t.Errorf("a PIN is on the screen")
@@ -137,7 +137,7 @@ func TestLockWithPINAndUnlock(t *testing.T) {
 	if second := prefs.String(PrefLockPIN); second == first || second == "" {
 		t.Errorf("two locks with the same PIN stored %q and %q: not salted", first, second)
 	}
-	shoot(t, "profiles-locked-pin", s.win.Canvas())
+	shootSizes(t, s, "profiles-locked-pin")
 
 	var all strings.Builder
 	for _, k := range []string{PrefLockPIN, PrefEditingLocked, PrefBenchProfile} {
@@ -175,7 +175,7 @@ func TestLockHidesTheSupervisorAccount(t *testing.T) {
 	if !strings.Contains(card.status.Text, "not used on this station") {
 		t.Errorf("status = %q", card.status.Text)
 	}
-	shoot(t, "profiles-locked-account", s.win.Canvas())
+	shootSizes(t, s, "profiles-locked-account")
 
 	unlockWithPIN(t, s, testPIN)
 	s.q.until(t, "unlocked", func() bool { return !p.isLocked() })
@@ -209,5 +209,15 @@ func TestLockTellsTheDeviceTools(t *testing.T) {
 	s.q.until(t, "unlocked", func() bool { return !s.view.Profiles.isLocked() })
 	if tools.changed != 2 {
 		t.Errorf("unlocking told the device tools %d times in all", tools.changed)
+	}
+}
+
+// shootSizes captures the window at a laptop's and a desktop's size for a
+// person to look at (UI_SHOTS), and puts the laptop size back.
+func shootSizes(t *testing.T, s *testStation, name string) {
+	t.Helper()
+	for _, size := range []fyne.Size{{Width: 1920, Height: 1080}, {Width: 1280, Height: 800}} {
+		s.win.Resize(size)
+		shoot(t, fmt.Sprintf("%s-%.0fx%.0f", name, size.Width, size.Height), s.win.Canvas())
 	}
 }
