@@ -479,6 +479,8 @@ func (t *profileTools) ProductCloud(ctx context.Context) (*cloud.Client, error) 
 	switch {
 	case errors.Is(err, provisioning.ErrSecretNotFound):
 		return nil, devicetools.Problem(lang.L("The job profile {{.Name}} has no client secret in the keychain. A supervisor enters it on the Profiles screen.", map[string]any{"Name": p.Name}), err)
+	case errors.Is(err, provisioning.ErrKeyringUnavailable):
+		return nil, devicetools.Problem(lang.L("The client secret of the job profile {{.Name}} cannot be read: this computer has no keychain. The Profiles screen says how to get one.", map[string]any{"Name": p.Name}), err)
 	case err != nil:
 		return nil, devicetools.Problem(err.Error(), err)
 	}
