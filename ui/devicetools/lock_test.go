@@ -2,6 +2,7 @@ package devicetools
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -11,8 +12,8 @@ import (
 func TestUserRoutesUnusableWhileLocked(t *testing.T) {
 	f := newFixture(t)
 	f.q.settle(t, "the fixture's list", f.tools.devices.out)
-	locked := false
-	tools := newTools(f.win, WhileUnlocked(f.source, func() bool { return locked }), f.tools.cfg)
+	var locked atomic.Bool // the tools' workers ask it
+	tools := newTools(f.win, WhileUnlocked(f.source, locked.Load), f.tools.cfg)
 	t.Cleanup(tools.Close)
 	d := tools.devices
 	f.q.settle(t, "the device list", d.out)
@@ -21,8 +22,9 @@ func TestUserRoutesUnusableWhileLocked(t *testing.T) {
 	}
 	d.list.table.Select(tableCell(0))
 	f.q.until(t, "the device pane", func() bool { return d.pane.has })
+	f.q.settle(t, "the device's details", d.pane.load)
 
-	locked = true
+	locked.Store(true)
 	tools.AccountChanged()
 	f.q.settle(t, "the device list while locked", d.out)
 	if !d.out.failed || !strings.Contains(d.out.message, "The station is locked") {
@@ -42,7 +44,7 @@ func TestUserRoutesUnusableWhileLocked(t *testing.T) {
 		t.Errorf("locked, the product routes fail too: %s", tools.product.out.message)
 	}
 
-	locked = false
+	locked.Store(false)
 	tools.AccountChanged()
 	f.q.settle(t, "the device list unlocked", d.out)
 	if d.out.failed || len(columnOf(d.list, 0)) != 3 {
