@@ -48,6 +48,8 @@ func secretsProblem(name string, err error) string {
 		return lang.L("The bench cannot run {{.Name}}: its Wi-Fi password is not stored. A supervisor enters it on the Profiles screen.", map[string]any{"Name": name})
 	case errors.As(err, &missing):
 		return lang.L("The bench cannot run {{.Name}}: its client secret is not stored. A supervisor enters it on the Profiles screen.", map[string]any{"Name": name})
+	case errors.As(err, new(*provisioning.FieldError)):
+		return lang.L("The bench cannot run {{.Name}}: its stored Wi-Fi password does not suit the network's security. A supervisor enters it again on the Profiles screen.", map[string]any{"Name": name})
 	}
 	return lang.L("The bench cannot run {{.Name}}: its secrets could not be read. Ask a supervisor to open it on the Profiles screen.", map[string]any{"Name": name})
 }

@@ -135,3 +135,39 @@ func TestKeychainIgnoresEnvironmentInGUI(t *testing.T) {
 		t.Errorf("the GUI's secret = %q, want the keychain's", got)
 	}
 }
+
+// Each reason the bench cannot have a profile's secrets gets its own
+// words, naming the profile and what to do, and no Go error.
+func TestSecretsProblemWords(t *testing.T) {
+	lightApp(t)
+	p := provisioning.Profile{Name: "Line 3", Security: provisioning.SecurityWPA2}
+	ctx := context.Background()
+	store := &provisioning.MemorySecrets{}
+	_, noClient := provisioning.ResolveCredentials(ctx, store, p)
+	store.Set(ctx, p.Name, provisioning.SecretClientSecret, "a-client-secret")
+	_, noWiFi := provisioning.ResolveCredentials(ctx, store, p)
+	store.Set(ctx, p.Name, provisioning.SecretWiFiPassword, "short")
+	_, badWiFi := provisioning.ResolveCredentials(ctx, store, p)
+	_, noKeychain := provisioning.ResolveCredentials(ctx, provisioning.KeychainSecrets{Store: noKeychainStore{}, Getenv: envOf()}, p)
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{noClient, "client secret is not stored"},
+		{noWiFi, "Wi-Fi password is not stored"},
+		{badWiFi, "does not suit the network's security"},
+		{noKeychain, "no keychain"},
+	} {
+		got := secretsProblem(p.Name, tc.err)
+		if tc.want == "" {
+			if got != "" {
+				t.Errorf("no error: %q", got)
+			}
+			continue
+		}
+		if !strings.Contains(got, tc.want) || !strings.Contains(got, "Line 3") || strings.Contains(got, "dbus") || strings.Contains(got, "a-client-secret") {
+			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
