@@ -253,7 +253,7 @@ func plainError(err error, timedOut bool, limit time.Duration) (msg, details str
 		}
 		return lp.Message, ""
 	case errors.Is(err, ErrLocked):
-		msg = lang.L("The station is locked, so the supervisor's account is not used here. The product tabs still work; a supervisor unlocks editing on the Profiles screen.")
+		msg = lang.L("Locked: the supervisor's account is not used here. The product tabs still work.")
 	case errors.Is(err, ErrNotSignedIn):
 		msg = lang.L("Nobody is signed in to the Particle Cloud. A supervisor signs in on the Profiles screen (Particle account), then try again.")
 	case errors.Is(err, ErrNoProduct):

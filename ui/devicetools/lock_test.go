@@ -1,9 +1,12 @@
 package devicetools
 
 import (
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"fyne.io/fyne/v2"
 )
 
 // While the station is locked the user routes give the locked message and
@@ -27,11 +30,16 @@ func TestUserRoutesUnusableWhileLocked(t *testing.T) {
 	locked.Store(true)
 	tools.AccountChanged()
 	f.q.settle(t, "the device list while locked", d.out)
-	if !d.out.failed || !strings.Contains(d.out.message, "The station is locked") {
+	if !d.out.failed || !strings.Contains(d.out.message, "Locked: the supervisor's account is not used") {
 		t.Fatalf("locked: failed %v, message %q", d.out.failed, d.out.message)
 	}
 	if got := columnOf(d.list, 0); len(got) != 0 || d.pane.has || d.pane.body.Visible() {
 		t.Errorf("locked, the supervisor's devices are still shown: %v, pane %v", got, d.pane.has)
+	}
+	f.win.SetContent(tools)
+	for _, size := range []fyne.Size{{Width: 1920, Height: 1080}, {Width: 1280, Height: 800}} {
+		f.win.Resize(size)
+		shoot(t, fmt.Sprintf("devicetools-locked-%.0fx%.0f", size.Width, size.Height), f.win.Canvas().Capture())
 	}
 	tools.ShowTab(TabOrganizations)
 	f.q.settle(t, "the organizations while locked", tools.orgs.out)
