@@ -76,7 +76,9 @@ func (n *keychainNotice) show(err error) {
 		n.box.Hide()
 		return
 	}
-	n.details.SetText(keyringCause(err))
+	// The environment path is for an administrator, so it stays here.
+	n.details.SetText(keyringCause(err) + "\n\n" + lang.L("An administrator can instead start Photon Station with {{.ClientSecret}} and {{.WiFiPassword}} set in its environment: they then stand in for the secrets of every profile.",
+		map[string]any{"ClientSecret": provisioning.EnvClientSecret, "WiFiPassword": provisioning.EnvWiFiPassword}))
 	n.box.Show()
 }
 

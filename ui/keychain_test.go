@@ -69,8 +69,8 @@ func TestFirstRunWithoutKeychain(t *testing.T) {
 			t.Errorf("%q: a Go error or a variable name outside Details", got)
 		}
 	}
-	if !strings.Contains(p.keychain.details.Text, "dbus-launch") {
-		t.Errorf("details = %q, want the cause for support", p.keychain.details.Text)
+	if d := p.keychain.details.Text; !strings.Contains(d, "dbus-launch") || !strings.Contains(d, provisioning.EnvClientSecret) {
+		t.Errorf("details = %q, want the cause and the environment path for support", d)
 	}
 	shootSizes(t, s, "profiles-no-keychain")
 
