@@ -113,6 +113,9 @@ func (s *station) deps() ui.Deps {
 		if s.account != nil {
 			src = signedInTools{Source: src, account: s.account}
 		}
+		// While a supervisor has locked the station, nobody at the bench
+		// may use the supervisor's account.
+		src = devicetools.WhileUnlocked(src, ui.EditingLocked)
 		d.DeviceTools = func(w fyne.Window) fyne.CanvasObject { return devicetools.New(w, src) }
 	}
 	return d
@@ -175,7 +178,10 @@ func realStation() (*station, error) {
 	if err := cloud.CheckBaseURL(base); err != nil {
 		return nil, fmt.Errorf("PARTICLE_API_URL: %w", err)
 	}
-	secrets := provisioning.EnvSecrets{Store: provisioning.Keyring{}}
+	// The keychain is the source of a profile's secrets; the environment
+	// stands in only on a computer without one (headless commands let the
+	// environment win: cmd_provision.go).
+	secrets := provisioning.KeychainSecrets{Store: provisioning.Keyring{}}
 	dir, err := provisioning.DefaultProfileDir()
 	if err != nil {
 		return nil, err
@@ -475,6 +481,8 @@ func (t *profileTools) tokens(ctx context.Context) (provisioning.Profile, *provi
 	switch {
 	case errors.Is(err, provisioning.ErrSecretNotFound):
 		return p, nil, devicetools.Problem(lang.L("The job profile {{.Name}} has no client secret in the keychain. A supervisor enters it on the Profiles screen.", map[string]any{"Name": p.Name}), err)
+	case errors.Is(err, provisioning.ErrKeyringUnavailable):
+		return p, nil, devicetools.Problem(lang.L("The client secret of the job profile {{.Name}} cannot be read: this computer has no keychain. The Profiles screen says how to get one.", map[string]any{"Name": p.Name}), err)
 	case err != nil:
 		return p, nil, devicetools.Problem(err.Error(), err)
 	}

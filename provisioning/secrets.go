@@ -214,8 +214,11 @@ type EnvSecrets struct {
 	Getenv func(string) string
 }
 
-func (e EnvSecrets) env(kind SecretKind) string {
-	get := e.Getenv
+func (e EnvSecrets) env(kind SecretKind) string { return envSecret(e.Getenv, kind) }
+
+// envSecret reads kind's environment variable through get (os.Getenv when
+// nil); kinds without one give "".
+func envSecret(get func(string) string, kind SecretKind) string {
 	if get == nil {
 		get = os.Getenv
 	}
@@ -253,6 +256,73 @@ func (e EnvSecrets) Delete(ctx context.Context, profile string, kind SecretKind)
 		return ErrSecretNotFound
 	}
 	return e.Store.Delete(ctx, profile, kind)
+}
+
+// SecretSource says where a profile's secret comes from.
+type SecretSource int
+
+// The places a secret can come from.
+const (
+	SourceNone        SecretSource = iota // not stored, or no keychain and no environment value
+	SourceKeychain                        // the OS keychain
+	SourceEnvironment                     // PARTICLE_CLIENT_SECRET or WIFI_PASSWORD, with no keychain
+)
+
+// KeychainSecrets are the desktop station's secrets: the keychain (Store,
+// usually a Keyring) is the source of every profile's secrets, and
+// PARTICLE_CLIENT_SECRET and WIFI_PASSWORD stand in only when there is no
+// keychain on this computer (ErrKeyringUnavailable). Headless commands use
+// EnvSecrets, where the environment wins. Getenv defaults to os.Getenv.
+type KeychainSecrets struct {
+	Store  Secrets
+	Getenv func(string) string
+}
+
+// Get reads the keychain; only when it is unavailable does the
+// environment's value stand in.
+func (k KeychainSecrets) Get(ctx context.Context, profile string, kind SecretKind) (string, error) {
+	v, err := k.Store.Get(ctx, profile, kind)
+	if errors.Is(err, ErrKeyringUnavailable) {
+		if env := envSecret(k.Getenv, kind); env != "" {
+			return env, nil
+		}
+	}
+	return v, err
+}
+
+// Source says where Get would find the secret, without returning it. The
+// error is the keychain's failure, if it failed (even when the
+// environment stands in), so the screen can explain it.
+func (k KeychainSecrets) Source(ctx context.Context, profile string, kind SecretKind) (SecretSource, error) {
+	_, err := k.Store.Get(ctx, profile, kind)
+	switch {
+	case err == nil:
+		return SourceKeychain, nil
+	case errors.Is(err, ErrSecretNotFound):
+		return SourceNone, nil
+	case errors.Is(err, ErrKeyringUnavailable) && envSecret(k.Getenv, kind) != "":
+		return SourceEnvironment, err
+	}
+	return SourceNone, err
+}
+
+// Probe tells whether the keychain answers at all (nil when Store cannot
+// tell).
+func (k KeychainSecrets) Probe(ctx context.Context) error {
+	if p, ok := k.Store.(interface{ Probe(context.Context) error }); ok {
+		return p.Probe(ctx)
+	}
+	return nil
+}
+
+// Set writes to the keychain.
+func (k KeychainSecrets) Set(ctx context.Context, profile string, kind SecretKind, value string) error {
+	return k.Store.Set(ctx, profile, kind, value)
+}
+
+// Delete deletes from the keychain.
+func (k KeychainSecrets) Delete(ctx context.Context, profile string, kind SecretKind) error {
+	return k.Store.Delete(ctx, profile, kind)
 }
 
 // Credentials are the secrets one run needs, resolved from Secrets. Their

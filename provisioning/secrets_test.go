@@ -245,3 +245,61 @@ func TestKeyringReal(t *testing.T) {
 		}
 	}
 }
+
+// unavailableStore is a keychain that is not there: every call fails as
+// go-keyring does without a Secret Service.
+type unavailableStore struct{}
+
+func (unavailableStore) err() error {
+	return &KeyringError{Op: "read", Err: fmt.Errorf("%w: exec: \"dbus-launch\": executable file not found in $PATH", ErrKeyringUnavailable)}
+}
+func (s unavailableStore) Get(context.Context, string, SecretKind) (string, error) {
+	return "", s.err()
+}
+func (s unavailableStore) Set(context.Context, string, SecretKind, string) error { return s.err() }
+func (s unavailableStore) Delete(context.Context, string, SecretKind) error      { return s.err() }
+func (s unavailableStore) Probe(context.Context) error                           { return s.err() }
+
+// The desktop's secrets: the keychain is the source; the environment
+// stands in only when there is no keychain.
+func TestKeychainSecrets(t *testing.T) {
+	ctx := context.Background()
+	env := map[string]string{EnvClientSecret: "from-env", EnvWiFiPassword: "wifi-from-env"}
+	getenv := func(k string) string { return env[k] }
+	store := &MemorySecrets{}
+	store.Set(ctx, "p", SecretClientSecret, "from-keychain")
+	k := KeychainSecrets{Store: store, Getenv: getenv}
+	if v, _ := k.Get(ctx, "p", SecretClientSecret); v != "from-keychain" {
+		t.Errorf("with a keychain the environment wins: %q", v)
+	}
+	if src, err := k.Source(ctx, "p", SecretClientSecret); src != SourceKeychain || err != nil {
+		t.Errorf("source = %v, %v", src, err)
+	}
+	if v, err := k.Get(ctx, "p", SecretWiFiPassword); !errors.Is(err, ErrSecretNotFound) || v != "" {
+		t.Errorf("a secret missing from the keychain comes from the environment: %q, %v", v, err)
+	}
+	if src, err := k.Source(ctx, "p", SecretWiFiPassword); src != SourceNone || err != nil {
+		t.Errorf("missing: source = %v, %v", src, err)
+	}
+	if err := k.Probe(ctx); err != nil {
+		t.Errorf("probe of a store that cannot tell: %v", err)
+	}
+
+	none := KeychainSecrets{Store: unavailableStore{}, Getenv: getenv}
+	if v, err := none.Get(ctx, "p", SecretClientSecret); v != "from-env" || err != nil {
+		t.Errorf("without a keychain: %q, %v", v, err)
+	}
+	if src, err := none.Source(ctx, "p", SecretWiFiPassword); src != SourceEnvironment || !errors.Is(err, ErrKeyringUnavailable) {
+		t.Errorf("without a keychain: source %v, %v", src, err)
+	}
+	if _, err := none.Get(ctx, "p", SecretUserToken); !errors.Is(err, ErrKeyringUnavailable) {
+		t.Errorf("user token without a keychain: %v", err)
+	}
+	if err := none.Probe(ctx); !errors.Is(err, ErrKeyringUnavailable) {
+		t.Errorf("probe: %v", err)
+	}
+	delete(env, EnvClientSecret)
+	if src, err := none.Source(ctx, "p", SecretClientSecret); src != SourceNone || !errors.Is(err, ErrKeyringUnavailable) {
+		t.Errorf("no keychain, no environment: %v, %v", src, err)
+	}
+}

@@ -44,8 +44,13 @@ type accountCard struct {
 	signIn  *widget.Button
 	signOut *widget.Button
 	box     fyne.CanvasObject
-	// who is the signed-in account; "" when nobody is.
+	// who is the signed-in account; "" when nobody is (or the station is
+	// locked: the account is then not used).
 	who string
+	// last and lastErr are what Current last said, shown again when the
+	// lock opens.
+	last    provisioning.Account
+	lastErr error
 }
 
 func newAccountCard(v *ProfilesView, acct SupervisorAccount) *accountCard {
@@ -76,8 +81,15 @@ func (c *accountCard) refresh() {
 
 // show puts the account (or the reason there is none) on the card.
 func (c *accountCard) show(a provisioning.Account, err error) {
+	c.last, c.lastErr = a, err
 	c.status.Importance = widget.MediumImportance
 	switch {
+	case c.v.isLocked():
+		// Locked: nobody at the bench may use the supervisor's account.
+		c.who = ""
+		c.status.SetText(lang.L("Editing is locked: the supervisor's Particle account is not used on this station until a supervisor unlocks it."))
+		c.signIn.Hide()
+		c.signOut.Hide()
 	case err == nil && a.Username != "":
 		c.who = a.Username
 		until := lang.L("the sign-in does not expire")
@@ -94,8 +106,8 @@ func (c *accountCard) show(a provisioning.Account, err error) {
 		if errors.Is(err, provisioning.ErrKeyringUnavailable) {
 			// Without a keychain a sign-in cannot be kept safely.
 			c.status.Importance = widget.WarningImportance
-			c.status.SetText(lang.L("Signing in needs the system keychain, which is not available on this computer. Jobs still run with PARTICLE_CLIENT_SECRET and WIFI_PASSWORD set in the environment. (Details: {{.Reason}})",
-				map[string]any{"Reason": keyringCause(err)}))
+			c.status.SetText(lang.L("Signing in needs the keychain, which this computer does not have: see the note above."))
+			c.v.keychain.show(err)
 			c.signOut.Hide()
 			c.signIn.Show()
 			c.signIn.Disable()

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -241,7 +240,7 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 	}
 
 	// Locked editing keeps Choose and Create off.
-	test.Tap(p.lockBtn)
+	lockWithPIN(t, s, testPIN)
 	if !p.chooseBtn.Disabled() || !p.createBtn.Disabled() {
 		t.Error("locked, Choose/Create still enabled")
 	}
@@ -288,14 +287,16 @@ func typeInto(w fyne.Window, e fyne.Focusable, text string) {
 }
 
 func TestProfilesSignInWithoutKeychain(t *testing.T) {
-	acct := &fakeAccount{broken: &provisioning.KeyringError{Op: "read",
-		Err: fmt.Errorf("%w: exec: \"dbus-launch\": executable file not found", provisioning.ErrKeyringUnavailable)}}
+	acct := &fakeAccount{broken: noKeychainStore{}.err()}
 	s := newTestStation(t, func(d *Deps) { d.Account = acct })
 	p := s.view.Profiles
 	card := p.accountCard
-	s.q.until(t, "keychain checked", func() bool { return strings.HasPrefix(card.status.Text, "Signing in needs the system keychain") })
-	if got := card.status.Text; !strings.Contains(got, "PARTICLE_CLIENT_SECRET") || !strings.Contains(got, "dbus-launch") {
-		t.Errorf("status = %q, want the way out and the cause", got)
+	s.q.until(t, "keychain checked", func() bool { return strings.HasPrefix(card.status.Text, "Signing in needs the keychain") })
+	if got := card.status.Text; strings.Contains(got, "PARTICLE_CLIENT_SECRET") || strings.Contains(got, "dbus-launch") {
+		t.Errorf("status = %q: a variable name or a Go error outside Details", got)
+	}
+	if !p.keychain.box.Visible() || !strings.Contains(p.keychain.details.Text, "dbus-launch") {
+		t.Error("the note on the missing keychain, with the cause in its details, is not shown")
 	}
 	if !card.signIn.Disabled() || !p.chooseBtn.Disabled() || !p.createBtn.Disabled() {
 		t.Error("without a keychain, Sign in/Choose/Create are still offered")

@@ -78,6 +78,10 @@ type Bench struct {
 	// onlySoftAP: every profile is a SoftAP one, which the bench cannot run.
 	onlySoftAP bool
 	locked     func() bool
+	// secrets are asked whether the chosen profile's secrets can be had;
+	// noSecrets says why not ("" when they can): Start is then not offered.
+	secrets   provisioning.Secrets
+	noSecrets string
 
 	profileSelect    *widget.Select
 	profileRow       *fyne.Container
@@ -278,6 +282,7 @@ func (b *Bench) chooseProfile(name string) {
 	b.profile, b.hasProf = p, true
 	b.hideBanner()
 	b.refreshTop()
+	b.checkSecrets()
 }
 
 // SetProfile shows p in the top bar as the profile the bench will run.
@@ -352,7 +357,7 @@ func (b *Bench) refreshTop() {
 		b.startStop.SetIcon(theme.MediaPlayIcon())
 		b.startStop.Importance = widget.HighImportance
 	}
-	if b.busy || (!b.running && (!b.hasProf || b.control == nil)) {
+	if b.busy || (!b.running && (!b.hasProf || b.control == nil || b.noSecrets != "")) {
 		b.startStop.Disable()
 	} else {
 		b.startStop.Enable()
@@ -369,6 +374,8 @@ func (b *Bench) refreshTop() {
 	switch {
 	case b.running:
 		hint = lang.L("Plug in a Photon that is blinking dark blue")
+	case b.hasProf && b.noSecrets != "":
+		hint = b.noSecrets
 	case b.hasProf:
 		hint = lang.L("Press Start bench, then plug in a Photon that is blinking dark blue")
 	case b.onlySoftAP:
@@ -491,6 +498,9 @@ func (b *Bench) toggle() {
 	if !b.hasProf {
 		b.showBanner(lang.L("Choose a profile first, then press Start bench."))
 		return
+	}
+	if b.noSecrets != "" {
+		return // the waiting tile says why
 	}
 	b.start()
 }

@@ -148,7 +148,8 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	a := fyne.CurrentApp()
 	ctx, cancel := context.WithCancel(context.Background())
 	v := &MainView{Window: w, cancel: cancel}
-	locked := func() bool { return a.Preferences().Bool(PrefEditingLocked) }
+	lock := &supervisorLock{prefs: a.Preferences()}
+	locked := lock.locked
 
 	initial := deps.Profile
 	if initial == "" {
@@ -157,14 +158,21 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	v.Bench = newBench(ctx, deps.Station, deps.Profiles, locked, now, do, initial, func(name string) {
 		a.Preferences().SetString(PrefBenchProfile, name)
 	})
+	v.Bench.secrets = deps.Secrets
+	v.Bench.checkSecrets()
 	v.Wizard = newWizard(ctx, deps.OneDevice, deps.PhotonAP, deps.Ports, deps.Profiles, now, do)
 	v.Wizard.preferProfile(initial)
-	v.Profiles = newProfilesView(ctx, w, deps.Profiles, deps.Secrets, deps.TestConnection, deps.Account, locked, func(l bool) {
-		a.Preferences().SetBool(PrefEditingLocked, l)
+	v.Profiles = newProfilesView(ctx, w, deps.Profiles, deps.Secrets, deps.TestConnection, deps.Account, lock, do)
+	v.Profiles.onLock = func() {
 		v.Bench.refreshTop()
-	}, do)
+		// The device tools forget what the supervisor's account showed.
+		if t, ok := v.tools.(interface{ AccountChanged() }); ok {
+			t.AccountChanged()
+		}
+	}
 	v.Profiles.onChange = func() {
 		v.Bench.refreshProfiles()
+		v.Bench.checkSecrets() // a secret may have been stored
 		v.Wizard.refreshProfiles()
 	}
 	v.Journal = newJournalView(w, deps.Journal, now)
@@ -192,10 +200,13 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	)
 	v.Tabs.OnSelected = func(t *container.TabItem) {
 		switch t.Content {
+		case v.Bench.Content():
+			v.Bench.checkSecrets() // the keychain may have come back
 		case v.Journal.Content():
 			v.Journal.Reload()
 		case v.Profiles.Content():
 			v.Profiles.reloadList()
+			v.Profiles.probeKeychain() // the keychain may have come back
 			if v.Profiles.accountCard != nil {
 				v.Profiles.accountCard.refresh() // the keychain may have come back
 			}

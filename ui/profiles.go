@@ -57,9 +57,22 @@ func newSecretField(kind provisioning.SecretKind, placeholder string) *secretFie
 func (f *secretField) setStored(stored bool) {
 	f.has = stored
 	f.entry.SetText("")
+	f.stored.SetText(lang.L("Stored in the keychain"))
+	f.replace.Show()
 	setVisible(f.box.Objects[0], !stored)
 	setVisible(f.box.Objects[1], stored)
 	f.box.Refresh()
+}
+
+// setSource shows where the secret comes from: the keychain, or (on a
+// computer without one) the environment the station was started with,
+// which the form cannot replace.
+func (f *secretField) setSource(src provisioning.SecretSource) {
+	f.setStored(src != provisioning.SourceNone)
+	if src == provisioning.SourceEnvironment {
+		f.stored.SetText(lang.L("From the environment the station was started with (no keychain)"))
+		f.replace.Hide()
+	}
 }
 
 // typed is the value typed into the field, "" when the stored one stands.
@@ -78,8 +91,8 @@ type ProfilesView struct {
 	secrets  provisioning.Secrets
 	tester   ConnectionTester
 	account  SupervisorAccount // nil: no sign-in on this station
-	locked   func() bool
-	setLock  func(bool)
+	lock     *supervisorLock   // nil: no lock on this station
+	onLock   func()            // after the lock changed
 	do       dispatcher
 	parent   context.Context
 	onChange func()
@@ -106,6 +119,7 @@ type ProfilesView struct {
 	// With a SupervisorAccount: the account card, Choose (a product from
 	// the account) and Create (the product's OAuth client).
 	accountCard          *accountCard
+	keychain             *keychainNotice // what to do without a keychain
 	chooseBtn, createBtn *widget.Button
 	productList          *widget.List // the open product picker's list
 	// creating is set while an OAuth client is being created for the
@@ -168,8 +182,8 @@ func fieldError(field string, err error) error {
 	return errors.New(lang.L("{{.Field}}: {{.Message}}", map[string]any{"Field": field, "Message": err.Error()}))
 }
 
-func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary, secrets provisioning.Secrets, tester ConnectionTester, account SupervisorAccount, locked func() bool, setLock func(bool), do dispatcher) *ProfilesView {
-	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, locked: locked, setLock: setLock, do: do, parent: ctx}
+func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary, secrets provisioning.Secrets, tester ConnectionTester, account SupervisorAccount, lock *supervisorLock, do dispatcher) *ProfilesView {
+	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, lock: lock, do: do, parent: ctx}
 	entry := func(placeholder string) *formEntry {
 		e := newFormEntry(false)
 		e.SetPlaceHolder(placeholder)
@@ -328,6 +342,8 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		v.accountCard = newAccountCard(v, account)
 		v.form.Objects = append([]fyne.CanvasObject{v.accountCard.box}, v.form.Objects...)
 	}
+	v.keychain = newKeychainNotice()
+	v.form.Objects = append([]fyne.CanvasObject{v.keychain.box}, v.form.Objects...)
 	bottom := container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, v.save, v.message))
 	right := container.NewBorder(nil, bottom, nil, nil, container.NewVScroll(v.form))
 	split := container.NewHSplit(container.NewPadded(left), container.NewPadded(right))
@@ -344,6 +360,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	if v.accountCard != nil {
 		v.accountCard.refresh()
 	}
+	v.probeKeychain()
 	return v
 }
 
@@ -558,7 +575,7 @@ func (v *ProfilesView) validateAll() {
 	}
 }
 
-func (v *ProfilesView) isLocked() bool { return v.locked != nil && v.locked() }
+func (v *ProfilesView) isLocked() bool { return v.lock != nil && v.lock.locked() }
 
 func (v *ProfilesView) open(name string) {
 	p, err := v.store.Load(name)
@@ -585,12 +602,12 @@ func (v *ProfilesView) checkSecrets(name string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(v.parent, 10*time.Second)
 		defer cancel()
-		has := map[provisioning.SecretKind]bool{}
+		from := map[provisioning.SecretKind]provisioning.SecretSource{}
 		var problem error
 		for _, k := range []provisioning.SecretKind{provisioning.SecretClientSecret, provisioning.SecretWiFiPassword} {
-			_, err := v.secrets.Get(ctx, name, k)
-			has[k] = err == nil
-			if err != nil && !errors.Is(err, provisioning.ErrSecretNotFound) {
+			src, err := v.secretSource(ctx, name, k)
+			from[k] = src
+			if err != nil {
 				problem = err
 			}
 		}
@@ -598,10 +615,13 @@ func (v *ProfilesView) checkSecrets(name string) {
 			if v.current != name {
 				return
 			}
-			v.clientSecret.setStored(has[provisioning.SecretClientSecret])
-			v.wifiPassword.setStored(has[provisioning.SecretWiFiPassword])
+			v.clientSecret.setSource(from[provisioning.SecretClientSecret])
+			v.wifiPassword.setSource(from[provisioning.SecretWiFiPassword])
 			v.validateAll()
-			if problem != nil {
+			switch {
+			case noKeychain(problem):
+				v.keychain.show(problem) // the note at the top says it all
+			case problem != nil:
 				v.setMessage(problem.Error(), true)
 			}
 		})
@@ -673,7 +693,12 @@ func (v *ProfilesView) Save() {
 				v.current = p.Name
 				v.name.Disable()
 				v.reloadList()
-				v.setMessage(lang.L("The profile was saved, but its secrets were not: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				if noKeychain(err) {
+					v.keychain.show(err)
+					v.setMessage(lang.L("The profile was saved without its secrets: this computer has no keychain to keep them. See the note at the top."), true)
+				} else {
+					v.setMessage(lang.L("The profile was saved, but its secrets were not: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				}
 				if v.onChange != nil {
 					v.onChange()
 				}
@@ -785,23 +810,6 @@ func (v *ProfilesView) afterChange(selectName string, err error) {
 	if v.onChange != nil {
 		v.onChange()
 	}
-}
-
-func (v *ProfilesView) toggleLock() {
-	if v.setLock == nil {
-		return
-	}
-	if v.isLocked() {
-		dialog.ShowConfirm(lang.L("Unlock editing"), lang.L("Allow changes to the job profiles on this station?"), func(ok bool) {
-			if ok {
-				v.setLock(false)
-				v.refreshLock()
-			}
-		}, v.win)
-		return
-	}
-	v.setLock(true)
-	v.refreshLock()
 }
 
 // refreshLock enables or disables editing.

@@ -468,7 +468,7 @@ func TestProfilesCreateValidateAndSecrets(t *testing.T) {
 func TestProfilesLockAndDelete(t *testing.T) {
 	s := newTestStation(t)
 	p := s.view.Profiles
-	test.Tap(p.lockBtn)
+	lockWithPIN(t, s, testPIN)
 	if !p.isLocked() || !p.product.Disabled() || !p.save.Disabled() || !p.delBtn.Disabled() {
 		t.Fatal("locking did not disable editing")
 	}

@@ -174,6 +174,16 @@ func (p *devicePane) refOf() cloud.DeviceRef {
 
 // show fills the pane with d as the list knows it, then asks the cloud
 // for the full record (variables and functions come only from there).
+// hide shows the placeholder again, dropping answers still coming.
+func (p *devicePane) hide() {
+	p.has = false
+	p.body.Hide()
+	p.placeholder.Show()
+	for _, o := range []*outcome{p.pingOut, p.renameOut, p.notesOut, p.varOut, p.fnOut, p.load} {
+		o.forget()
+	}
+}
+
 func (p *devicePane) show(d cloud.Device) {
 	same := p.has && p.dev.ID == d.ID
 	p.dev, p.has = d, true

@@ -252,6 +252,8 @@ func plainError(err error, timedOut bool, limit time.Duration) (msg, details str
 			return lp.Message, lp.Err.Error()
 		}
 		return lp.Message, ""
+	case errors.Is(err, ErrLocked):
+		msg = lang.L("Locked: the supervisor's account is not used here. The product tabs still work.")
 	case errors.Is(err, ErrNotSignedIn):
 		msg = lang.L("Nobody is signed in to the Particle Cloud. A supervisor signs in on the Profiles screen (Particle account), then try again.")
 	case errors.Is(err, ErrNoProduct):

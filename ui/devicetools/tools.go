@@ -189,6 +189,8 @@ type Tools struct {
 	// running holds the cancel of each call in progress (UI goroutine only).
 	running map[int]context.CancelFunc
 	nextJob int
+	// loaded marks the tabs whose list has been asked for (UI goroutine).
+	loaded map[int]bool
 
 	tabs      *container.AppTabs
 	devices   *devicesTab
@@ -224,7 +226,8 @@ func newTools(win fyne.Window, src Source, cfg config) *Tools {
 		container.NewTabItem(lang.L("Vitals"), t.vitals.content),
 		container.NewTabItem(lang.L("Organizations"), t.orgs.content),
 	)
-	loaded := map[int]bool{}
+	t.loaded = map[int]bool{}
+	loaded := t.loaded
 	load := []func(){t.devices.refresh, t.product.search, t.customers.refresh, nil, nil, t.orgs.refresh}
 	t.tabs.OnSelected = func(*container.TabItem) {
 		i := t.tabs.SelectedIndex()
