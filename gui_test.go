@@ -360,7 +360,11 @@ func (g *guiUnderTest) entryWithPlaceholder(ph string) *widget.Entry {
 		root = top
 	}
 	for _, o := range fynetest.Objects(root) {
-		if e, ok := o.(*widget.Entry); ok && e.Visible() && e.PlaceHolder == ph {
+		e, ok := o.(*widget.Entry)
+		if f, isField := o.(interface{ AsEntry() *widget.Entry }); isField {
+			e, ok = f.AsEntry(), o.Visible()
+		}
+		if ok && e.Visible() && e.PlaceHolder == ph {
 			return e
 		}
 	}

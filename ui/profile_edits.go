@@ -28,6 +28,10 @@ func newFormEntry(password bool) *formEntry {
 	return e
 }
 
+// AsEntry is the entry inside, for code that looks for entries on a
+// screen (the main package's window tests).
+func (e *formEntry) AsEntry() *widget.Entry { return &e.Entry }
+
 // FocusLost marks the field left and lets the form show its problem.
 func (e *formEntry) FocusLost() {
 	e.Entry.FocusLost()
