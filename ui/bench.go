@@ -87,7 +87,7 @@ type Bench struct {
 	profileName      *canvas.Text
 	product          *widget.Label
 	network          *widget.Label
-	startStop        *widget.Button
+	startStop        *largeButton
 	banner           *widget.Label
 	attention        *widget.Label
 	attentionRow     *fyne.Container
@@ -162,7 +162,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.profileName.TextStyle = fyne.TextStyle{Bold: true}
 	b.product = widget.NewLabel("")
 	b.network = widget.NewLabel("")
-	b.startStop = widget.NewButtonWithIcon(lang.L("Start bench"), theme.MediaPlayIcon(), b.toggle)
+	b.startStop = newLargeButton(lang.L("Start bench"), theme.MediaPlayIcon(), b.toggle)
 	b.startStop.Importance = widget.HighImportance
 	b.banner = widget.NewLabel("")
 	b.banner.Wrapping = fyne.TextWrapWord
@@ -186,7 +186,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.grid = container.New(b.gridLayout, b.waiting)
 
 	bigStart := container.New(layout.NewCustomPaddedLayout(4, 4, 0, 0),
-		container.NewGridWrap(fyne.NewSize(startStopWidth(), 72), large(b.startStop)))
+		container.NewGridWrap(fyne.NewSize(startStopWidth(), 72), b.startStop))
 	b.profileSelectBox = container.NewGridWrap(fyne.NewSize(300, b.profileSelect.MinSize().Height), b.profileSelect)
 	b.profileRow = container.NewHBox(b.lockIcon, b.profileName, b.profileSelectBox)
 	b.networkIcon = widget.NewIcon(wifiIcon)
@@ -746,16 +746,15 @@ func (a *tapArea) Cursor() desktop.Cursor { return desktop.PointerCursor }
 // for the longer of its two labels in the current language, so the button
 // never changes size (or clips) when the bench starts or stops.
 func startStopWidth() float32 {
-	t := largeText{}
 	style := fyne.TextStyle{Bold: true}
-	text := t.Size(theme.SizeNameText)
+	text := theme.Size(SizeNameTileText) + 2
 	widest := float32(0)
 	for _, label := range []string{lang.L("Start bench"), lang.L("Stop bench")} {
 		if w := fyne.MeasureText(label, text, style).Width; w > widest {
 			widest = w
 		}
 	}
-	w := widest + t.Size(theme.SizeNameInlineIcon) + 2*t.Size(theme.SizeNameInnerPadding) + 2*t.Size(theme.SizeNamePadding)
+	w := widest + largeButtonIcon + 2*largeButtonPadding + 2*theme.Padding()
 	if w < 240 {
 		return 240
 	}

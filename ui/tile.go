@@ -362,10 +362,8 @@ type Tile struct {
 	elapsed     *canvas.Text
 	message     *widget.Label
 	action      *widget.Label
-	retry       *widget.Button
-	retryBox    fyne.CanvasObject // the Retry button in its large-text wrapper
-	claim       *widget.Button    // claim an already-provisioned Photon through the cloud
-	claimBox    fyne.CanvasObject
+	retry       *largeButton
+	claim       *largeButton // claim an already-provisioned Photon through the cloud
 	chipRow     *fyne.Container
 	progressRow *fyne.Container
 	verdict     *fyne.Container
@@ -426,14 +424,14 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 	t.action.Wrapping = fyne.TextWrapWord
 	t.action.SizeName = SizeNameTileText
 	t.action.TextStyle = fyne.TextStyle{Bold: true}
-	t.retry = widget.NewButtonWithIcon(lang.L("Retry"), theme.ViewRefreshIcon(), func() {
+	t.retry = newLargeButton(lang.L("Retry"), theme.ViewRefreshIcon(), func() {
 		if t.onRetry != nil {
 			t.onRetry(t.slot.Name)
 		}
 	})
 	t.retry.Importance = widget.HighImportance
 	t.retry.Hide()
-	t.claim = widget.NewButtonWithIcon(lang.L("Claim to customer"), theme.AccountIcon(), func() {
+	t.claim = newLargeButton(lang.L("Claim to customer"), theme.AccountIcon(), func() {
 		if t.onClaim != nil {
 			t.onClaim(t.slot.Name)
 		}
@@ -452,13 +450,11 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 		container.NewVBox(t.name, container.NewHBox(t.idHead, t.idTail)), t.badgeBox)
 	t.verdict = container.NewHBox(t.phaseImg, container.NewCenter(t.phase))
 	t.chipRow = container.New(&chipRow{}, chipObjs...)
-	t.retryBox = large(t.retry)
-	t.claimBox = large(t.claim)
 	t.progressRow = container.NewBorder(nil, nil, nil, t.elapsed, t.progress.box)
-	words := container.NewThemeOverride(container.New(column{},
-		t.message,
-		container.New(&actionRow{}, t.action, container.NewStack(t.retryBox, t.claimBox)),
-	), tightText{})
+	words := container.New(column{},
+		tight(t.message),
+		container.New(&actionRow{}, tight(t.action), container.NewStack(t.retry, t.claim)),
+	)
 	body := container.New(column{},
 		header,
 		t.chipRow,
@@ -523,9 +519,9 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	border := theme.Color(theme.ColorNameInputBorder)
 	message, action := s.Message, s.Action
 	t.retry.Hide()
-	t.retryBox.Hide()
+	t.retry.Hide()
 	t.claim.Hide()
-	t.claimBox.Hide()
+	t.claim.Hide()
 	switch s.Phase {
 	case PhaseWaiting:
 		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
@@ -567,7 +563,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 			action = lang.L("Check the device and tap Retry")
 		}
 		t.retry.Show()
-		t.retryBox.Show()
+		t.retry.Show()
 	case PhaseProvisioned:
 		t.bg.FillColor = theme.Color(ColorNameTileProvisioned)
 		border = theme.Color(theme.ColorNamePrimary)
@@ -581,7 +577,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		if s.Claimable {
 			action = lang.L("Claim it to the job's customer, or unplug it")
 			t.claim.Show()
-			t.claimBox.Show()
+			t.claim.Show()
 		}
 	}
 	t.bg.StrokeColor = border
