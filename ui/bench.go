@@ -140,9 +140,15 @@ func newCounterBox(icon fyne.Resource, caption string) *counterBox {
 	return c
 }
 
+// set shows s, redrawing only when the number or the theme changed: every
+// redraw repaints the window.
 func (c *counterBox) set(s string) {
+	fg := theme.Color(theme.ColorNameForeground)
+	if c.value.Text == s && c.value.Color == fg {
+		return
+	}
 	c.value.Text = s
-	c.value.Color = theme.Color(theme.ColorNameForeground)
+	c.value.Color = fg
 	c.value.Refresh()
 }
 
@@ -658,9 +664,7 @@ func (b *Bench) relayout() {
 func (b *Bench) Tick() {
 	now := b.now()
 	for _, n := range b.order {
-		if s := b.slots[n]; s.Phase == PhaseWorking {
-			b.tiles[n].Display(*s, now)
-		}
+		b.tiles[n].ShowTime(now)
 	}
 	b.refreshCounters()
 }

@@ -519,8 +519,6 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	border := theme.Color(theme.ColorNameInputBorder)
 	message, action := s.Message, s.Action
 	t.retry.Hide()
-	t.retry.Hide()
-	t.claim.Hide()
 	t.claim.Hide()
 	switch s.Phase {
 	case PhaseWaiting:
@@ -563,7 +561,6 @@ func (t *Tile) Display(s Slot, now time.Time) {
 			action = lang.L("Check the device and tap Retry")
 		}
 		t.retry.Show()
-		t.retry.Show()
 	case PhaseProvisioned:
 		t.bg.FillColor = theme.Color(ColorNameTileProvisioned)
 		border = theme.Color(theme.ColorNamePrimary)
@@ -576,7 +573,6 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		action = lang.L("Unplug it")
 		if s.Claimable {
 			action = lang.L("Claim it to the job's customer, or unplug it")
-			t.claim.Show()
 			t.claim.Show()
 		}
 	}
@@ -596,13 +592,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	setVisible(t.progressRow, s.Phase == PhaseWorking)
 	setVisible(t.chipRow, s.Phase != PhaseWaiting && s.Phase != PhaseProvisioned && !t.dense)
 	if s.Phase != PhaseWaiting {
-		t.elapsed.Text = formatElapsed(s.Elapsed(now))
-		if s.Phase == PhaseWorking && s.Remaining > 0 {
-			left := s.Remaining - now.Sub(s.RemainingAt)
-			if left > 0 {
-				t.elapsed.Text = lang.L("{{.Elapsed}} · {{.Left}} left", map[string]any{"Elapsed": t.elapsed.Text, "Left": formatElapsed(left)})
-			}
-		}
+		t.elapsed.Text = elapsedText(s, now)
 	}
 	t.message.SetText(message)
 	t.action.SetText(action)
@@ -612,6 +602,30 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		t.action.Show()
 	}
 	t.content.Refresh()
+}
+
+// ShowTime redraws only what moves with the clock on a tile at work: its
+// seconds. The rest of the tile changes on its own events (Display).
+func (t *Tile) ShowTime(now time.Time) {
+	if t.slot.Phase != PhaseWorking {
+		return
+	}
+	if text := elapsedText(t.slot, now); text != t.elapsed.Text {
+		t.elapsed.Text = text
+		t.progressRow.Refresh() // the seconds may need more room beside the bar
+	}
+}
+
+// elapsedText is the seconds a slot has been at its attempt, and the time
+// left of a step that has a limit.
+func elapsedText(s Slot, now time.Time) string {
+	text := formatElapsed(s.Elapsed(now))
+	if s.Phase == PhaseWorking && s.Remaining > 0 {
+		if left := s.Remaining - now.Sub(s.RemainingAt); left > 0 {
+			text = lang.L("{{.Elapsed}} · {{.Left}} left", map[string]any{"Elapsed": text, "Left": formatElapsed(left)})
+		}
+	}
+	return text
 }
 
 // heightFor is how tall the tile needs to be at width w: its sentences
