@@ -662,13 +662,17 @@ func (b *Bench) relayout() {
 	b.layoutTiles()
 }
 
-// Tick redraws what moves with the clock: elapsed seconds and time running.
+// Tick redraws what moves with the clock: a working tile's seconds, and
+// once a minute time running and devices per hour (events update them at
+// once). Every redraw repaints the window, so an idle bench redraws rarely.
 func (b *Bench) Tick() {
 	now := b.now()
 	for _, n := range b.order {
 		b.tiles[n].ShowTime(now)
 	}
-	b.refreshCounters()
+	if formatRunning(b.currentCounters().Running) != b.clockBox.value.Text {
+		b.refreshCounters()
+	}
 }
 
 // Tile returns the tile of a slot, or nil.

@@ -49,3 +49,22 @@ func TestTickRedrawsOnlyTheSeconds(t *testing.T) {
 		t.Error("a tick redrew the whole tile: its sentences are measured again every second")
 	}
 }
+
+// An idle bench redraws its counters once a minute, not every second:
+// devices per hour, falling as time passes, would repaint the window on
+// every tick.
+func TestIdleBenchRedrawsCountersOnceAMinute(t *testing.T) {
+	b, _ := benchScene(t, []Phase{PhasePass}, fyne.NewSize(1280, 800))
+	at := func(d time.Duration) string {
+		b.now = func() time.Time { return shiftStart.Add(d) }
+		b.Tick()
+		return b.clockBox.value.Text + " " + b.rate.value.Text
+	}
+	first := at(2*time.Minute + 10*time.Second)
+	if later := at(2*time.Minute + 40*time.Second); later != first {
+		t.Errorf("the counters changed within a minute: %q, then %q", first, later)
+	}
+	if next := at(3*time.Minute + 5*time.Second); next == first {
+		t.Errorf("the counters did not move after a minute: %q", next)
+	}
+}
