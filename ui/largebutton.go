@@ -34,6 +34,10 @@ func newLargeButton(label string, icon fyne.Resource, tapped func()) *largeButto
 	return b
 }
 
+// AsButton is the button's state and behaviour as a plain widget.Button
+// (Text, Tapped), for code that walks a screen looking for buttons.
+func (b *largeButton) AsButton() *widget.Button { return &b.Button }
+
 // MinSize is the drawn size, not the plain button's.
 func (b *largeButton) MinSize() fyne.Size { return b.BaseWidget.MinSize() }
 
