@@ -283,6 +283,9 @@ func findIn(o fyne.CanvasObject, label string) *widget.Button {
 	if o == nil || !o.Visible() {
 		return nil
 	}
+	if lb, ok := o.(interface{ AsButton() *widget.Button }); ok { // the bench's large buttons
+		o = lb.AsButton()
+	}
 	if b, ok := o.(*widget.Button); ok && b.Text == label {
 		return b
 	}

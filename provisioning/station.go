@@ -606,9 +606,11 @@ func (s *Station) tallyBusyLocked() {
 }
 
 // Subscribe returns a channel of every Event from now on, and a function
-// that ends the subscription (closing the channel). Events are queued per
-// subscriber without bound, so a slow reader never holds up a slot; read
-// Slots for the current state at any time.
+// that ends the subscription: events after it are not queued, those queued
+// before it are still delivered, then the channel closes (read it until
+// then, so its goroutine ends). Events are queued per subscriber without
+// bound, so a slow reader never holds up a slot; read Slots for the current
+// state at any time.
 func (s *Station) Subscribe() (<-chan Event, func()) {
 	sub := newSubscriber()
 	s.mu.Lock()
@@ -696,17 +698,18 @@ func (sub *subscriber) close() {
 	}
 }
 
-// pump delivers queued events in order until the subscriber is closed.
+// pump delivers queued events in order until the subscriber is closed and
+// its queue is empty.
 func (sub *subscriber) pump() {
 	defer close(sub.out)
 	for {
 		sub.mu.Lock()
-		if sub.closed {
-			sub.mu.Unlock()
-			return
-		}
 		if len(sub.queue) == 0 {
+			closed := sub.closed
 			sub.mu.Unlock()
+			if closed {
+				return
+			}
 			<-sub.wake
 			continue
 		}

@@ -90,7 +90,7 @@ type Bench struct {
 	profileName      *canvas.Text
 	product          *widget.Label
 	network          *widget.Label
-	startStop        *widget.Button
+	startStop        *largeButton
 	banner           *widget.Label
 	attention        *widget.Label
 	attentionRow     *fyne.Container
@@ -145,10 +145,16 @@ func newCounterBox(icon fyne.Resource, caption string) *counterBox {
 	return c
 }
 
+// set shows s, redrawing only when the number or the theme changed: every
+// redraw repaints the window.
 func (c *counterBox) set(s string) {
+	fg := theme.Color(theme.ColorNameForeground)
+	if c.value.Text == s && c.value.Color == fg {
+		return
+	}
 	wider := utf8.RuneCountInString(s) != utf8.RuneCountInString(c.value.Text)
 	c.value.Text = s
-	c.value.Color = theme.Color(theme.ColorNameForeground)
+	c.value.Color = fg
 	c.value.Refresh()
 	if wider {
 		// "—" became "400": the icon beside it makes room.
@@ -172,7 +178,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.profileName.TextStyle = fyne.TextStyle{Bold: true}
 	b.product = widget.NewLabel("")
 	b.network = widget.NewLabel("")
-	b.startStop = widget.NewButtonWithIcon(lang.L("Start bench"), theme.MediaPlayIcon(), b.toggle)
+	b.startStop = newLargeButton(lang.L("Start bench"), theme.MediaPlayIcon(), b.toggle)
 	b.startStop.Importance = widget.HighImportance
 	b.banner = widget.NewLabel("")
 	b.banner.Wrapping = fyne.TextWrapWord
@@ -196,7 +202,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.grid = container.New(b.gridLayout, b.waiting)
 
 	bigStart := container.New(layout.NewCustomPaddedLayout(4, 4, 0, 0),
-		container.NewGridWrap(fyne.NewSize(startStopWidth(), 72), large(b.startStop)))
+		container.NewGridWrap(fyne.NewSize(startStopWidth(), 72), b.startStop))
 	b.profileSelectBox = container.NewGridWrap(fyne.NewSize(300, b.profileSelect.MinSize().Height), b.profileSelect)
 	b.profileRow = container.NewHBox(b.lockIcon, b.profileName, b.profileSelectBox)
 	b.networkIcon = widget.NewIcon(wifiIcon)
@@ -480,10 +486,12 @@ func (b *Bench) showNextFailed() {
 // Counters returns the shift counters as the top bar shows them.
 func (b *Bench) Counters() ShiftCounters { return b.currentCounters() }
 
-// formatRunning prints h:mm:ss.
+// formatRunning prints h:mm. A shift is counted in minutes; a clock that
+// changed every second would repaint the whole window every second (about
+// 3 % of a core with software rendering) while nothing else moves.
 func formatRunning(d time.Duration) string {
-	s := int(d / time.Second)
-	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	m := int(d / time.Minute)
+	return fmt.Sprintf("%d:%02d", m/60, m%60)
 }
 
 // toggle is the Start/Stop button (and Enter when stopped).
@@ -705,15 +713,17 @@ func (b *Bench) relayout() {
 	b.layoutTiles()
 }
 
-// Tick redraws what moves with the clock: elapsed seconds and time running.
+// Tick redraws what moves with the clock: a working tile's seconds, and
+// once a minute time running and devices per hour (events update them at
+// once). Every redraw repaints the window, so an idle bench redraws rarely.
 func (b *Bench) Tick() {
 	now := b.now()
 	for _, n := range b.order {
-		if s := b.slots[n]; s.Phase == PhaseWorking {
-			b.tiles[n].Display(*s, now)
-		}
+		b.tiles[n].ShowTime(now)
 	}
-	b.refreshCounters()
+	if formatRunning(b.currentCounters().Running) != b.clockBox.value.Text {
+		b.refreshCounters()
+	}
 }
 
 // Tile returns the tile of a slot, or nil.
@@ -797,16 +807,15 @@ func (a *tapArea) Cursor() desktop.Cursor { return desktop.PointerCursor }
 // for the longer of its two labels in the current language, so the button
 // never changes size (or clips) when the bench starts or stops.
 func startStopWidth() float32 {
-	t := largeText{}
 	style := fyne.TextStyle{Bold: true}
-	text := t.Size(theme.SizeNameText)
+	text := theme.Size(SizeNameTileText) + 2
 	widest := float32(0)
 	for _, label := range []string{lang.L("Start bench"), lang.L("Stop bench")} {
 		if w := fyne.MeasureText(label, text, style).Width; w > widest {
 			widest = w
 		}
 	}
-	w := widest + t.Size(theme.SizeNameInlineIcon) + 2*t.Size(theme.SizeNameInnerPadding) + 2*t.Size(theme.SizeNamePadding)
+	w := widest + largeButtonIcon + 2*largeButtonPadding + 2*theme.Padding()
 	if w < 240 {
 		return 240
 	}

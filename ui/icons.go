@@ -84,9 +84,11 @@ func ledSwatch(l LED, size float32) fyne.CanvasObject {
 }
 
 // ledHint is a swatch beside its words.
-func ledHint(l LED) fyne.CanvasObject {
-	label := widget.NewLabel(ledWords(l))
-	return container.NewHBox(container.NewCenter(ledSwatch(l, theme.TextSize())), label)
+func ledHint(l LED) fyne.CanvasObject { return ledRow(l, widget.NewLabel(ledWords(l))) }
+
+// ledRow is a swatch beside words.
+func ledRow(l LED, words fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewHBox(container.NewCenter(ledSwatch(l, theme.TextSize())), words)
 }
 
 // ledLegend is the bench's footer: what each LED colour means, flowing in
@@ -95,7 +97,7 @@ func ledHint(l LED) fyne.CanvasObject {
 func ledLegend() *fyne.Container {
 	items := []fyne.CanvasObject{}
 	for _, l := range []LED{LEDListening, LEDJoiningWiFi, LEDReachingCloud, LEDConnected, LEDUpdating, LEDError} {
-		items = append(items, container.NewThemeOverride(ledHint(l), tightText{}))
+		items = append(items, ledRow(l, tight(widget.NewLabel(ledWords(l)))))
 	}
 	return container.New(&flowRow{}, items...)
 }

@@ -32,6 +32,9 @@ type StationBench struct {
 
 	mu  sync.Mutex
 	cur StationRunner
+	// unsub ends cur's subscription once cur has stopped: its forwarder
+	// passes on what is still queued, then ends.
+	unsub func()
 	// stopping is closed when the last Stop's station has really stopped
 	// (Stop may give up waiting first); a new Start waits for it, so two
 	// stations never hold the same ports.
@@ -76,26 +79,30 @@ func (s *StationBench) Start(ctx context.Context, profile string) error {
 		return err
 	}
 	ch, unsub := st.Subscribe()
-	go func() {
-		for e := range ch {
-			select {
-			case s.events <- e:
-			case <-ctx.Done():
-				unsub()
-				return
-			}
-		}
-	}()
+	go s.forward(ctx, ch, unsub)
 	if err := st.Start(ctx); err != nil {
 		unsub()
 		return err
 	}
-	// The previous profile's station has stopped; its subscription stays
-	// until ctx ends, so the results it still has queued are not lost.
 	s.mu.Lock()
-	s.cur = st
+	s.cur, s.unsub = st, unsub
 	s.mu.Unlock()
 	return nil
+}
+
+// forward passes a station's events on until its subscription ends (Stop,
+// after the station stopped: its last results still come) or ctx ends.
+func (s *StationBench) forward(ctx context.Context, ch <-chan provisioning.Event, unsub func()) {
+	for e := range ch {
+		select {
+		case s.events <- e:
+		case <-ctx.Done():
+			unsub()
+			for range ch { // nobody reads s.events any more
+			}
+			return
+		}
+	}
 }
 
 // Stop stops the running station; its last events still arrive. It
@@ -112,7 +119,7 @@ func (s *StationBench) Stop(ctx context.Context) error {
 		}
 	}
 	s.mu.Lock()
-	st := s.cur
+	st, unsub := s.cur, s.unsub
 	s.mu.Unlock()
 	if st == nil {
 		return nil
@@ -121,7 +128,7 @@ func (s *StationBench) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopping = done
 	s.mu.Unlock()
-	go func() { st.Stop(); close(done) }()
+	go func() { st.Stop(); unsub(); close(done) }()
 	select {
 	case <-done:
 		return nil

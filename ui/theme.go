@@ -4,8 +4,8 @@ import (
 	"image/color"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Sizes the station adds to Fyne's theme. Bench tiles are read from a metre
@@ -115,49 +115,46 @@ var (
 	ThemeVariantDark  = theme.VariantDark
 )
 
-// largeText is a theme override for the few controls a technician hits
-// from a distance (Start/Stop, Retry): the app's theme with bigger text
-// and padding.
-type largeText struct{}
-
-func (largeText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
-
-func (l largeText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return l.base().Color(n, v)
-}
-func (l largeText) Font(s fyne.TextStyle) fyne.Resource     { return l.base().Font(s) }
-func (l largeText) Icon(n fyne.ThemeIconName) fyne.Resource { return l.base().Icon(n) }
-func (l largeText) Size(n fyne.ThemeSizeName) float32 {
-	switch n {
-	case theme.SizeNameText:
-		return l.base().Size(SizeNameTileText) + 2
-	case theme.SizeNameInlineIcon:
-		return 28
-	case theme.SizeNameInnerPadding:
-		return 14
-	}
-	return l.base().Size(n)
+// tightLabel shows a label with its inner padding cut to tightPadding, so
+// a tile spends its height on words. It draws in the app's one theme: a
+// theme override per label would load a font cache per label.
+type tightLabel struct {
+	widget.BaseWidget
+	label *widget.Label
 }
 
-// large wraps a control in the largeText override.
-func large(o fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewThemeOverride(o, largeText{})
+// tightPadding is the padding around a tight label's text.
+const tightPadding = 2
+
+func tight(l *widget.Label) *tightLabel {
+	t := &tightLabel{label: l}
+	t.ExtendBaseWidget(t)
+	return t
 }
 
-// tightText is a theme override for the sentences on a tile: the same text,
-// with the label's inner padding cut so a tile spends its height on words.
-type tightText struct{}
+// Visible follows the label: a hidden label takes no room.
+func (t *tightLabel) Visible() bool { return t.label.Visible() }
 
-func (tightText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
+// CreateRenderer lays the label out with its padding cut.
+func (t *tightLabel) CreateRenderer() fyne.WidgetRenderer { return &tightRenderer{t.label} }
 
-func (l tightText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return l.base().Color(n, v)
+type tightRenderer struct{ label *widget.Label }
+
+// cut is how much of the label's inner padding goes, on each side.
+func (r *tightRenderer) cut() float32 { return max(0, theme.InnerPadding()-tightPadding) }
+
+func (r *tightRenderer) Layout(size fyne.Size) {
+	d := r.cut()
+	r.label.Move(fyne.NewPos(-d, -d))
+	r.label.Resize(size.AddWidthHeight(2*d, 2*d))
 }
-func (l tightText) Font(s fyne.TextStyle) fyne.Resource     { return l.base().Font(s) }
-func (l tightText) Icon(n fyne.ThemeIconName) fyne.Resource { return l.base().Icon(n) }
-func (l tightText) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameInnerPadding {
-		return 2
-	}
-	return l.base().Size(n)
+
+func (r *tightRenderer) MinSize() fyne.Size {
+	d := r.cut()
+	m := r.label.MinSize()
+	return fyne.NewSize(max(0, m.Width-2*d), max(0, m.Height-2*d))
 }
+
+func (r *tightRenderer) Refresh()                     { r.label.Refresh() }
+func (r *tightRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.label} }
+func (r *tightRenderer) Destroy()                     {}

@@ -362,10 +362,8 @@ type Tile struct {
 	elapsed     *canvas.Text
 	message     *widget.Label
 	action      *widget.Label
-	retry       *widget.Button
-	retryBox    fyne.CanvasObject // the Retry button in its large-text wrapper
-	claim       *widget.Button    // claim an already-provisioned Photon through the cloud
-	claimBox    fyne.CanvasObject
+	retry       *largeButton
+	claim       *largeButton // claim an already-provisioned Photon through the cloud
 	chipRow     *fyne.Container
 	progressRow *fyne.Container
 	verdict     *fyne.Container
@@ -426,14 +424,14 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 	t.action.Wrapping = fyne.TextWrapWord
 	t.action.SizeName = SizeNameTileText
 	t.action.TextStyle = fyne.TextStyle{Bold: true}
-	t.retry = widget.NewButtonWithIcon(lang.L("Retry"), theme.ViewRefreshIcon(), func() {
+	t.retry = newLargeButton(lang.L("Retry"), theme.ViewRefreshIcon(), func() {
 		if t.onRetry != nil {
 			t.onRetry(t.slot.Name)
 		}
 	})
 	t.retry.Importance = widget.HighImportance
 	t.retry.Hide()
-	t.claim = widget.NewButtonWithIcon(lang.L("Claim to customer"), theme.AccountIcon(), func() {
+	t.claim = newLargeButton(lang.L("Claim to customer"), theme.AccountIcon(), func() {
 		if t.onClaim != nil {
 			t.onClaim(t.slot.Name)
 		}
@@ -452,13 +450,11 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 		container.NewVBox(t.name, container.NewHBox(t.idHead, t.idTail)), t.badgeBox)
 	t.verdict = container.NewHBox(t.phaseImg, container.NewCenter(t.phase))
 	t.chipRow = container.New(&chipRow{}, chipObjs...)
-	t.retryBox = large(t.retry)
-	t.claimBox = large(t.claim)
 	t.progressRow = container.NewBorder(nil, nil, nil, t.elapsed, t.progress.box)
-	words := container.NewThemeOverride(container.New(column{},
-		t.message,
-		container.New(&actionRow{}, t.action, container.NewStack(t.retryBox, t.claimBox)),
-	), tightText{})
+	words := container.New(column{},
+		tight(t.message),
+		container.New(&actionRow{}, tight(t.action), container.NewStack(t.retry, t.claim)),
+	)
 	body := container.New(column{},
 		header,
 		t.chipRow,
@@ -523,9 +519,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	border := theme.Color(theme.ColorNameInputBorder)
 	message, action := s.Message, s.Action
 	t.retry.Hide()
-	t.retryBox.Hide()
 	t.claim.Hide()
-	t.claimBox.Hide()
 	switch s.Phase {
 	case PhaseWaiting:
 		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
@@ -567,7 +561,6 @@ func (t *Tile) Display(s Slot, now time.Time) {
 			action = lang.L("Check the device and tap Retry")
 		}
 		t.retry.Show()
-		t.retryBox.Show()
 	case PhaseStopped:
 		// Grey, not red: nothing is wrong with the Photon.
 		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
@@ -579,7 +572,6 @@ func (t *Tile) Display(s Slot, now time.Time) {
 			message = lang.L("Stopped: plug it in again or press Retry.")
 		}
 		t.retry.Show()
-		t.retryBox.Show()
 	case PhaseProvisioned:
 		t.bg.FillColor = theme.Color(ColorNameTileProvisioned)
 		border = theme.Color(theme.ColorNamePrimary)
@@ -593,7 +585,6 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		if s.Claimable {
 			action = lang.L("Claim it to the job's customer, or unplug it")
 			t.claim.Show()
-			t.claimBox.Show()
 		}
 	}
 	t.bg.StrokeColor = border
@@ -612,13 +603,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	setVisible(t.progressRow, s.Phase == PhaseWorking)
 	setVisible(t.chipRow, s.Phase != PhaseWaiting && s.Phase != PhaseProvisioned && !t.dense)
 	if s.Phase != PhaseWaiting {
-		t.elapsed.Text = formatElapsed(s.Elapsed(now))
-		if s.Phase == PhaseWorking && s.Remaining > 0 {
-			left := s.Remaining - now.Sub(s.RemainingAt)
-			if left > 0 {
-				t.elapsed.Text = lang.L("{{.Elapsed}} · {{.Left}} left", map[string]any{"Elapsed": t.elapsed.Text, "Left": formatElapsed(left)})
-			}
-		}
+		t.elapsed.Text = elapsedText(s, now)
 	}
 	t.message.SetText(message)
 	t.action.SetText(action)
@@ -628,6 +613,30 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		t.action.Show()
 	}
 	t.content.Refresh()
+}
+
+// ShowTime redraws only what moves with the clock on a tile at work: its
+// seconds. The rest of the tile changes on its own events (Display).
+func (t *Tile) ShowTime(now time.Time) {
+	if t.slot.Phase != PhaseWorking {
+		return
+	}
+	if text := elapsedText(t.slot, now); text != t.elapsed.Text {
+		t.elapsed.Text = text
+		t.progressRow.Refresh() // the seconds may need more room beside the bar
+	}
+}
+
+// elapsedText is the seconds a slot has been at its attempt, and the time
+// left of a step that has a limit.
+func elapsedText(s Slot, now time.Time) string {
+	text := formatElapsed(s.Elapsed(now))
+	if s.Phase == PhaseWorking && s.Remaining > 0 {
+		if left := s.Remaining - now.Sub(s.RemainingAt); left > 0 {
+			text = lang.L("{{.Elapsed}} · {{.Left}} left", map[string]any{"Elapsed": text, "Left": formatElapsed(left)})
+		}
+	}
+	return text
 }
 
 // heightFor is how tall the tile needs to be at width w: its sentences

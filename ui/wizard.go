@@ -184,7 +184,7 @@ type Wizard struct {
 	apName        *canvas.Text
 	apStatus      *widget.Label
 
-	back, next, cancelBtn *widget.Button
+	back, next, cancelBtn *largeButton
 	log                   *widget.List
 	content               fyne.CanvasObject
 }
@@ -257,11 +257,11 @@ func newWizard(ctx context.Context, runner OneDeviceRunner, ap PhotonAP, ports P
 	w.apBox = container.NewVBox(w.apName, w.apStatus)
 	w.pageExtra = container.NewVBox()
 
-	w.back = widget.NewButtonWithIcon(lang.L("Back"), theme.NavigateBackIcon(), w.Back)
-	w.next = widget.NewButtonWithIcon(lang.L("Next"), theme.NavigateNextIcon(), w.Next)
+	w.back = newLargeButton(lang.L("Back"), theme.NavigateBackIcon(), w.Back)
+	w.next = newLargeButton(lang.L("Next"), theme.NavigateNextIcon(), w.Next)
 	w.next.Importance = widget.HighImportance
 	w.next.IconPlacement = widget.ButtonIconTrailingText
-	w.cancelBtn = widget.NewButtonWithIcon(lang.L("Cancel"), theme.CancelIcon(), w.Cancel)
+	w.cancelBtn = newLargeButton(lang.L("Cancel"), theme.CancelIcon(), w.Cancel)
 
 	w.log = widget.NewList(
 		func() int { return len(w.logLines) },
@@ -283,7 +283,7 @@ func newWizard(ctx context.Context, runner OneDeviceRunner, ap PhotonAP, ports P
 	w.deviceTail.TextSize = theme.Size(SizeNameTileLarge)
 	w.deviceRow = container.NewHBox(widget.NewLabel(lang.L("Device")), container.NewCenter(w.deviceHead), w.deviceTail)
 	w.right = container.NewVBox(w.title, w.deviceRow, w.body, w.leds, w.pageExtra, w.progress, w.verdict, w.status, w.action)
-	w.buttons = container.NewHBox(large(w.cancelBtn), layout.NewSpacer(), large(w.back), large(w.next))
+	w.buttons = container.NewHBox(w.cancelBtn, layout.NewSpacer(), w.back, w.next)
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.NewPadded(w.stepList))
 	w.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), logAcc, w.buttons), left, nil,
 		container.NewVScroll(container.NewPadded(w.right)))

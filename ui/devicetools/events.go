@@ -161,7 +161,9 @@ func (e *eventsTab) start() {
 	e.watchBtn.SetIcon(theme.MediaStopIcon())
 	product := e.t.src.Product()
 	e.product = product // named on screen: the bench may move to another product
-	e.streamOut.busy(lang.L("Watching the events of product {{.Product}}…", map[string]any{"Product": product}), nil)
+	// A still line, no animated bar: watching can last a shift, with nothing
+	// to show progress of (an animation would keep the window repainting).
+	e.streamOut.info(lang.L("Watching the events of product {{.Product}}…", map[string]any{"Product": product}))
 	do := e.t.cfg.do
 	e.t.wg.Add(1)
 	go func() {
@@ -184,7 +186,7 @@ func (e *eventsTab) start() {
 		s := cloud.Stream{Product: product, OnReconnect: func(error) {
 			do(func() {
 				if ctx.Err() == nil {
-					e.streamOut.busy(lang.L("The connection dropped; reconnecting…"), nil)
+					e.streamOut.info(lang.L("The connection dropped; reconnecting…"))
 				}
 			})
 		}}
@@ -250,5 +252,5 @@ func (e *eventsTab) add(evs ...cloud.Event) {
 		e.events = e.events[:e.t.cfg.eventLimit]
 	}
 	e.list.updateRows(e.events)
-	e.streamOut.busy(lang.L("Watching the events of product {{.Product}}: {{.N}} shown.", map[string]any{"Product": e.product, "N": len(e.events)}), nil)
+	e.streamOut.info(lang.L("Watching the events of product {{.Product}}: {{.N}} shown.", map[string]any{"Product": e.product, "N": len(e.events)}))
 }

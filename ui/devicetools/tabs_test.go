@@ -88,6 +88,9 @@ func TestEventStream(t *testing.T) {
 		t.Errorf("button (-want +got):\n%s", diff)
 	}
 	wait(t, "the stream to open", f.streamOpen)
+	if e.streamOut.progress.Visible() {
+		t.Error("watching shows an animated progress bar: the window repaints all the time with nothing to show")
+	}
 
 	for n := 1; n <= 5; n++ {
 		f.cloud.Publish(benchID(n), "temp", fmt.Sprint(20+n))
@@ -103,6 +106,9 @@ func TestEventStream(t *testing.T) {
 	}
 	if diff := cmp.Diff(fmt.Sprintf("Watching the events of product %d: 3 shown.", productID), e.streamOut.message); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if e.streamOut.progress.Visible() {
+		t.Error("events shown under an animated progress bar")
 	}
 
 	test.Tap(e.watchBtn)
@@ -134,7 +140,7 @@ func TestStreamRefusedInPlainWords(t *testing.T) {
 	f.cloud.RevokeToken(f.source.ProductClient.Token)
 	e := f.tools.events
 	test.Tap(e.watchBtn)
-	f.q.settle(t, "the refusal", e.streamOut)
+	f.q.until(t, "the refusal", func() bool { return e.streamOut.failed })
 	want := "The Particle Cloud did not accept the access token. Sign in again or check the OAuth client of the job profile."
 	if diff := cmp.Diff(want, e.streamOut.message); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
