@@ -64,7 +64,7 @@ func (f *fakeAccount) SignInCode(_ context.Context, code string) (provisioning.A
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.pending || code != fakeSupCode {
-		return provisioning.Account{}, errors.New("the code is wrong or has expired")
+		return provisioning.Account{}, provisioning.ErrCodeNotAccepted
 	}
 	f.pending, f.who = false, "lead@factory.example"
 	return provisioning.Account{Username: f.who, ExpiresAt: f.expires}, nil
@@ -159,7 +159,9 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 	// Password, then the code.
 	test.Tap(card.signIn)
 	entries, _ = inDialog(t, s.win, "Sign in")
-	test.Type(entries[0], "lead@factory.example")
+	if got := entries[0].Text; got != "lead@factory.example" {
+		t.Errorf("the sign-in form forgot the e-mail: %q", got)
+	}
 	test.Type(entries[1], fakeSupPassword)
 	entries[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter signs in
 	s.q.until(t, "code asked", func() bool { return strings.HasPrefix(card.status.Text, "Password accepted") })
