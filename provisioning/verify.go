@@ -217,7 +217,7 @@ func (a *attempt) neverArrived(ctx context.Context, v verification, timeout time
 	}
 	if backInListening {
 		e.Message = fmt.Sprintf("Photon %s could not join %q and went back to listening mode: the Wi-Fi password is most likely wrong.", id, prof.SSID)
-		e.Action = "Check the Wi-Fi password stored in the profile (or WIFI_PASSWORD), then retry."
+		e.Action = fmt.Sprintf("Ask a supervisor to check the Wi-Fi password of profile %q, then press Retry.", prof.Name)
 		return e
 	}
 	e.Message = fmt.Sprintf("Photon %s did not reach the cloud within %s: most likely the Wi-Fi password for %q is wrong, or the network is out of range.", id, timeout, prof.SSID)
