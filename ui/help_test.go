@@ -9,9 +9,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/provisioning"
 )
@@ -55,29 +52,8 @@ func overlayText(c fyne.Canvas) string {
 	if top == nil {
 		return ""
 	}
-	var b strings.Builder
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch o := o.(type) {
-		case *canvas.Text:
-			b.WriteString(o.Text + "\n")
-		case *widget.Label:
-			b.WriteString(o.Text + "\n")
-			return
-		}
-		switch o := o.(type) {
-		case fyne.Widget:
-			for _, child := range test.WidgetRenderer(o).Objects() {
-				walk(child)
-			}
-		case *fyne.Container:
-			for _, child := range o.Objects {
-				walk(child)
-			}
-		}
-	}
-	walk(top)
-	return b.String()
+	sentences, _ := objectWords(top)
+	return strings.Join(sentences, "\n")
 }
 
 func TestHelpAbout(t *testing.T) {

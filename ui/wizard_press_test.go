@@ -19,7 +19,10 @@ import (
 var pressWord = regexp.MustCompile(`(?i)\bpress (.*)`)
 
 // screenWords lists the visible sentences and the visible buttons' labels.
-func screenWords(c fyne.Canvas) (sentences, buttons []string) {
+func screenWords(c fyne.Canvas) (sentences, buttons []string) { return objectWords(c.Content()) }
+
+// objectWords lists the visible sentences and buttons' labels in o.
+func objectWords(o fyne.CanvasObject) (sentences, buttons []string) {
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
 		if !o.Visible() {
@@ -49,7 +52,7 @@ func screenWords(c fyne.Canvas) (sentences, buttons []string) {
 			}
 		}
 	}
-	walk(c.Content())
+	walk(o)
 	return sentences, buttons
 }
 
