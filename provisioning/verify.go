@@ -108,7 +108,8 @@ func (a *attempt) verify(ctx context.Context, v verification) error {
 		a.emit(Event{Step: StepVerify, Kind: EventProgress,
 			Progress:  float64(now.Sub(start)) / float64(timeout),
 			Remaining: remaining,
-			Message:   fmt.Sprintf("Waiting for the Photon to reach the cloud (blinking green, then cyan): %s left.", remaining.Round(time.Second))})
+			// The time left travels in Remaining; screens count it down.
+			Message: "Waiting for the Photon to reach the cloud (blinking green, then cyan)."})
 		wait := silentCheck
 		if ev != nil || !v.arrival.Trusted() {
 			wait, poll = poll, min(2*poll, maxPollInterval)
