@@ -161,12 +161,18 @@ const strokeInset = 2
 type benchLayout struct {
 	grid   *tileGrid
 	legend *flowRow
+	// bar is the top bar inside the header: it takes a second line in a
+	// narrow window, so it is told the width before the header is measured.
+	bar *topBar
 }
 
 // Layout expects the top bar, the scroll and the legend container.
 func (l benchLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	top, scroll, legend := objs[0], objs[1], objs[2].(*fyne.Container)
 	pad := theme.Padding()
+	if l.bar != nil {
+		l.bar.width = size.Width
+	}
 	topH := top.MinSize().Height
 	legendH := l.legend.lines(legend.Objects, size.Width, false)
 	top.Move(fyne.NewPos(0, 0))

@@ -1,10 +1,17 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/photon-station/photon-station/provisioning"
+	"github.com/photon-station/photon-station/ui/lang"
 )
 
 // TestLongJournalRowKeepsTheWindow selects an attempt whose "Details for
@@ -31,4 +38,142 @@ func TestLongJournalRowKeepsTheWindow(t *testing.T) {
 		t.Errorf("the window is %.0f wide after choosing the row, %.0f before", got.Width, before.Width)
 	}
 	assertFits(t, "journal", s.win.Canvas())
+}
+
+// placed is a drawn thing and where it is on the canvas.
+type placed struct {
+	what string
+	pos  fyne.Position
+	size fyne.Size
+}
+
+// leaves lists the visible texts, icons and controls under o, each once: a
+// button or a select counts as one, its label inside it does not.
+func leaves(o fyne.CanvasObject, at fyne.Position, out *[]placed) {
+	if !o.Visible() || o.Size().IsZero() {
+		return
+	}
+	pos := at.Add(o.Position())
+	switch x := o.(type) {
+	case *canvas.Text:
+		if x.Text != "" {
+			*out = append(*out, placed{"text " + x.Text, pos, o.Size()})
+		}
+		return
+	case *widget.Button:
+		*out = append(*out, placed{"button " + x.Text, pos, o.Size()})
+		return
+	case *widget.Select:
+		*out = append(*out, placed{"select " + x.Selected, pos, o.Size()})
+		return
+	case *widget.Icon:
+		*out = append(*out, placed{"icon", pos, o.Size()})
+		return
+	}
+	switch x := o.(type) {
+	case fyne.Widget:
+		for _, child := range test.WidgetRenderer(x).Objects() {
+			leaves(child, pos, out)
+		}
+	case *fyne.Container:
+		for _, child := range x.Objects {
+			leaves(child, pos, out)
+		}
+	}
+}
+
+// assertNoOverlap fails for every two things drawn under o that overlap
+// by more than a pixel.
+func assertNoOverlap(t *testing.T, screen string, o fyne.CanvasObject) {
+	t.Helper()
+	var all []placed
+	leaves(o, o.Position().Subtract(o.Position()), &all)
+	for i, a := range all {
+		for _, b := range all[i+1:] {
+			w := min(a.pos.X+a.size.Width, b.pos.X+b.size.Width) - max(a.pos.X, b.pos.X)
+			h := min(a.pos.Y+a.size.Height, b.pos.Y+b.size.Height) - max(a.pos.Y, b.pos.Y)
+			if w > 1 && h > 1 {
+				t.Errorf("%s: %q at %v+%v overlaps %q at %v+%v", screen, a.what, a.pos, a.size, b.what, b.pos, b.size)
+			}
+		}
+	}
+}
+
+// TestBenchHeaderAt900 shows the bench running, with a failure to attend
+// to, in a window 900 px wide: nothing in the header overlaps, no text is
+// cut, and the window does not have to grow.
+func TestBenchHeaderAt900(t *testing.T) {
+	for _, tag := range []string{"en", "de"} {
+		t.Run(tag, func(t *testing.T) {
+			speak(t, tag)
+			lightApp(t)
+			benchHeaderAt(t)
+		})
+	}
+}
+
+func benchHeaderAt(t *testing.T) {
+	for _, width := range []float32{900, 1280, 1920} {
+		r := newBenchRig(t)
+		r.w.Resize(fyne.NewSize(width, 700))
+		idle := fmt.Sprintf("bench %.0f px before Start", width)
+		assertNoOverlap(t, idle+" header", r.b.header)
+		assertFits(t, idle, r.w.Canvas())
+		shoot(t, fmt.Sprintf("bench-header-idle-%s-%.0f", lang.Current().Tag, width), r.w.Canvas())
+		r.start(t)
+		events := make(chan provisioning.Event)
+		go r.b.Run(r.ctx, events, nil)
+		fail := ev(12, "ttyACM1", provisioning.StepIdentify, provisioning.EventFailed, "The device is not in listening mode.")
+		applyNow(t, r.q, events, fail)
+		res := ev(12, "ttyACM1", "", provisioning.EventResult, "")
+		res.Outcome = provisioning.OutcomeFail
+		applyNow(t, r.q, events, res)
+		r.b.refreshCounters()
+		name := fmt.Sprintf("bench %.0f px", width)
+		if got := r.b.Content().MinSize().Width; got > width {
+			t.Errorf("%s: the bench needs %.0f px", name, got)
+		}
+		assertNoOverlap(t, name+" header", r.b.header)
+		assertFits(t, name, r.w.Canvas())
+		shoot(t, fmt.Sprintf("bench-header-%s-%.0f", lang.Current().Tag, width), r.w.Canvas())
+	}
+}
+
+// smallTexts lists the visible texts under o drawn smaller than size.
+func smallTexts(o fyne.CanvasObject, size float32) []string {
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if !o.Visible() {
+			return
+		}
+		switch x := o.(type) {
+		case *canvas.Text:
+			if x.Text != "" && x.TextSize < size {
+				out = append(out, fmt.Sprintf("%q at %.0f px", x.Text, x.TextSize))
+			}
+		case fyne.Widget:
+			for _, child := range test.WidgetRenderer(x).Objects() {
+				walk(child)
+			}
+		case *fyne.Container:
+			for _, child := range x.Objects {
+				walk(child)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+// TestCaptionsReadableFromAMetre: every text of the bench (counters'
+// captions, the LED legend), the wizard and the journal is at least 14 px.
+func TestCaptionsReadableFromAMetre(t *testing.T) {
+	s := newTestStation(t)
+	for i, tab := range s.view.Tabs.Items[:5] {
+		s.view.Tabs.SelectIndex(i)
+		if small := smallTexts(s.win.Content(), 14); len(small) > 0 {
+			t.Errorf("%s: texts under 14 px: %v", tab.Text, small)
+		}
+	}
 }
