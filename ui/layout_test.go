@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"testing"
 
@@ -175,5 +176,38 @@ func TestCaptionsReadableFromAMetre(t *testing.T) {
 		if small := smallTexts(s.win.Content(), 14); len(small) > 0 {
 			t.Errorf("%s: texts under 14 px: %v", tab.Text, small)
 		}
+	}
+}
+
+// TestTileRowsHoldTheirHeight: a tile whose message gets shorter keeps its
+// row's height, so the tiles below and their Retry buttons stay where the
+// pointer is; a new width lays the rows out afresh.
+func TestTileRowsHoldTheirHeight(t *testing.T) {
+	lightApp(t)
+	var tiles []*canvas.Rectangle
+	var objs []fyne.CanvasObject
+	for range 4 {
+		r := canvas.NewRectangle(color.Black)
+		r.SetMinSize(fyne.NewSize(250, 200))
+		tiles = append(tiles, r)
+		objs = append(objs, r)
+	}
+	g := &tileGrid{minTile: fyne.NewSize(380, 0), viewport: fyne.NewSize(1250, 700)}
+	g.Layout(objs, g.viewport)
+	below := tiles[2].Position().Y
+	// Long messages in the first row were replaced by short ones.
+	tiles[0].SetMinSize(fyne.NewSize(250, 120))
+	tiles[1].SetMinSize(fyne.NewSize(250, 120))
+	g.Layout(objs, g.viewport)
+	if got := tiles[2].Position().Y; got != below {
+		t.Errorf("the second row moved from %.0f to %.0f when a tile above got shorter", below, got)
+	}
+	if got := g.MinSize(objs).Height; got < 2*200 {
+		t.Errorf("the grid asks for %.0f px, less than the rows it keeps", got)
+	}
+	g.viewport = fyne.NewSize(1200, 700)
+	g.Layout(objs, g.viewport)
+	if got := tiles[0].Size().Height; got != 120 {
+		t.Errorf("after a resize the first row is %.0f px, want its content's 120", got)
 	}
 }
