@@ -143,27 +143,12 @@ func benchHeaderAt(t *testing.T) {
 // smallTexts lists the visible texts under o drawn smaller than size.
 func smallTexts(o fyne.CanvasObject, size float32) []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
+	eachVisible(o, func(o fyne.CanvasObject) bool {
+		if x, ok := o.(*canvas.Text); ok && x.Text != "" && x.TextSize < size {
+			out = append(out, fmt.Sprintf("%q at %.0f px", x.Text, x.TextSize))
 		}
-		switch x := o.(type) {
-		case *canvas.Text:
-			if x.Text != "" && x.TextSize < size {
-				out = append(out, fmt.Sprintf("%q at %.0f px", x.Text, x.TextSize))
-			}
-		case fyne.Widget:
-			for _, child := range test.WidgetRenderer(x).Objects() {
-				walk(child)
-			}
-		case *fyne.Container:
-			for _, child := range x.Objects {
-				walk(child)
-			}
-		}
-	}
-	walk(o)
+		return true
+	})
 	return out
 }
 

@@ -23,37 +23,41 @@ func screenWords(c fyne.Canvas) (sentences, buttons []string) { return objectWor
 
 // objectWords lists the visible sentences and buttons' labels in o.
 func objectWords(o fyne.CanvasObject) (sentences, buttons []string) {
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
-		}
+	eachVisible(o, func(o fyne.CanvasObject) bool {
 		switch o := o.(type) {
 		case *widget.Label:
 			sentences = append(sentences, o.Text)
-			return
+			return false
 		case *widget.RichText:
 			sentences = append(sentences, o.String())
-			return
+			return false
 		case *canvas.Text:
 			sentences = append(sentences, o.Text)
 		case *widget.Button:
 			buttons = append(buttons, o.Text)
-			return
+			return false
 		}
-		switch o := o.(type) {
-		case fyne.Widget:
-			for _, child := range test.WidgetRenderer(o).Objects() {
-				walk(child)
-			}
-		case *fyne.Container:
-			for _, child := range o.Objects {
-				walk(child)
-			}
+		return true
+	})
+	return sentences, buttons
+}
+
+// eachVisible calls visit for o and everything visible inside it; visit
+// returns false to leave out what is inside o.
+func eachVisible(o fyne.CanvasObject, visit func(fyne.CanvasObject) bool) {
+	if !o.Visible() || !visit(o) {
+		return
+	}
+	switch o := o.(type) {
+	case fyne.Widget:
+		for _, child := range test.WidgetRenderer(o).Objects() {
+			eachVisible(child, visit)
+		}
+	case *fyne.Container:
+		for _, child := range o.Objects {
+			eachVisible(child, visit)
 		}
 	}
-	walk(o)
-	return sentences, buttons
 }
 
 // assertPressNamesAButton fails for every "press X" on the screen where
