@@ -96,7 +96,7 @@ func TestSupervisorSignInStoresTokenInKeyring(t *testing.T) {
 func TestSupervisorWrongPassword(t *testing.T) {
 	r := newSupervisorRig(t, "")
 	_, err := r.sup.SignIn(context.Background(), supEmail, "wrong-password-42")
-	if err == nil || !cloud.IsBadCredentials(err) {
+	if !errors.Is(err, ErrPasswordNotAccepted) || !cloud.IsBadCredentials(err) {
 		t.Fatalf("wrong password: %v", err)
 	}
 	if strings.Contains(err.Error(), "wrong-password-42") {

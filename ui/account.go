@@ -223,6 +223,10 @@ func (c *accountCard) run(busy string, step func(ctx context.Context) (provision
 			case errors.Is(err, provisioning.ErrCodeNeeded):
 				c.status.SetText(lang.L("Password accepted. Enter the code from the authenticator app."))
 				c.askCode()
+			case errors.Is(err, provisioning.ErrPasswordNotAccepted):
+				c.show(provisioning.Account{}, nil)
+				c.status.Importance = widget.DangerImportance
+				c.status.SetText(lang.L("The e-mail or password was not accepted for {{.Email}}. Check them and sign in again.", map[string]any{"Email": c.email}))
 			case errors.Is(err, provisioning.ErrCodeNotAccepted):
 				c.status.Importance = widget.WarningImportance
 				c.status.SetText(lang.L("The code was not accepted for {{.Email}}. Enter the newest code from the authenticator app.", map[string]any{"Email": c.email}))

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -54,7 +53,7 @@ func (f *fakeAccount) SignIn(_ context.Context, user, pass string) (provisioning
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if pass != fakeSupPassword {
-		return provisioning.Account{}, errors.New("the e-mail address or password is wrong")
+		return provisioning.Account{}, fmt.Errorf("%w: sign in: the Particle Cloud did not accept the credentials [HTTP 400]", provisioning.ErrPasswordNotAccepted)
 	}
 	f.pending = true
 	return provisioning.Account{}, provisioning.ErrCodeNeeded
@@ -151,8 +150,8 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 		t.Error("the password entry is not masked")
 	}
 	test.Tap(signIn)
-	s.q.until(t, "wrong password shown", func() bool { return strings.Contains(card.status.Text, "password is wrong") })
-	if got := card.status.Text; !strings.HasPrefix(got, "Not signed in: ") || strings.Contains(got, "wrong-pass-123") {
+	s.q.until(t, "wrong password shown", func() bool { return strings.Contains(card.status.Text, "password was not accepted") })
+	if got := card.status.Text; !strings.Contains(got, "lead@factory.example") || strings.Contains(got, "wrong-pass-123") || strings.Contains(got, "HTTP") {
 		t.Errorf("status after a wrong password = %q", got)
 	}
 
