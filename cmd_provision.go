@@ -313,7 +313,9 @@ func (o *provisionOutput) fail(code int, res provisionResult) int {
 }
 
 // headlessWords turns the bench's wording into a script user's.
-var headlessWords = strings.NewReplacer("press Retry", "run the command again", "Press Retry", "Run the command again",
+var headlessWords = strings.NewReplacer(
+	"Ask a supervisor to check the Wi-Fi password of profile \""+headlessProfileName+"\"", "Check the Wi-Fi password (WIFI_PASSWORD)",
+	"press Retry", "run the command again", "Press Retry", "Run the command again",
 	"store it in the profile, or set", "set",
 	"in the profile and store the client secret again (or set PARTICLE_CLIENT_SECRET)", "given with --client-id and PARTICLE_CLIENT_SECRET",
 	"the product ID or slug in the profile", "the product ID or slug given with --product",

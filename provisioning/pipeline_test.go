@@ -196,7 +196,7 @@ func TestRunDevice(t *testing.T) {
 				b.cloud.AddDevice(cloudtest.Device{ID: devID})
 				ph.password = "the-real-password"
 			},
-			outcome: OutcomeFail, failedStep: StepVerify, message: "Wi-Fi password is most likely wrong", action: "Wi-Fi password",
+			outcome: OutcomeFail, failedStep: StepVerify, message: "Wi-Fi password is most likely wrong", action: "Ask a supervisor to check the Wi-Fi password of profile \"Line 3\", then press Retry.",
 			writes: []string{"wifi"}, inProduct: true,
 		},
 		{

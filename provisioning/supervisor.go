@@ -27,6 +27,15 @@ var ErrNotSignedIn = errors.New("no supervisor is signed in to the Particle Clou
 // finishes the sign-in.
 var ErrCodeNeeded = errors.New("this account uses two-step verification: enter the 6-digit code from the authenticator app")
 
+// ErrPasswordNotAccepted says the Particle Cloud refused the e-mail and
+// password; the cloud's own error is wrapped with it.
+var ErrPasswordNotAccepted = errors.New("the e-mail or password was not accepted")
+
+// ErrCodeNotAccepted says the Particle Cloud refused the two-step code
+// (wrong or expired). The e-mail and password were right and the sign-in
+// still waits for a code: SignInCode may be called again with a newer one.
+var ErrCodeNotAccepted = errors.New("the code was not accepted: enter the newest code from the authenticator app")
+
 // Account is who is signed in on the station. It holds no token.
 type Account struct {
 	Username string
@@ -142,6 +151,9 @@ func (s *Supervisor) SignIn(ctx context.Context, username, password string) (Acc
 		s.mu.Unlock()
 		return Account{}, ErrCodeNeeded
 	}
+	if cloud.IsBadCredentials(err) {
+		return Account{}, fmt.Errorf("%w: %w", ErrPasswordNotAccepted, err)
+	}
 	if err != nil {
 		return Account{}, err
 	}
@@ -158,6 +170,9 @@ func (s *Supervisor) SignInCode(ctx context.Context, code string) (Account, erro
 		return Account{}, errors.New("there is no sign-in waiting for a code: sign in with the e-mail and password first")
 	}
 	tok, err := s.API.LoginOTP(ctx, mfa, code)
+	if cloud.IsBadCredentials(err) {
+		return Account{}, ErrCodeNotAccepted
+	}
 	if err != nil {
 		return Account{}, err
 	}

@@ -108,7 +108,8 @@ func (a *attempt) verify(ctx context.Context, v verification) error {
 		a.emit(Event{Step: StepVerify, Kind: EventProgress,
 			Progress:  float64(now.Sub(start)) / float64(timeout),
 			Remaining: remaining,
-			Message:   fmt.Sprintf("Waiting for the Photon to reach the cloud (blinking green, then cyan): %s left.", remaining.Round(time.Second))})
+			// The time left travels in Remaining; screens count it down.
+			Message: "Waiting for the Photon to reach the cloud (blinking green, then cyan)."})
 		wait := silentCheck
 		if ev != nil || !v.arrival.Trusted() {
 			wait, poll = poll, min(2*poll, maxPollInterval)
@@ -217,7 +218,7 @@ func (a *attempt) neverArrived(ctx context.Context, v verification, timeout time
 	}
 	if backInListening {
 		e.Message = fmt.Sprintf("Photon %s could not join %q and went back to listening mode: the Wi-Fi password is most likely wrong.", id, prof.SSID)
-		e.Action = "Check the Wi-Fi password stored in the profile (or WIFI_PASSWORD), then retry."
+		e.Action = fmt.Sprintf("Ask a supervisor to check the Wi-Fi password of profile %q, then press Retry.", prof.Name)
 		return e
 	}
 	e.Message = fmt.Sprintf("Photon %s did not reach the cloud within %s: most likely the Wi-Fi password for %q is wrong, or the network is out of range.", id, timeout, prof.SSID)

@@ -51,6 +51,9 @@ type accountCard struct {
 	// lock opens.
 	last    provisioning.Account
 	lastErr error
+	// email is the e-mail last typed into the sign-in form, offered again
+	// when the form opens (after a code that was not accepted, say).
+	email string
 }
 
 func newAccountCard(v *ProfilesView, acct SupervisorAccount) *accountCard {
@@ -150,6 +153,7 @@ func (c *accountCard) fail(err error) {
 func (c *accountCard) askPassword() {
 	email := widget.NewEntry()
 	email.SetPlaceHolder(lang.L("you@company.com"))
+	email.SetText(c.email)
 	email.Validator = func(s string) error {
 		if !strings.Contains(strings.TrimSpace(s), "@") {
 			return errors.New(lang.L("E-mail: enter the e-mail address of the Particle account"))
@@ -171,6 +175,7 @@ func (c *accountCard) askPassword() {
 			return
 		}
 		user, pass := email.Text, password.Text
+		c.email = strings.TrimSpace(user)
 		password.SetText("")
 		c.run(lang.L("Signing in…"), func(ctx context.Context) (provisioning.Account, error) {
 			return c.acct.SignIn(ctx, user, pass)
@@ -181,7 +186,11 @@ func (c *accountCard) askPassword() {
 	password.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
 	d.Show()
-	c.v.win.Canvas().Focus(email)
+	if c.email != "" {
+		c.v.win.Canvas().Focus(password)
+	} else {
+		c.v.win.Canvas().Focus(email)
+	}
 }
 
 // askCode opens the two-step verification form.
@@ -225,6 +234,14 @@ func (c *accountCard) run(busy string, step func(ctx context.Context) (provision
 			switch {
 			case errors.Is(err, provisioning.ErrCodeNeeded):
 				c.status.SetText(lang.L("Password accepted. Enter the code from the authenticator app."))
+				c.askCode()
+			case errors.Is(err, provisioning.ErrPasswordNotAccepted):
+				c.show(provisioning.Account{}, nil)
+				c.status.Importance = widget.DangerImportance
+				c.status.SetText(lang.L("The e-mail or password was not accepted for {{.Email}}. Check them and sign in again.", map[string]any{"Email": c.email}))
+			case errors.Is(err, provisioning.ErrCodeNotAccepted):
+				c.status.Importance = widget.WarningImportance
+				c.status.SetText(lang.L("The code was not accepted for {{.Email}}. Enter the newest code from the authenticator app.", map[string]any{"Email": c.email}))
 				c.askCode()
 			case err != nil:
 				c.fail(err)

@@ -2,7 +2,7 @@ package ui
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +53,7 @@ func (f *fakeAccount) SignIn(_ context.Context, user, pass string) (provisioning
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if pass != fakeSupPassword {
-		return provisioning.Account{}, errors.New("the e-mail address or password is wrong")
+		return provisioning.Account{}, fmt.Errorf("%w: sign in: the Particle Cloud did not accept the credentials [HTTP 400]", provisioning.ErrPasswordNotAccepted)
 	}
 	f.pending = true
 	return provisioning.Account{}, provisioning.ErrCodeNeeded
@@ -63,7 +63,7 @@ func (f *fakeAccount) SignInCode(_ context.Context, code string) (provisioning.A
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.pending || code != fakeSupCode {
-		return provisioning.Account{}, errors.New("the code is wrong or has expired")
+		return provisioning.Account{}, provisioning.ErrCodeNotAccepted
 	}
 	f.pending, f.who = false, "lead@factory.example"
 	return provisioning.Account{Username: f.who, ExpiresAt: f.expires}, nil
@@ -150,15 +150,17 @@ func TestProfilesSupervisorSignInChooseAndCreateClient(t *testing.T) {
 		t.Error("the password entry is not masked")
 	}
 	test.Tap(signIn)
-	s.q.until(t, "wrong password shown", func() bool { return strings.Contains(card.status.Text, "password is wrong") })
-	if got := card.status.Text; !strings.HasPrefix(got, "Not signed in: ") || strings.Contains(got, "wrong-pass-123") {
+	s.q.until(t, "wrong password shown", func() bool { return strings.Contains(card.status.Text, "password was not accepted") })
+	if got := card.status.Text; !strings.Contains(got, "lead@factory.example") || strings.Contains(got, "wrong-pass-123") || strings.Contains(got, "HTTP") {
 		t.Errorf("status after a wrong password = %q", got)
 	}
 
 	// Password, then the code.
 	test.Tap(card.signIn)
 	entries, _ = inDialog(t, s.win, "Sign in")
-	test.Type(entries[0], "lead@factory.example")
+	if got := entries[0].Text; got != "lead@factory.example" {
+		t.Errorf("the sign-in form forgot the e-mail: %q", got)
+	}
 	test.Type(entries[1], fakeSupPassword)
 	entries[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter signs in
 	s.q.until(t, "code asked", func() bool { return strings.HasPrefix(card.status.Text, "Password accepted") })

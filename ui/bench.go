@@ -222,11 +222,12 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 		return container.New(layout.NewCustomPaddedLayout(0, 0, 10, 10), c.box)
 	}
 	counters := container.NewHBox(counter(b.passed), counter(b.failed), counter(b.rate), counter(b.clockBox))
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(counters, bigStart), profileBox)
+	bar := &topBar{}
+	top := container.New(bar, profileBox, container.NewHBox(counters, bigStart))
 	legend := ledLegend()
 	b.header = container.NewVBox(top, b.banner, b.attentionTap, widget.NewSeparator())
 	b.scroll = container.NewVScroll(b.grid)
-	b.content = container.New(benchLayout{grid: b.gridLayout, legend: legend.Layout.(*flowRow)},
+	b.content = container.New(benchLayout{grid: b.gridLayout, legend: legend.Layout.(*flowRow), bar: bar},
 		b.header,
 		b.scroll,
 		legend,

@@ -128,7 +128,7 @@ func TestGermanScreensFit(t *testing.T) {
 		res.Outcome = provisioning.OutcomeFail
 		run.emit(res)
 		run.end()
-		if wz.next.Text != lang.L("Try again") || wz.next.Text == "Try again" {
+		if wz.next.Text != lang.L("Retry") || wz.next.Text == "Retry" {
 			t.Errorf("the wizard's button reads %q, not German", wz.next.Text)
 		}
 		shoot(t, "de-wizard-failed", w.Canvas())

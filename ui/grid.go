@@ -26,6 +26,26 @@ type tileGrid struct {
 	// viewport is the size of the visible area the grid scrolls in, set by
 	// benchLayout before each layout of the grid.
 	viewport fyne.Size
+	// held is the tallest each row has been at heldFor: a row keeps its
+	// height when a tile's message gets shorter or its progress line goes,
+	// so the tiles below and the buttons do not move under the pointer.
+	// A new width, column count or number of tiles starts afresh.
+	held    []float32
+	heldFor [3]float32
+}
+
+// steady raises rows to the heights they had before at the same width,
+// columns and tile count, and remembers the result.
+func (g *tileGrid) steady(width float32, cols, n int, rows []float32) []float32 {
+	key := [3]float32{width, float32(cols), float32(n)}
+	if key != g.heldFor || len(g.held) != len(rows) {
+		g.heldFor, g.held = key, make([]float32, len(rows))
+	}
+	for i := range rows {
+		rows[i] = max(rows[i], g.held[i])
+		g.held[i] = rows[i]
+	}
+	return rows
 }
 
 // cols is the column count the width alone suggests, balanced so 5 tiles
@@ -124,6 +144,7 @@ func (g *tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 	width := size.Width - 2*strokeInset
 	cols, rows := g.plan(objs, width, height-2*strokeInset)
+	rows = g.steady(width, cols, len(objs), rows)
 	pad := theme.Padding()
 	w := tileWidth(width, cols)
 	y := float32(strokeInset)
@@ -147,7 +168,12 @@ func (g *tileGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	if width <= 0 {
 		return fyne.NewSize(g.minTile.Width, g.minTile.Height)
 	}
-	_, rows := g.plan(objs, width-2*strokeInset, g.viewport.Height-2*strokeInset)
+	cols, rows := g.plan(objs, width-2*strokeInset, g.viewport.Height-2*strokeInset)
+	if key := [3]float32{width - 2*strokeInset, float32(cols), float32(len(objs))}; key == g.heldFor && len(g.held) == len(rows) {
+		for i := range rows {
+			rows[i] = max(rows[i], g.held[i])
+		}
+	}
 	return fyne.NewSize(min(width, narrowestTile), total(rows)+2*strokeInset)
 }
 
@@ -161,12 +187,18 @@ const strokeInset = 2
 type benchLayout struct {
 	grid   *tileGrid
 	legend *flowRow
+	// bar is the top bar inside the header: it takes a second line in a
+	// narrow window, so it is told the width before the header is measured.
+	bar *topBar
 }
 
 // Layout expects the top bar, the scroll and the legend container.
 func (l benchLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	top, scroll, legend := objs[0], objs[1], objs[2].(*fyne.Container)
 	pad := theme.Padding()
+	if l.bar != nil {
+		l.bar.width = size.Width
+	}
 	topH := top.MinSize().Height
 	legendH := l.legend.lines(legend.Objects, size.Width, false)
 	top.Move(fyne.NewPos(0, 0))

@@ -138,6 +138,9 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 	}
 	v.steps = widget.NewLabel(lang.L("Choose an attempt to see its steps."))
 	v.steps.TextStyle = fyne.TextStyle{Monospace: true}
+	// A long message or "Details for support" wraps in the pane: as one
+	// line it would make the window wider than the screen.
+	v.steps.Wrapping = fyne.TextWrapWord
 	v.count = widget.NewLabel("")
 	export := widget.NewButtonWithIcon(lang.L("Export to CSV…"), theme.DocumentSaveIcon(), v.export)
 	reload := widget.NewButtonWithIcon(lang.L("Reload"), theme.ViewRefreshIcon(), v.Reload)

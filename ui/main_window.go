@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -77,6 +78,12 @@ type MainView struct {
 	// *devicetools.Tools does) the window's close ends its event stream and
 	// its calls in flight, and a CancelRunning is what Escape does there.
 	tools fyne.CanvasObject
+
+	// metadata, journal and openURL back the Help menu: the version and
+	// build, and the journal's folder opened in the file manager.
+	metadata fyne.AppMetadata
+	journal  JournalSource
+	openURL  func(*url.URL) error
 }
 
 // Preference keys the station keeps in the Fyne app's preferences.
@@ -107,6 +114,7 @@ func UseLanguage(a fyne.App) lang.Language {
 func NewMainWindow(a fyne.App, deps Deps) fyne.Window {
 	SetupTranslations()
 	applyThemePreference(a)
+	applyTextSize(a)
 	title := deps.Title
 	if title == "" {
 		title = lang.L("Photon Station")
@@ -147,7 +155,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	}
 	a := fyne.CurrentApp()
 	ctx, cancel := context.WithCancel(context.Background())
-	v := &MainView{Window: w, cancel: cancel}
+	v := &MainView{Window: w, cancel: cancel, metadata: a.Metadata(), journal: deps.Journal, openURL: a.OpenURL}
 	lock := &supervisorLock{prefs: a.Preferences()}
 	locked := lock.locked
 
@@ -236,11 +244,7 @@ func (v *MainView) menu(a fyne.App) *fyne.MainMenu {
 		return func() {
 			a.Preferences().SetString(PrefThemeVariant, value)
 			applyThemePreference(a)
-			v.Bench.refreshTop()
-			for _, t := range v.Bench.tiles {
-				t.Refresh()
-			}
-			v.Bench.waiting.Refresh()
+			v.refreshAfterTheme()
 		}
 	}
 	// Quit asks first when Photons are being set up, as closing does.
@@ -252,10 +256,20 @@ func (v *MainView) menu(a fyne.App) *fyne.MainMenu {
 		fyne.NewMenuItem(lang.L("Follow the desktop"), pick("")),
 		fyne.NewMenuItemSeparator(),
 		v.languageMenu(a),
+		v.textSizeMenu(a),
 		fyne.NewMenuItemSeparator(),
 		quit,
 	)
-	return fyne.NewMainMenu(view)
+	return fyne.NewMainMenu(view, v.helpMenu())
+}
+
+// refreshAfterTheme redraws what paints its own colours and sizes.
+func (v *MainView) refreshAfterTheme() {
+	v.Bench.refreshTop()
+	for _, t := range v.Bench.tiles {
+		t.Refresh()
+	}
+	v.Bench.waiting.Refresh()
 }
 
 // languageMenu offers the shipped languages, each in its own words, and

@@ -104,6 +104,9 @@ func (t *StationTheme) Size(n fyne.ThemeSizeName) float32 {
 		return 40
 	case SizeNameCounter:
 		return 30
+	case theme.SizeNameCaptionText:
+		// Captions are read from a metre away: no smaller than body text.
+		return max(14, theme.DefaultTheme().Size(n))
 	}
 	return theme.DefaultTheme().Size(n)
 }

@@ -105,7 +105,12 @@ func (p wizardPage) explain(softAP bool) (string, []LED) {
 	case pageConnect:
 		return lang.L("This wizard sets up one Photon, step by step. Choose the job profile, then how the Photon is connected: with a USB cable (best), or over its own Wi-Fi network when there is no cable."), nil
 	case pageListening:
-		return lang.L("Put the Photon in listening mode: hold its SETUP button for about 3 seconds until the LED blinks dark blue, then let go. Press Next when it is blinking dark blue."), []LED{LEDListening}
+		// The button below reads Next before the join page and Start when
+		// the setup starts from here (refreshButtons).
+		if softAP {
+			return lang.L("Put the Photon in listening mode: hold its SETUP button for about 3 seconds until the LED blinks dark blue, then let go. Press Next when it is blinking dark blue."), []LED{LEDListening}
+		}
+		return lang.L("Put the Photon in listening mode: hold its SETUP button for about 3 seconds until the LED blinks dark blue, then let go. Press Start when it is blinking dark blue."), []LED{LEDListening}
 	case pageJoinAP:
 		return lang.L("In listening mode the Photon makes its own Wi-Fi network called Photon- and four letters. The computer has to join that network so the station can talk to the Photon."), []LED{LEDListening}
 	case pageIdentify:
@@ -481,7 +486,7 @@ func (w *Wizard) finishText() string {
 	case provisioning.OutcomePass:
 		b.WriteString(lang.L("The Photon is online in the product and its LED is breathing cyan. It is ready."))
 	case provisioning.OutcomeFail:
-		b.WriteString(lang.L("The Photon was not set up. The reason and what to do are below; press Try again when you are ready."))
+		b.WriteString(lang.L("The Photon was not set up. The reason and what to do are below; press Retry when you are ready."))
 	case provisioning.OutcomeProvisioned:
 		b.WriteString(lang.L("This Photon was set up before and is not in listening mode, so nothing was written to it."))
 		if w.slot.Claimable {
@@ -540,7 +545,8 @@ func (w *Wizard) refreshButtons() {
 		case w.outcome == provisioning.OutcomePass || w.outcome == provisioning.OutcomeProvisioned:
 			w.next.SetText(lang.L("Set up another"))
 		default:
-			w.next.SetText(lang.L("Try again"))
+			// The engine's actions say "press Retry".
+			w.next.SetText(lang.L("Retry"))
 		}
 	}
 	w.back.Refresh()
@@ -688,7 +694,7 @@ func (w *Wizard) joinAP() {
 	w.apSSID = ""
 	if w.ap == nil {
 		w.askManualJoin("")
-		w.apStatus.SetText(lang.L("Open your computer's Wi-Fi menu and join the network shown above (XXXX are four letters that differ per Photon). It has no password. Press Next once the computer has joined it."))
+		w.apStatus.SetText(lang.L("Open your computer's Wi-Fi menu and join the network shown above (XXXX are four letters that differ per Photon). It has no password. Press Start once the computer has joined it."))
 		w.apJoined = true // nothing can tell; trust the person
 		w.refreshButtons()
 		return
@@ -745,7 +751,7 @@ func (w *Wizard) joinAP() {
 				return
 			}
 			if err != nil {
-				w.apStatus.SetText(lang.L("The computer did not join a Photon network. Check the LED blinks dark blue, press Back, then Start again."))
+				w.apStatus.SetText(lang.L("The computer did not join a Photon network. Check the LED blinks dark blue, press Back, then Next to look for it again."))
 				return
 			}
 			if joined == "" {
@@ -784,7 +790,7 @@ func (w *Wizard) apJoinedNow(ssid string) {
 		w.apName.Refresh()
 	}
 	w.done[pageJoinAP] = ChipDone
-	w.apStatus.SetText(lang.L("This computer has joined {{.SSID}}. Press Next.", map[string]any{"SSID": name}))
+	w.apStatus.SetText(lang.L("This computer has joined {{.SSID}}. Press Start.", map[string]any{"SSID": name}))
 	w.appendLog(lang.L("Joined {{.SSID}}", map[string]any{"SSID": name}))
 	w.show(w.page)
 }

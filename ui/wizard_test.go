@@ -157,7 +157,7 @@ func TestWizardSerialFailureThenRetry(t *testing.T) {
 	res.Outcome = provisioning.OutcomeFail
 	run.emit(res)
 	run.end()
-	if diff := cmp.Diff([]string{"FAIL", fail.Message, fail.Action, "Try again"},
+	if diff := cmp.Diff([]string{"FAIL", fail.Message, fail.Action, "Retry"},
 		[]string{wz.verdictTxt.Text, wz.status.Text, wz.action.Text, wz.next.Text}); diff != "" {
 		t.Errorf("failure page (-want +got):\n%s", diff)
 	}
@@ -170,10 +170,10 @@ func TestWizardSerialFailureThenRetry(t *testing.T) {
 	shoot(t, "wizard-failed", w.Canvas())
 	test.AssertImageMatches(t, "wizard-failed.png", w.Canvas().Capture())
 
-	// Retry: Enter is the same as Try again, then Start.
+	// Retry: Enter is the same as the Retry button, then Start.
 	wz.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if got := wz.title.Text; got != "Listening mode" {
-		t.Fatalf("after Try again page = %q, want Listening mode", got)
+		t.Fatalf("after Retry page = %q, want Listening mode", got)
 	}
 	wz.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	run = startWizardRun(t, q, runner)
@@ -215,7 +215,7 @@ func TestWizardCancel(t *testing.T) {
 	if wz.verdictTxt.Text == "FAIL" || strings.Contains(wz.status.Text, "Stopped") {
 		t.Errorf("a cancel the person asked for shows as a failure: %q %q", wz.verdictTxt.Text, wz.status.Text)
 	}
-	if diff := cmp.Diff([]string{"Finish", "Try again"}, []string{wz.title.Text, wz.next.Text}); diff != "" {
+	if diff := cmp.Diff([]string{"Finish", "Retry"}, []string{wz.title.Text, wz.next.Text}); diff != "" {
 		t.Errorf("after cancel (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(wz.body.Text, "cancelled") {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -161,18 +163,31 @@ func (v *vitalsTab) readLast() {
 			if err != nil {
 				return cloud.Vitals{}, err
 			}
-			return c.LastVitals(ctx, ref)
+			x, err := c.LastVitals(ctx, ref)
+			if noVitalsYet(err) {
+				return cloud.Vitals{}, nil
+			}
+			return x, err
 		},
 		func(x cloud.Vitals) {
 			rows := flattenVitals(x.Payload)
 			v.list.setRows(rows)
 			if len(rows) == 0 {
-				v.readOut.info(lang.L("The device has not sent any vitals yet."))
+				v.readOut.info(lang.L("No vitals yet. A Photon sends its vitals a while after it comes online: read them again later."))
 				return
 			}
 			v.readOut.succeed(lang.L("Vitals sent {{.When}} ({{.At}}).",
 				map[string]any{"When": ago(v.t.cfg.now(), x.UpdatedAt), "At": stamp(x.UpdatedAt)}))
 		})
+}
+
+// noVitalsYet tells the cloud's answer for a device that has sent no
+// vitals (404 "No diagnostics found for this device") from a device or
+// product the cloud does not know, which is also a 404.
+func noVitalsYet(err error) bool {
+	var ce *cloud.Error
+	return errors.As(err, &ce) && ce.StatusCode == http.StatusNotFound &&
+		strings.Contains(strings.ToLower(ce.ServerMessage), "no diagnostics")
 }
 
 // flattenVitals lists the readings of a vitals payload by their dotted
