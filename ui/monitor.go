@@ -221,8 +221,8 @@ func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinde
 	m.line.OnSubmitted = func(string) { m.Send() }
 	m.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), m.Send)
 	m.setDevice(nil)
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(m.find, m.connect, clear, m.stamped, m.save), m.portPick.content)
-	bottom := container.NewVBox(container.NewBorder(nil, nil, nil, m.send, m.line), m.status)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(m.find, m.connect, clear), m.portPick.content)
+	bottom := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(m.stamped, m.save), m.send, m.line), m.status)
 	m.content = container.NewBorder(top, bottom, nil, nil, m.scroll)
 	return m
 }
