@@ -24,7 +24,26 @@ type formRow struct {
 
 // labelColumn is the label width shared by every section of the profile
 // form, so the fields of all sections start at one line.
-type labelColumn struct{ labels []fyne.CanvasObject }
+type labelColumn struct {
+	labels []fyne.CanvasObject
+	// fields pairs each label with its field when the field can be
+	// disabled: the label greys with it.
+	fields map[*widget.Label]fyne.Disableable
+}
+
+// greyDisabled greys the label of every disabled field.
+func (c *labelColumn) greyDisabled() {
+	for l, f := range c.fields {
+		want := widget.MediumImportance
+		if f.Disabled() {
+			want = widget.LowImportance
+		}
+		if l.Importance != want {
+			l.Importance = want
+			l.Refresh()
+		}
+	}
+}
 
 func (c *labelColumn) width() float32 {
 	var w float32
@@ -81,6 +100,12 @@ func (c *labelColumn) section(title string, rows ...formRow) fyne.CanvasObject {
 	for _, r := range rows {
 		label := widget.NewLabelWithStyle(r.label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 		c.labels = append(c.labels, label)
+		if d, ok := r.field.(fyne.Disableable); ok {
+			if c.fields == nil {
+				c.fields = map[*widget.Label]fyne.Disableable{}
+			}
+			c.fields[label] = d
+		}
 		field := r.field
 		if r.hint != "" {
 			hint := widget.NewLabelWithStyle(r.hint, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
@@ -107,6 +132,7 @@ func (v *ProfilesView) refreshMoot() {
 	setEnabled(v.checkName, kind != "")
 	setEnabled(v.checkExpect, kind != "")
 	setEnabled(v.checkArg, kind == provisioning.PostCheckFunction)
+	v.column.greyDisabled()
 }
 
 func setEnabled(w fyne.Disableable, on bool) {

@@ -62,6 +62,11 @@ func TestProfilesMootFieldsDisabled(t *testing.T) {
 
 	p.customer.SetSelected("No customer")
 	check("customer e-mail without a customer", p.customerPattern, false)
+	for l, f := range p.column.fields {
+		if f == fyne.Disableable(p.customerPattern) && l.Importance != widget.LowImportance {
+			t.Errorf("the label %q of a disabled field is not greyed", l.Text)
+		}
+	}
 	shoot(t, "profiles-moot-1280x800", s.win.Canvas())
 	s.win.Resize(fyne.NewSize(1920, 1080))
 	shoot(t, "profiles-moot-1920x1080", s.win.Canvas())

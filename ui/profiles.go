@@ -114,6 +114,7 @@ type ProfilesView struct {
 	message                                         *widget.Label
 	save, testBtn, newBtn, dupBtn, delBtn, lockBtn  *widget.Button
 	form                                            *fyne.Container
+	column                                          *labelColumn // the form's labels, one width
 	content                                         fyne.CanvasObject
 
 	// With a SupervisorAccount: the account card, Choose (a product from
@@ -273,8 +274,8 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
 
-	column := &labelColumn{}
-	section := column.section
+	v.column = &labelColumn{}
+	section := v.column.section
 	var productRow, clientRow fyne.CanvasObject = v.product, v.clientID
 	v.chooseBtn = widget.NewButtonWithIcon(lang.L("Choose…"), theme.SearchIcon(), v.chooseProduct)
 	v.createBtn = widget.NewButtonWithIcon(lang.L("Create client"), theme.ContentAddIcon(), v.createClient)
@@ -831,6 +832,7 @@ func (v *ProfilesView) refreshLock() {
 		v.save.Disable()
 	}
 	v.refreshMoot()
+	v.column.greyDisabled()
 	v.refreshAccountActions()
 	if locked {
 		v.setMessage(lang.L("Editing is locked. A supervisor can unlock it."), false)
