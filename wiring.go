@@ -315,7 +315,7 @@ func serialPhotons(ctx context.Context) ([]provisioning.Port, error) {
 }
 
 // openSerialConsole streams a port's raw output for the serial monitor.
-func openSerialConsole(ctx context.Context, port string) (io.ReadCloser, error) {
+func openSerialConsole(ctx context.Context, port string) (io.ReadWriteCloser, error) {
 	c, err := serialio.Open(ctx, port)
 	if err != nil {
 		return nil, err
@@ -328,7 +328,8 @@ func openSerialConsole(ctx context.Context, port string) (io.ReadCloser, error) 
 // console's reader.
 const consoleStreamLimit = 1 << 20
 
-// consoleStream is a console's output as an io.ReadCloser. The console's
+// consoleStream is a console's output as an io.ReadWriteCloser (writes go
+// to the device through the same open console). The console's
 // monitor callback must not block, so output is buffered here; when the
 // port stops (unplugged), Read returns the console's error after the
 // buffered output.
@@ -398,6 +399,14 @@ func (s *consoleStream) Read(p []byte) (int, error) {
 		s.mu.Unlock()
 		<-wake
 	}
+}
+
+// Write sends p to the device through the open console.
+func (s *consoleStream) Write(p []byte) (int, error) {
+	if err := s.c.Send(context.Background(), p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // Close stops the stream and closes the port.

@@ -74,3 +74,51 @@ func TestConsoleStreamClose(t *testing.T) {
 		t.Fatal("Read still waiting after Close")
 	}
 }
+
+// TestConsoleStreamSendsThroughTheOpenConsole: a line typed into the
+// serial monitor reaches the Photon through the console that holds the
+// port (a listening-mode Photon answers "i" with its device ID), and no
+// second opener gets the port meanwhile.
+func TestConsoleStreamSendsThroughTheOpenConsole(t *testing.T) {
+	ph := serialtest.New(serialtest.Config{})
+	t.Cleanup(func() { ph.Close() })
+	path, err := ph.PTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	s, err := openSerialConsole(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if other, err := openSerialConsole(ctx, path); err == nil {
+		other.Close()
+		t.Fatal("a second console opened the port the monitor holds")
+	}
+	if _, err := io.WriteString(s, "i\n"); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	want := "Your device id is " + ph.DeviceID()
+	found := make(chan string, 1)
+	go func() {
+		var out bytes.Buffer
+		buf := make([]byte, 256)
+		for {
+			n, err := s.Read(buf)
+			out.Write(buf[:n])
+			if strings.Contains(out.String(), want) || err != nil {
+				found <- out.String()
+				return
+			}
+		}
+	}()
+	select {
+	case got := <-found:
+		if !strings.Contains(got, want) {
+			t.Errorf("after sending i the device printed %q, want %q", got, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer 10 s after sending i")
+	}
+}

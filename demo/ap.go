@@ -65,8 +65,9 @@ func (a *AccessPoints) Current(ctx context.Context) (string, error) {
 
 // OpenConsole opens the raw console of the Photon on port, for the serial
 // monitor: what a Photon running its application prints, or the
-// listening-mode console's answers. Closing it leaves the Photon as it is.
-func (w *World) OpenConsole(ctx context.Context, port string) (io.ReadCloser, error) {
+// listening-mode console's answers; what is written reaches the Photon.
+// Closing it leaves the Photon as it is.
+func (w *World) OpenConsole(ctx context.Context, port string) (io.ReadWriteCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -402,6 +402,11 @@ func (c *Console) write(ctx context.Context, p []byte) error {
 	return nil
 }
 
+// Send writes p to the device as it is, for a person typing into the
+// serial monitor: it goes through this open console, so through the port
+// lock the console holds.
+func (c *Console) Send(ctx context.Context, p []byte) error { return c.write(ctx, p) }
+
 // command forgets older output and sends a one-byte menu command. Commands
 // are never sent while the device is reading a line.
 func (c *Console) command(ctx context.Context, cmd byte) error {

@@ -19,10 +19,10 @@ func (f PortFinderFunc) Photons(ctx context.Context) ([]provisioning.Port, error
 }
 
 // ConsoleOpenerFunc adapts a function to ConsoleOpener.
-type ConsoleOpenerFunc func(ctx context.Context, port string) (io.ReadCloser, error)
+type ConsoleOpenerFunc func(ctx context.Context, port string) (io.ReadWriteCloser, error)
 
 // OpenConsole calls f.
-func (f ConsoleOpenerFunc) OpenConsole(ctx context.Context, port string) (io.ReadCloser, error) {
+func (f ConsoleOpenerFunc) OpenConsole(ctx context.Context, port string) (io.ReadWriteCloser, error) {
 	return f(ctx, port)
 }
 

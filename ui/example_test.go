@@ -29,8 +29,8 @@ func ExampleNewMainWindow() {
 		Ports: ui.PortFinderFunc(func(ctx context.Context) ([]provisioning.Port, error) {
 			return nil, nil // serialio.Detect → paths, device IDs, USB locations
 		}),
-		Console: ui.ConsoleOpenerFunc(func(ctx context.Context, port string) (io.ReadCloser, error) {
-			return nil, nil // serialio.Open + Console.Monitor into an io.Pipe
+		Console: ui.ConsoleOpenerFunc(func(ctx context.Context, port string) (io.ReadWriteCloser, error) {
+			return nil, nil // serialio.Open: Console.Monitor to read, Console.Send to write
 		}),
 		OneDevice: ui.OneDeviceFunc(func(ctx context.Context, req ui.OneDeviceRequest, emit func(provisioning.Event)) error {
 			return nil // Pipeline.RunDevice(ctx, dev, emit)

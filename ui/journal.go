@@ -2,13 +2,17 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -82,7 +86,12 @@ type JournalView struct {
 	table   *widget.Table
 	steps   *widget.Label
 	count   *widget.Label
-	content fyne.CanvasObject
+	empty   *widget.Label // says why the table has no rows
+	// emptyBox holds empty on the background, hiding the grid behind it.
+	emptyBox *fyne.Container
+	// numberWidth is the row-number column's width, fitted to the largest.
+	numberWidth float32
+	content     fyne.CanvasObject
 }
 
 func outcomeWords() []string {
@@ -110,10 +119,21 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis
-			return l
+			return container.NewStack(canvas.NewRectangle(color.Transparent), l)
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(journalCell(v.rows[id.Row], id.Col))
+			c := o.(*fyne.Container)
+			r := v.rows[id.Row]
+			tint := c.Objects[0].(*canvas.Rectangle)
+			want := color.Color(color.Transparent)
+			if id.Col == journalResultCol {
+				want = outcomeTint(r.Outcome)
+			}
+			if tint.FillColor != want {
+				tint.FillColor = want
+				tint.Refresh()
+			}
+			c.Objects[1].(*widget.Label).SetText(journalCell(r, id.Col))
 		})
 	v.table.CreateHeader = func() fyne.CanvasObject {
 		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -124,7 +144,7 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 		case id.Row < 0 && id.Col >= 0:
 			l.SetText(journalColumns()[id.Col])
 		case id.Col < 0 && id.Row >= 0:
-			l.SetText(fmt.Sprint(id.Row + 1))
+			l.SetText(strconv.Itoa(id.Row + 1))
 		default:
 			l.SetText("")
 		}
@@ -145,7 +165,12 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 	export := widget.NewButtonWithIcon(lang.L("Export to CSV…"), theme.DocumentSaveIcon(), v.export)
 	reload := widget.NewButtonWithIcon(lang.L("Reload"), theme.ViewRefreshIcon(), v.Reload)
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.outcome, reload, export), v.search)
-	split := container.NewVSplit(v.table, container.NewVScroll(v.steps))
+	v.empty = widget.NewLabel("")
+	v.empty.Alignment = fyne.TextAlignCenter
+	v.empty.Wrapping = fyne.TextWrapWord
+	v.emptyBox = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameBackground)), v.empty)
+	v.emptyBox.Hide()
+	split := container.NewVSplit(container.NewStack(v.table, container.NewVBox(layout.NewSpacer(), v.emptyBox, layout.NewSpacer())), container.NewVScroll(v.steps))
 	split.Offset = 0.65
 	v.content = container.NewBorder(top, v.count, nil, nil, split)
 	v.Reload()
@@ -165,16 +190,63 @@ func (v *JournalView) apply() {
 	if v.source == nil {
 		v.rows = nil
 		v.count.SetText(lang.L("No journal is open."))
+		v.showEmpty(lang.L("No journal is open."))
 		v.table.Refresh()
 		return
 	}
 	all := v.source.Records()
 	v.rows = filterRecords(all, v.filter)
+	switch {
+	case len(all) == 0:
+		v.showEmpty(lang.L("The journal is empty. Every Photon the bench or One device works on adds a row here."))
+	case len(v.rows) == 0:
+		v.showEmpty(lang.L("No attempt matches the filter."))
+	default:
+		v.showEmpty("")
+	}
+	v.fitRowNumbers()
 	v.chosen = -1
 	v.table.UnselectAll()
 	v.table.Refresh()
 	v.count.SetText(lang.L("{{.Shown}} of {{.Total}} attempts", map[string]any{"Shown": len(v.rows), "Total": len(all)}))
 	v.steps.SetText(lang.L("Choose an attempt to see its steps."))
+}
+
+// showEmpty shows why the table is empty over it, or hides the note when
+// msg is empty.
+func (v *JournalView) showEmpty(msg string) {
+	v.empty.SetText(msg)
+	if msg == "" {
+		v.emptyBox.Hide()
+	} else {
+		v.emptyBox.Show()
+	}
+}
+
+// fitRowNumbers widens the row-number column so the largest number shows
+// whole.
+func (v *JournalView) fitRowNumbers() {
+	v.numberWidth = widget.NewLabelWithStyle(strconv.Itoa(max(len(v.rows), 9)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}).MinSize().Width
+	v.table.SetColumnWidth(-1, v.numberWidth)
+}
+
+// journalResultCol is the column that shows the outcome.
+const journalResultCol = 4
+
+// outcomeTint is the background of an outcome's cell: the bench tile's
+// colour for the same outcome, so the two screens read alike.
+func outcomeTint(o provisioning.Outcome) color.Color {
+	switch o {
+	case provisioning.OutcomePass:
+		return theme.Color(ColorNameTilePass)
+	case provisioning.OutcomeFail:
+		return theme.Color(ColorNameTileFail)
+	case provisioning.OutcomeProvisioned:
+		return theme.Color(ColorNameTileProvisioned)
+	case provisioning.OutcomeStopped:
+		return theme.Color(ColorNameTileWaiting)
+	}
+	return color.Transparent
 }
 
 // Rows returns the attempts the table shows, newest first.
@@ -190,7 +262,7 @@ func journalCell(r provisioning.Record, col int) string {
 		return r.DeviceID
 	case 3:
 		return r.Profile
-	case 4:
+	case journalResultCol:
 		switch r.Outcome {
 		case provisioning.OutcomePass:
 			return "✔ " + lang.L("PASS")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -14,14 +15,16 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	sysclock "github.com/photon-station/photon-station/internal/clock"
 	"github.com/photon-station/photon-station/ui/lang"
 )
 
-// ConsoleOpener opens the raw console of a serial port. Closing the
-// reader releases the port; a read blocked on the port returns when it is
-// closed.
+// ConsoleOpener opens the raw console of a serial port. Reading gives the
+// device's output (secrets scrubbed); writing sends to the device through
+// the same open console, so through its port lock. Closing releases the
+// port; a read blocked on the port returns when it is closed.
 type ConsoleOpener interface {
-	OpenConsole(ctx context.Context, port string) (io.ReadCloser, error)
+	OpenConsole(ctx context.Context, port string) (io.ReadWriteCloser, error)
 }
 
 // consoleBuffer keeps the newest output of a port, carrying a rune split
@@ -34,11 +37,43 @@ type consoleBuffer struct {
 	dirty bool
 	// wrote, when set, is told after every write (tests wait on it).
 	wrote chan<- struct{}
+
+	// now tells the time a chunk arrived; stamps are where the lines
+	// that arrived then begin in data.
+	now     func() time.Time
+	stamps  []lineStamp
+	midLine bool // the last byte written did not end a line
+	afterCR bool // the last byte written was a CR (a CRLF is one line end)
+}
+
+// lineStamp is when the line starting at pos in the buffer arrived.
+type lineStamp struct {
+	pos int
+	at  time.Time
+}
+
+// stampLines notes the start of every line in p, which is about to be
+// appended to the buffer.
+func (b *consoleBuffer) stampLinesLocked(p []byte) {
+	at := b.now()
+	for i, c := range p {
+		if !b.midLine && !(c == '\n' && b.afterCR) {
+			b.stamps = append(b.stamps, lineStamp{pos: len(b.data) + i, at: at})
+			b.midLine = true
+		}
+		if c == '\n' || c == '\r' {
+			b.midLine = false
+		}
+		b.afterCR = c == '\r'
+	}
 }
 
 func (b *consoleBuffer) write(p []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.now != nil {
+		b.stampLinesLocked(p)
+	}
 	b.data = append(b.data, p...)
 	if over := len(b.data) - b.limit; over > 0 {
 		// Drop whole lines from the front when possible.
@@ -47,6 +82,13 @@ func (b *consoleBuffer) write(p []byte) {
 			cut = over + i + 1
 		}
 		b.data = append(b.data[:0], b.data[cut:]...)
+		kept := b.stamps[:0]
+		for _, st := range b.stamps {
+			if st.pos >= cut {
+				kept = append(kept, lineStamp{pos: st.pos - cut, at: st.at})
+			}
+		}
+		b.stamps = kept
 	}
 	b.dirty = true
 	if b.wrote != nil {
@@ -54,9 +96,10 @@ func (b *consoleBuffer) write(p []byte) {
 	}
 }
 
-// text returns the printable text up to the last complete rune, and
-// whether anything changed since the last call.
-func (b *consoleBuffer) text() (string, bool) {
+// text returns the printable text up to the last complete rune, each line
+// led by the local time it arrived when stamped is set, and whether
+// anything changed since the last call.
+func (b *consoleBuffer) text(stamped bool) (string, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	changed := b.dirty
@@ -75,12 +118,32 @@ func (b *consoleBuffer) text() (string, bool) {
 			break
 		}
 	}
-	return consoleText(b.data[:end]), changed
+	if !stamped {
+		return consoleText(b.data[:end]), changed
+	}
+	var out strings.Builder
+	from := 0
+	for i, st := range b.stamps {
+		if st.pos >= end {
+			break
+		}
+		out.WriteString(consoleText(b.data[from:st.pos]))
+		next := end
+		if i+1 < len(b.stamps) {
+			next = min(b.stamps[i+1].pos, end)
+		}
+		out.WriteString(st.at.Local().Format("15:04:05.000") + "  " + consoleText(b.data[st.pos:next]))
+		from = next
+	}
+	out.WriteString(consoleText(b.data[from:end]))
+	return out.String(), changed
 }
 
 func (b *consoleBuffer) reset() {
 	b.mu.Lock()
 	b.data = b.data[:0]
+	b.stamps = b.stamps[:0]
+	b.midLine, b.afterCR = false, false
 	b.dirty = true
 	b.mu.Unlock()
 }
@@ -121,13 +184,25 @@ type SerialMonitor struct {
 	grid     *widget.TextGrid
 	scroll   *container.Scroll
 	content  fyne.CanvasObject
+
+	// stamped leads each line with the local time it arrived; stampFlag
+	// is its state for the stream goroutine.
+	stamped   *widget.Check
+	stampFlag atomic.Bool
+	save      *widget.Button
+	// line is typed to the device; Send writes it through the open
+	// console (device, set while a port is open).
+	line   *widget.Entry
+	send   *widget.Button
+	device io.Writer
 }
 
 // monitorRefresh is how often new output is drawn.
 const monitorRefresh = 100 * time.Millisecond
 
 func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinder, do dispatcher, newTicker tickerFunc) *SerialMonitor {
-	m := &SerialMonitor{opener: opener, ports: ports, do: do, newTicker: newTicker, parent: ctx, buf: &consoleBuffer{limit: 256 << 10}}
+	m := &SerialMonitor{opener: opener, ports: ports, do: do, newTicker: newTicker, parent: ctx,
+		buf: &consoleBuffer{limit: 256 << 10, now: sysclock.System.Now}}
 	m.portPick = newPortPicker(ctx, ports, nil, do, lang.L("Choose a port"), nil)
 	m.find = widget.NewButtonWithIcon(lang.L("Look for Photons"), theme.SearchIcon(), m.findPorts)
 	m.connect = widget.NewButtonWithIcon(lang.L("Open"), theme.MediaPlayIcon(), m.toggle)
@@ -139,8 +214,16 @@ func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinde
 	m.status = widget.NewLabel(lang.L("Choose a port and press Open to see what the device prints."))
 	m.grid = widget.NewTextGrid()
 	m.scroll = container.NewScroll(m.grid)
+	m.stamped = widget.NewCheck(lang.L("Times"), func(bool) { m.redraw() })
+	m.save = widget.NewButtonWithIcon(lang.L("Save to file…"), theme.DocumentSaveIcon(), m.saveAs)
+	m.line = widget.NewEntry()
+	m.line.SetPlaceHolder(lang.L("A line to send to the device"))
+	m.line.OnSubmitted = func(string) { m.Send() }
+	m.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), m.Send)
+	m.setDevice(nil)
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(m.find, m.connect, clear), m.portPick.content)
-	m.content = container.NewBorder(top, m.status, nil, nil, m.scroll)
+	bottom := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(m.stamped, m.save), m.send, m.line), m.status)
+	m.content = container.NewBorder(top, bottom, nil, nil, m.scroll)
 	return m
 }
 
@@ -214,6 +297,7 @@ func (m *SerialMonitor) stream(ctx context.Context, run int, port string, ticks 
 	m.do(func() {
 		if run == m.run {
 			m.status.SetText(lang.L("Showing {{.Port}}", map[string]any{"Port": port}))
+			m.setDevice(rc)
 		}
 	})
 	readDone := make(chan error, 1)
@@ -251,7 +335,7 @@ func (m *SerialMonitor) stream(ctx context.Context, run int, port string, ticks 
 
 // flush draws the buffer if it changed.
 func (m *SerialMonitor) flush(run int) {
-	text, changed := m.buf.text()
+	text, changed := m.buf.text(m.stampsOn())
 	if !changed {
 		return
 	}
@@ -275,6 +359,7 @@ func (m *SerialMonitor) ended(run int, msg string) {
 	m.connect.SetText(lang.L("Open"))
 	m.connect.SetIcon(theme.MediaPlayIcon())
 	m.status.SetText(msg)
+	m.setDevice(nil)
 }
 
 // Text is what the console shows.

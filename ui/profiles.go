@@ -114,6 +114,7 @@ type ProfilesView struct {
 	message                                         *widget.Label
 	save, testBtn, newBtn, dupBtn, delBtn, lockBtn  *widget.Button
 	form                                            *fyne.Container
+	column                                          *labelColumn // the form's labels, one width
 	content                                         fyne.CanvasObject
 
 	// With a SupervisorAccount: the account card, Choose (a product from
@@ -211,7 +212,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.ssid.Validator = func(s string) error {
 		return fieldError(lang.L("Wi-Fi network"), provisioning.ValidateSSID(s, v.channelValue()))
 	}
-	v.security = widget.NewSelect(securityWords(), func(string) { v.validateAll() })
+	v.security = widget.NewSelect(securityWords(), func(string) { v.refreshMoot(); v.validateAll() })
 	v.cipher = widget.NewSelect(cipherWords(), func(string) { v.validateAll() })
 	v.cipherBox = container.NewHBox(widget.NewLabel(lang.L("Cipher")), v.cipher)
 	v.securityRow = container.NewBorder(nil, nil, nil, v.cipherBox, v.security)
@@ -231,9 +232,12 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.wifiPassword.entry.onLeft = v.validateAll
 	v.channel = widget.NewSelect(channelWords(), func(string) { v.ssid.Validate(); v.validateAll() })
 
-	v.customer = widget.NewSelect(customerWords(), func(string) { v.customerPattern.Validate(); v.validateAll() })
+	v.customer = widget.NewSelect(customerWords(), func(string) { v.refreshMoot(); v.customerPattern.Validate(); v.validateAll() })
 	v.customerPattern = entry(lang.L("e.g. device-{device_id}@factory.example.com"))
 	v.customerPattern.Validator = func(s string) error {
+		if v.customerValue() == provisioning.CustomerNone {
+			return nil // moot, and disabled
+		}
 		p := provisioning.Profile{Customer: v.customerValue(), CustomerPattern: s}
 		return fieldError(lang.L("Customer e-mail"), provisioning.FieldProblem(p.Validate(), "customer_pattern"))
 	}
@@ -243,7 +247,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 		_, err := parseTimeout(s)
 		return fieldError(lang.L("Verification time limit"), err)
 	}
-	v.checkKind = widget.NewSelect(checkWords(), func(string) { v.checkName.Validate(); v.validateAll() })
+	v.checkKind = widget.NewSelect(checkWords(), func(string) { v.refreshMoot(); v.checkName.Validate(); v.validateAll() })
 	v.checkName = entry(lang.L("function or variable name"))
 	v.checkName.Validator = func(s string) error {
 		k := unpick(checkWords(), checkVals, v.checkKind.Selected)
@@ -270,9 +274,8 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
 
-	section := func(title string, items ...*widget.FormItem) fyne.CanvasObject {
-		return widget.NewCard(title, "", widget.NewForm(items...))
-	}
+	v.column = &labelColumn{}
+	section := v.column.section
 	var productRow, clientRow fyne.CanvasObject = v.product, v.clientID
 	v.chooseBtn = widget.NewButtonWithIcon(lang.L("Choose…"), theme.SearchIcon(), v.chooseProduct)
 	v.createBtn = widget.NewButtonWithIcon(lang.L("Create client"), theme.ContentAddIcon(), v.createClient)
@@ -282,32 +285,32 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	}
 	v.form = container.NewVBox(
 		section(lang.L("Product"),
-			widget.NewFormItem(lang.L("Profile name"), v.name),
-			widget.NewFormItem(lang.L("Product"), productRow),
-			widget.NewFormItem(lang.L("OAuth client ID"), clientRow),
-			widget.NewFormItem(lang.L("Client secret"), v.clientSecret.box),
-			widget.NewFormItem("", container.NewBorder(nil, nil, v.testBtn, nil, v.testResult)),
+			formRow{label: lang.L("Profile name"), field: v.name},
+			formRow{label: lang.L("Product"), field: productRow},
+			formRow{label: lang.L("OAuth client ID"), field: clientRow},
+			formRow{label: lang.L("Client secret"), field: v.clientSecret.box},
+			formRow{label: "", field: container.NewBorder(nil, nil, v.testBtn, nil, v.testResult)},
 		),
 		section(lang.L("Wi-Fi"),
-			widget.NewFormItem(lang.L("Wi-Fi network"), container.NewBorder(nil, nil, nil, v.hidden, v.ssid)),
-			widget.NewFormItem(lang.L("Security"), v.securityRow),
-			widget.NewFormItem(lang.L("Wi-Fi password"), v.wifiPassword.box),
-			widget.NewFormItem(lang.L("Device channel"), v.channel),
+			formRow{label: lang.L("Wi-Fi network"), field: container.NewBorder(nil, nil, nil, v.hidden, v.ssid)},
+			formRow{label: lang.L("Security"), field: v.securityRow},
+			formRow{label: lang.L("Wi-Fi password"), field: v.wifiPassword.box},
+			formRow{label: lang.L("Device channel"), field: v.channel},
 		),
 		section(lang.L("Customers and claiming"),
-			widget.NewFormItem(lang.L("Customer"), v.customer),
-			widget.NewFormItem(lang.L("Customer e-mail"), v.customerPattern),
+			formRow{label: lang.L("Customer"), field: v.customer},
+			formRow{label: lang.L("Customer e-mail"), field: v.customerPattern, hint: lang.L("{device_id} becomes the Photon's 24-character device ID.")},
 		),
 		section(lang.L("Verification"),
-			widget.NewFormItem(lang.L("Verification time limit"), v.verifyTimeout),
-			widget.NewFormItem(lang.L("After verification"), v.checkKind),
-			widget.NewFormItem(lang.L("Check name"), v.checkName),
-			widget.NewFormItem(lang.L("Argument"), v.checkArg),
-			widget.NewFormItem(lang.L("Expected answer"), v.checkExpect),
+			formRow{label: lang.L("Verification time limit"), field: v.verifyTimeout},
+			formRow{label: lang.L("After verification"), field: v.checkKind},
+			formRow{label: lang.L("Check name"), field: v.checkName},
+			formRow{label: lang.L("Argument"), field: v.checkArg},
+			formRow{label: lang.L("Expected answer"), field: v.checkExpect},
 		),
 		section(lang.L("Labels and notes"),
-			widget.NewFormItem(lang.L("Device name"), v.namePattern),
-			widget.NewFormItem(lang.L("Notes"), v.notes),
+			formRow{label: lang.L("Device name"), field: v.namePattern, hint: lang.L("{device_id} becomes the device ID, {last6} its last six characters.")},
+			formRow{label: lang.L("Notes"), field: v.notes},
 		),
 	)
 
@@ -459,11 +462,7 @@ func (v *ProfilesView) show(p provisioning.Profile) {
 	}
 	v.customer.SetSelected(pick(customerWords(), customerVals, mode))
 	v.customerPattern.SetText(p.CustomerPattern)
-	if p.VerifyTimeout > 0 {
-		v.verifyTimeout.SetText(p.VerifyTimeout.String())
-	} else {
-		v.verifyTimeout.SetText("")
-	}
+	v.verifyTimeout.SetText(timeoutText(p.VerifyTimeout))
 	if pc := p.PostCheck; pc != nil {
 		v.checkKind.SetSelected(pick(checkWords(), checkVals, pc.Kind))
 		v.checkName.SetText(pc.Name)
@@ -490,8 +489,10 @@ func (v *ProfilesView) Profile() provisioning.Profile {
 	p := provisioning.Profile{
 		Name: strings.TrimSpace(v.name.Text), Product: strings.TrimSpace(v.product.Text), ClientID: strings.TrimSpace(v.clientID.Text),
 		SSID: v.ssid.Text, Security: v.securityValue(), Cipher: v.cipherValue(), Channel: v.channelValue(),
-		Customer: v.customerValue(), CustomerPattern: strings.TrimSpace(v.customerPattern.Text),
-		NamePattern: v.namePattern.Text, Notes: v.notes.Text,
+		Customer: v.customerValue(), NamePattern: v.namePattern.Text, Notes: v.notes.Text,
+	}
+	if p.Customer != provisioning.CustomerNone { // the pattern is moot without a customer
+		p.CustomerPattern = strings.TrimSpace(v.customerPattern.Text)
 	}
 	if d, err := parseTimeout(v.verifyTimeout.Text); err == nil {
 		p.VerifyTimeout = d
@@ -753,20 +754,6 @@ func (v *ProfilesView) duplicate() {
 		}, v.win)
 }
 
-func (v *ProfilesView) confirmDelete() {
-	if v.current == "" || v.store == nil {
-		return
-	}
-	name := v.current
-	dialog.ShowConfirm(lang.L("Delete profile"),
-		lang.L("Delete the profile {{.Name}} and its secrets in the keychain? This cannot be undone.", map[string]any{"Name": name}),
-		func(ok bool) {
-			if ok {
-				v.Delete(name)
-			}
-		}, v.win)
-}
-
 // Delete removes a profile and its secrets.
 func (v *ProfilesView) Delete(name string) {
 	go func() {
@@ -844,6 +831,8 @@ func (v *ProfilesView) refreshLock() {
 		v.newBtn.Disable()
 		v.save.Disable()
 	}
+	v.refreshMoot()
+	v.column.greyDisabled()
 	v.refreshAccountActions()
 	if locked {
 		v.setMessage(lang.L("Editing is locked. A supervisor can unlock it."), false)

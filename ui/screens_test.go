@@ -122,15 +122,15 @@ func TestConsoleBufferCarriesSplitRune(t *testing.T) {
 	b := &consoleBuffer{limit: 1 << 10}
 	e := []byte("é") // two bytes
 	b.write([]byte{'x', e[0]})
-	got, changed := b.text()
+	got, changed := b.text(false)
 	if got != "x" || !changed {
 		t.Errorf("after half a rune: %q changed=%v, want \"x\" true", got, changed)
 	}
 	b.write(e[1:])
-	if got, _ := b.text(); got != "xé" {
+	if got, _ := b.text(false); got != "xé" {
 		t.Errorf("after the rest: %q, want \"xé\"", got)
 	}
-	if _, changed := b.text(); changed {
+	if _, changed := b.text(false); changed {
 		t.Error("text reports a change when nothing was written")
 	}
 }
@@ -140,16 +140,29 @@ type pipeConsole struct {
 	r      *io.PipeReader
 	w      *io.PipeWriter
 	opened chan string
+	sent   chan string // what the monitor wrote to the device
 }
 
 func newPipeConsole() *pipeConsole {
 	r, w := io.Pipe()
-	return &pipeConsole{r: r, w: w, opened: make(chan string, 1)}
+	return &pipeConsole{r: r, w: w, opened: make(chan string, 1), sent: make(chan string, 4)}
 }
 
-func (p *pipeConsole) OpenConsole(ctx context.Context, port string) (io.ReadCloser, error) {
+func (p *pipeConsole) OpenConsole(ctx context.Context, port string) (io.ReadWriteCloser, error) {
 	p.opened <- port
-	return p.r, nil
+	return pipeStream{p.r, p.sent}, nil
+}
+
+// pipeStream is the device side of a pipeConsole: reads come from the
+// pipe, writes are handed to the test.
+type pipeStream struct {
+	*io.PipeReader
+	sent chan<- string
+}
+
+func (s pipeStream) Write(p []byte) (int, error) {
+	s.sent <- string(p)
+	return len(p), nil
 }
 
 // manualTicker is a ticker the test fires.

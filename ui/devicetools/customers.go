@@ -26,7 +26,7 @@ type customersTab struct {
 func newCustomersTab(t *Tools) *customersTab {
 	c := &customersTab{t: t}
 	c.list = newDataTable([]column[cloud.Customer]{
-		{title: lang.L("Customer"), width: 320, text: func(x cloud.Customer) string { return x.Username },
+		{title: lang.L("Customer"), width: 320, differing: true, text: func(x cloud.Customer) string { return x.Username },
 			cmp: func(a, b cloud.Customer) int { return strings.Compare(a.Username, b.Username) }},
 		{title: lang.L("Customer ID"), width: 260, text: func(x cloud.Customer) string { return x.ID },
 			cmp: func(a, b cloud.Customer) int { return strings.Compare(a.ID, b.ID) }},

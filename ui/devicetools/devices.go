@@ -17,7 +17,7 @@ import (
 // deviceColumns are the columns of both device lists.
 func deviceColumns(t *Tools) []column[cloud.Device] {
 	return []column[cloud.Device]{
-		{title: lang.L("Name"), width: 120, text: func(d cloud.Device) string { return d.Name },
+		{title: lang.L("Name"), width: 120, differing: true, text: func(d cloud.Device) string { return d.Name },
 			cmp: func(a, b cloud.Device) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) }},
 		{title: lang.L("Device ID"), width: 215, text: func(d cloud.Device) string { return d.ID },
 			cmp: func(a, b cloud.Device) int { return cmp.Compare(a.ID, b.ID) }},

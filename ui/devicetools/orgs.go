@@ -32,7 +32,7 @@ type orgsTab struct {
 
 func productColumns() []column[cloud.Product] {
 	return []column[cloud.Product]{
-		{title: lang.L("Product"), width: 200, text: func(p cloud.Product) string { return p.Name },
+		{title: lang.L("Product"), width: 200, differing: true, text: func(p cloud.Product) string { return p.Name },
 			cmp: func(a, b cloud.Product) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) }},
 		{title: lang.L("ID"), width: 70, text: func(p cloud.Product) string { return fmt.Sprint(p.ID) },
 			cmp: func(a, b cloud.Product) int { return a.ID - b.ID }},

@@ -22,6 +22,11 @@ type column[T any] struct {
 	cmp func(a, b T) int
 	// sortable marks a column the server sorts (server-side sorting).
 	sortable bool
+	// differing marks a column of names that often share a beginning
+	// ("thermo-line3-…"): a name too long for the cell loses its shared
+	// beginning rather than its end, so the rows can be told apart. The
+	// whole name is in the selected row's detail pane.
+	differing bool
 }
 
 // dataTable is a table of rows of T with a header row whose buttons sort
@@ -42,6 +47,9 @@ type dataTable[T any] struct {
 	// empty is shown instead of an empty table.
 	empty *widget.Label
 	stack *fyne.Container
+	// shared is, per differing column, how many runes every row's text
+	// starts with in common.
+	shared map[int]int
 }
 
 func newDataTable[T any](cols []column[T], empty string) *dataTable[T] {
@@ -55,7 +63,7 @@ func newDataTable[T any](cols []column[T], empty string) *dataTable[T] {
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Row < len(d.rows) && id.Col < len(d.cols) {
-				o.(*widget.Label).SetText(d.cols[id.Col].text(d.rows[id.Row]))
+				o.(*widget.Label).SetText(d.cellText(id.Row, id.Col))
 			}
 		})
 	d.table.ShowHeaderColumn = false
@@ -143,6 +151,7 @@ func (d *dataTable[T]) sortRows() {
 // done here).
 func (d *dataTable[T]) setRows(rows []T) {
 	d.rows = slices.Clone(rows)
+	d.findShared()
 	if d.onSort == nil {
 		d.sortRows()
 	}
@@ -160,6 +169,7 @@ func (d *dataTable[T]) setRows(rows []T) {
 // the selection.
 func (d *dataTable[T]) updateRows(rows []T) {
 	d.rows = slices.Clone(rows)
+	d.findShared()
 	if d.onSort == nil {
 		d.sortRows()
 	}
@@ -169,6 +179,60 @@ func (d *dataTable[T]) updateRows(rows []T) {
 	} else {
 		d.empty.Hide()
 	}
+}
+
+// findShared finds the beginning the rows share in each differing column.
+func (d *dataTable[T]) findShared() {
+	d.shared = map[int]int{}
+	for i, c := range d.cols {
+		if !c.differing || len(d.rows) < 2 {
+			continue
+		}
+		first := []rune(c.text(d.rows[0]))
+		n := len(first)
+		for _, r := range d.rows[1:] {
+			n = min(n, sharedRunes(first[:n], []rune(c.text(r))))
+		}
+		d.shared[i] = n
+	}
+}
+
+func sharedRunes(a, b []rune) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// cellText is what a cell shows: the text, or for a differing column a
+// text too long for the cell cut at its shared beginning ("…0042").
+func (d *dataTable[T]) cellText(row, col int) string {
+	c := d.cols[col]
+	text := c.text(d.rows[row])
+	if !c.differing {
+		return text
+	}
+	room := c.width - 2*theme.InnerPadding()
+	return keepDiffering(text, d.shared[col], func(s string) bool {
+		return fyne.MeasureText(s, theme.TextSize(), fyne.TextStyle{}).Width <= room
+	})
+}
+
+// keepDiffering shortens text that does not fit by dropping as little as
+// needed of its first shared runes, marked by "…"; past the shared part
+// the label's own ellipsis cuts the end.
+func keepDiffering(text string, shared int, fits func(string) bool) string {
+	if shared == 0 || fits(text) {
+		return text
+	}
+	r := []rune(text)
+	for start := 1; start < shared; start++ {
+		if s := "…" + string(r[start:]); fits(s) {
+			return s
+		}
+	}
+	return "…" + string(r[shared:])
 }
 
 // cell is the text of a cell, for tests.
