@@ -55,6 +55,10 @@ func (t *Tally) Result(e Event) {
 	// The Photon in this slot now has a name: a result of it from before
 	// it had one is superseded.
 	delete(t.latest, slotKey(e.Slot))
+	if out == OutcomeProvisioned && t.latest[e.DeviceID] != "" {
+		// Plugged in again after its verdict: it keeps that verdict.
+		return
+	}
 	t.latest[e.DeviceID] = out
 }
 

@@ -41,3 +41,20 @@ func TestTallyCountsPhotonsByLatestAttempt(t *testing.T) {
 		t.Errorf("worked %v at %v an hour; want 1h0m0s at 3", c.Working, c.PerHour)
 	}
 }
+
+// A Photon that passed (or failed) and is plugged in again reads as
+// already provisioned; it keeps its verdict in the counters.
+func TestTallyKeepsVerdictOfReplugged(t *testing.T) {
+	var tl Tally
+	result := func(id string, out Outcome) {
+		tl.Result(Event{Kind: EventResult, Slot: "a", DeviceID: id, Outcome: out})
+	}
+	result("id1", OutcomePass)
+	result("id2", OutcomeFail)
+	result("id1", OutcomeProvisioned)
+	result("id2", OutcomeProvisioned)
+	result("id3", OutcomeProvisioned)
+	if c := tl.Counters(time.Time{}); c.Passed != 1 || c.Failed != 1 {
+		t.Errorf("passed %d, failed %d after replugging; want 1 and 1", c.Passed, c.Failed)
+	}
+}
