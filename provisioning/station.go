@@ -175,7 +175,7 @@ func (s *Station) Start(ctx context.Context) error {
 		s.mu.Unlock()
 		return errors.New("the bench is already running")
 	}
-	s.running = true
+	s.tallyRunningLocked(true)
 	s.halt = nil
 	s.runCtx, s.cancelRun = context.WithCancel(ctx)
 	s.watchDone = make(chan struct{})
@@ -219,7 +219,7 @@ func (s *Station) watch(ctx context.Context, done chan struct{}) {
 		case <-ctx.Done():
 			s.mu.Lock()
 			if s.watchDone == done {
-				s.running = false
+				s.tallyRunningLocked(false)
 			}
 			s.mu.Unlock()
 			s.wg.Wait()
@@ -283,7 +283,6 @@ func (s *Station) detachLocked(name string, sl *slot) {
 	}
 	delete(s.slots, name)
 	s.tally.Detached(name)
-	s.tallyBusyLocked()
 	if sl.done != nil {
 		s.leaving[name] = sl.done // a new Photon on this port waits for it
 	}
@@ -306,7 +305,6 @@ func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, 
 	sl.status.Outcome = OutcomePending
 	sl.status.Message, sl.status.Action = "Starting.", ""
 	sl.status.Step, sl.status.Progress, sl.status.Remaining = StepDetect, -1, 0
-	s.tallyBusyLocked()
 	port := sl.status.Port
 	done := sl.done
 	after := sl.after
@@ -380,7 +378,6 @@ func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, 
 		}
 		final.Slot = name
 		s.tally.Result(final)
-		s.tallyBusyLocked()
 	}()
 }
 
@@ -461,7 +458,7 @@ func (s *Station) stop(cause error) {
 		}
 		return
 	}
-	s.running = false
+	s.tallyRunningLocked(false)
 	for _, sl := range s.slots {
 		if sl.cancel != nil {
 			sl.cancel(cause)
@@ -596,13 +593,10 @@ func (s *Station) Counters() Counters {
 	return s.tally.Counters(s.cfg.Pipeline.Clock.Now())
 }
 
-// tallyBusyLocked tells the tally whether any Photon is at work now.
-func (s *Station) tallyBusyLocked() {
-	busy := false
-	for _, sl := range s.slots {
-		busy = busy || sl.status.State == SlotRunning
-	}
-	s.tally.Busy(s.cfg.Pipeline.Clock.Now(), busy)
+// tallyRunningLocked tells the tally whether the bench runs from now on.
+func (s *Station) tallyRunningLocked(running bool) {
+	s.running = running
+	s.tally.Running(s.cfg.Pipeline.Clock.Now(), running)
 }
 
 // Subscribe returns a channel of every Event from now on, and a function

@@ -11,9 +11,10 @@ type Counters struct {
 	// attempt: a Photon that failed and then passed on Retry is one pass.
 	// Stops and already-provisioned Photons count as neither.
 	Passed, Failed int
-	// Working is the time the bench had at least one Photon at work.
-	Working time.Duration
-	// PerHour is Passed per hour of Working, or -1 before the first pass.
+	// Running is the time the bench ran: its Start to Stop periods summed.
+	Running time.Duration
+	// PerHour is Passed per hour of Running, or -1 before the first pass.
+	// It holds still while the bench is stopped.
 	PerHour float64
 }
 
@@ -26,10 +27,10 @@ type Tally struct {
 	latest map[string]Outcome // by device ID, or by slotKey
 	// gone numbers the results without a device ID whose Photon left, so
 	// each stays counted under a key of its own.
-	gone      int
-	working   time.Duration
-	busySince time.Time
-	busy      bool
+	gone         int
+	ran          time.Duration // before runningSince
+	runningSince time.Time
+	running      bool
 }
 
 // slotKey is the key of a result without a device ID in slot.
@@ -74,24 +75,23 @@ func (t *Tally) Detached(slot string) {
 	t.latest["gone "+strconv.Itoa(t.gone)] = out
 }
 
-// Busy says whether any Photon is at work from now on; only such time
-// counts towards the rate, so it does not fall while the bench is idle or
-// stopped.
-func (t *Tally) Busy(now time.Time, busy bool) {
+// Running says whether the bench runs from now on; only such time counts
+// towards the rate, so it does not fall while the bench is stopped.
+func (t *Tally) Running(now time.Time, running bool) {
 	switch {
-	case busy && !t.busy:
-		t.busySince = now
-	case !busy && t.busy:
-		t.working += now.Sub(t.busySince)
+	case running && !t.running:
+		t.runningSince = now
+	case !running && t.running:
+		t.ran += now.Sub(t.runningSince)
 	}
-	t.busy = busy
+	t.running = running
 }
 
 // Counters returns the counters as of now.
 func (t *Tally) Counters(now time.Time) Counters {
-	c := Counters{Working: t.working, PerHour: -1}
-	if t.busy {
-		c.Working += now.Sub(t.busySince)
+	c := Counters{Running: t.ran, PerHour: -1}
+	if t.running {
+		c.Running += now.Sub(t.runningSince)
 	}
 	for _, out := range t.latest {
 		switch out {
@@ -101,8 +101,8 @@ func (t *Tally) Counters(now time.Time) Counters {
 			c.Failed++
 		}
 	}
-	if c.Passed > 0 && c.Working > 0 {
-		c.PerHour = float64(c.Passed) / c.Working.Hours()
+	if c.Passed > 0 && c.Running > 0 {
+		c.PerHour = float64(c.Passed) / c.Running.Hours()
 	}
 	return c
 }

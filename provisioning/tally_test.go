@@ -6,7 +6,7 @@ import (
 )
 
 // A shift's counters count Photons by their latest attempt, and the rate
-// only over the time Photons were at work.
+// over the time the bench ran, idle or not, but not while it was stopped.
 func TestTallyCountsPhotonsByLatestAttempt(t *testing.T) {
 	t0 := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 	var tl Tally
@@ -16,7 +16,7 @@ func TestTallyCountsPhotonsByLatestAttempt(t *testing.T) {
 	result := func(slot, id string, out Outcome, interrupted bool) {
 		tl.Result(Event{Kind: EventResult, Slot: slot, DeviceID: id, Outcome: out, Interrupted: interrupted})
 	}
-	tl.Busy(t0, true)
+	tl.Running(t0, true)
 	result("a", "id1", OutcomeFail, false)
 	result("a", "id1", OutcomePass, false)    // failed, then passed on Retry: one pass
 	result("b", "id2", OutcomeFail, false)    // failed
@@ -28,17 +28,18 @@ func TestTallyCountsPhotonsByLatestAttempt(t *testing.T) {
 	result("g", "", OutcomeFail, false) // a Photon that never named itself...
 	tl.Detached("g")                    // ...set aside; the next one passes
 	result("g", "id7", OutcomePass, false)
-	tl.Busy(t0.Add(30*time.Minute), false)
-	c := tl.Counters(t0.Add(5 * time.Hour)) // idle for hours since
+	// Idle for 30 minutes more, then stopped for hours.
+	tl.Running(t0.Add(time.Hour), false)
+	c := tl.Counters(t0.Add(5 * time.Hour))
 	if c.Passed != 3 || c.Failed != 2 {
 		t.Errorf("passed %d, failed %d; want 3 passed (id1, id6, id7) and 2 failed (id2 and the one set aside)", c.Passed, c.Failed)
 	}
-	if c.Working != 30*time.Minute || c.PerHour != 6 {
-		t.Errorf("worked %v at %v an hour; want 30m0s at 6", c.Working, c.PerHour)
+	if c.Running != time.Hour || c.PerHour != 3 {
+		t.Errorf("ran %v at %v an hour; want 1h0m0s at 3", c.Running, c.PerHour)
 	}
-	tl.Busy(t0.Add(6*time.Hour), true)
-	if c := tl.Counters(t0.Add(6*time.Hour + 30*time.Minute)); c.Working != time.Hour || c.PerHour != 3 {
-		t.Errorf("worked %v at %v an hour; want 1h0m0s at 3", c.Working, c.PerHour)
+	tl.Running(t0.Add(6*time.Hour), true)
+	if c := tl.Counters(t0.Add(6*time.Hour + 30*time.Minute)); c.Running != 90*time.Minute || c.PerHour != 2 {
+		t.Errorf("ran %v at %v an hour; want 1h30m0s at 2", c.Running, c.PerHour)
 	}
 }
 

@@ -38,14 +38,6 @@ type BenchControl interface {
 	Claim(ctx context.Context, slot string) error
 }
 
-// ShiftCounters are the totals the top bar shows for the shift: the
-// engine's count of Photons by their latest attempt and its rate over the
-// time Photons were at work, and how long the bench has run.
-type ShiftCounters struct {
-	provisioning.Counters
-	Running time.Duration
-}
-
 // Bench is the home screen while a profile runs: the top bar with the
 // profile, the Start/Stop button and the shift counters, and one tile per
 // slot. Its state is owned by the UI goroutine; Run is the bridge that
@@ -64,14 +56,12 @@ type Bench struct {
 	order   []string
 	waiting *Tile // the hint tile shown while no slot is known
 
-	running   bool
-	busy      bool // an intent is on its way to the engine
-	startedAt time.Time
-	running0  time.Duration      // the time the bench ran before startedAt
-	tally     provisioning.Tally // the shift's counters, fed by the results
-	window    fyne.Window        // for the questions the bench asks
-	profile   provisioning.Profile
-	hasProf   bool
+	running bool
+	busy    bool               // an intent is on its way to the engine
+	tally   provisioning.Tally // the shift's counters and running time
+	window  fyne.Window        // for the questions the bench asks
+	profile provisioning.Profile
+	hasProf bool
 	// noProfiles: the library holds no profile at all (the waiting tile
 	// then points to the Profiles screen).
 	noProfiles bool
@@ -398,18 +388,13 @@ func (b *Bench) refreshTop() {
 	}
 }
 
-func (b *Bench) currentCounters() ShiftCounters {
-	c := ShiftCounters{Counters: b.tally.Counters(b.now()), Running: b.running0}
-	if b.running {
-		c.Running += b.now().Sub(b.startedAt)
-	}
-	return c
-}
+func (b *Bench) currentCounters() provisioning.Counters { return b.tally.Counters(b.now()) }
 
-// tallyBusy tells the tally whether a Photon is at work now: the rate
-// counts only such time.
-func (b *Bench) tallyBusy() {
-	b.tally.Busy(b.now(), b.running && b.InProgress() > 0)
+// setRunning records that the bench runs, or stopped, from now on: the
+// time running and the rate over it count from it.
+func (b *Bench) setRunning(running bool) {
+	b.running = running
+	b.tally.Running(b.now(), running)
 }
 
 // InProgress is how many Photons are being set up now.
@@ -485,7 +470,7 @@ func (b *Bench) showNextFailed() {
 }
 
 // Counters returns the shift counters as the top bar shows them.
-func (b *Bench) Counters() ShiftCounters { return b.currentCounters() }
+func (b *Bench) Counters() provisioning.Counters { return b.currentCounters() }
 
 // formatRunning prints h:mm. A shift is counted in minutes; a clock that
 // changed every second would repaint the whole window every second (about
@@ -526,9 +511,7 @@ func (b *Bench) start() {
 				b.showBanner(lang.L("The bench did not start: {{.Reason}}", map[string]any{"Reason": err.Error()}))
 			} else {
 				b.hideBanner()
-				b.running = true
-				b.startedAt = b.now()
-				b.tallyBusy()
+				b.setRunning(true)
 				if b.started != nil {
 					b.started(name)
 				}
@@ -547,9 +530,7 @@ func (b *Bench) stop() {
 		err := b.control.Stop(ctx)
 		b.do(func() {
 			b.busy = false
-			b.running0 += b.now().Sub(b.startedAt)
-			b.running = false
-			b.tallyBusy()
+			b.setRunning(false)
 			if err != nil {
 				b.showBanner(lang.L("The bench did not stop cleanly: {{.Reason}}", map[string]any{"Reason": err.Error()}))
 			}
@@ -561,9 +542,7 @@ func (b *Bench) stop() {
 // halted shows that the station stopped the bench by itself, and why.
 func (b *Bench) halted(ev provisioning.Event) {
 	if b.running {
-		b.running0 += b.now().Sub(b.startedAt)
-		b.running = false
-		b.tallyBusy()
+		b.setRunning(false)
 	}
 	b.showBanner(lang.L("The bench stopped: {{.Reason}}", map[string]any{"Reason": ev.Message}))
 	b.refreshTop()
@@ -685,7 +664,6 @@ func (b *Bench) Apply(ev provisioning.Event) {
 	if tl.MinSize().Height != before {
 		b.layoutTiles()
 	}
-	b.tallyBusy()
 	b.refreshCounters()
 }
 

@@ -28,7 +28,7 @@ func benchScene(t *testing.T, phases []Phase, size fyne.Size) (*Bench, fyne.Wind
 	clk := &fixedClock{t: shiftStart}
 	b := newBench(testContext(t), newFakeStation(), newFakeLibrary(lineProfile), nil, clk.now, q.do, "", nil)
 	b.SetProfile(lineProfile)
-	b.running, b.startedAt = true, shiftStart
+	b.setRunning(true)
 	b.refreshTop()
 	w := test.NewTempWindow(t, b.Content())
 	w.Resize(size)

@@ -256,22 +256,26 @@ func TestBenchEndToEnd(t *testing.T) {
 	applyNow(t, q, events, pass1)
 	clk.t = shiftStart.Add(2 * time.Minute)
 	// Two Photons, both passed at last (ttyACM1 on its Retry): nothing
-	// failed. The rate is over the 9 s Photons were at work (the bench's
-	// clock stood still at 45 s while ttyACM1's retry ran), not the 2 min
-	// the bench ran.
+	// failed. The rate is over the 2 min the bench ran, busy or idle.
 	got := b.Counters()
-	want := ShiftCounters{Counters: provisioning.Counters{Passed: 2, Failed: 0, Working: 9 * time.Second, PerHour: 800}, Running: 2 * time.Minute}
+	want := provisioning.Counters{Passed: 2, Failed: 0, Running: 2 * time.Minute, PerHour: 60}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("counters (-want +got):\n%s", diff)
 	}
 	b.Tick()
-	if got := b.rate.value.Text; got != "800" {
-		t.Errorf("devices per hour = %q, want 800", got)
+	if got := b.rate.value.Text; got != "60" {
+		t.Errorf("devices per hour = %q, want 60", got)
 	}
 
 	test.Tap(b.startStop)
 	expectCall(t, q, st, "stop")
 	q.until(t, "bench stopped", func() bool { return !b.running })
+	// Stopped for an hour: the rate holds still.
+	clk.t = clk.t.Add(time.Hour)
+	b.Tick()
+	if got := b.Counters(); got != want {
+		t.Errorf("counters %+v after an hour stopped, want %+v", got, want)
+	}
 }
 
 // applyNow sends an event through the bridge and runs the one piece of UI
@@ -311,7 +315,7 @@ func TestBenchCompactTiles(t *testing.T) {
 	lightApp(t)
 	q := newUIQueue(t)
 	b := newBench(testContext(t), newFakeStation(), newFakeLibrary(lineProfile), nil, (&fixedClock{t: shiftStart}).now, q.do, "", nil)
-	b.running, b.startedAt = true, shiftStart
+	b.setRunning(true)
 	w := test.NewTempWindow(t, b.Content())
 	w.Resize(fyne.NewSize(1920, 1080))
 	for i := 0; i < 16; i++ {
@@ -372,7 +376,7 @@ func TestBenchInterruptedResultsAreNotFailures(t *testing.T) {
 	lightApp(t)
 	q := newUIQueue(t)
 	b := newBench(testContext(t), newFakeStation(), newFakeLibrary(lineProfile), nil, (&fixedClock{t: shiftStart}).now, q.do, "", nil)
-	b.running, b.startedAt = true, shiftStart
+	b.setRunning(true)
 	for i, slot := range []string{"ttyACM0", "ttyACM1"} {
 		e := ev(i, slot, provisioning.StepWiFi, provisioning.EventStarted, "Sending Wi-Fi credentials")
 		e.DeviceID = fmt.Sprintf("3c00210004473633393431%02d", i)
@@ -409,7 +413,7 @@ func TestBenchHaltedByTheStation(t *testing.T) {
 	q := newUIQueue(t)
 	b := newBench(testContext(t), newFakeStation(), newFakeLibrary(lineProfile), nil, (&fixedClock{t: shiftStart}).now, q.do, "", nil)
 	b.SetProfile(lineProfile)
-	b.running, b.startedAt = true, shiftStart
+	b.setRunning(true)
 	b.refreshTop()
 	for i, slot := range []string{"ttyACM0", "ttyACM1", "ttyACM2"} {
 		e := ev(i, slot, provisioning.StepPreflight, provisioning.EventStarted, "Asking the Particle Cloud for a product token.")
