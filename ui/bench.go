@@ -59,9 +59,13 @@ type Bench struct {
 	running bool
 	busy    bool               // an intent is on its way to the engine
 	tally   provisioning.Tally // the shift's counters and running time
-	window  fyne.Window        // for the questions the bench asks
-	profile provisioning.Profile
-	hasProf bool
+	// claimOnStart holds the slots whose Claim was pressed while the bench
+	// was stopped: each is claimed when the started bench finds its Photon
+	// claimable again.
+	claimOnStart map[string]bool
+	window       fyne.Window // for the questions the bench asks
+	profile      provisioning.Profile
+	hasProf      bool
 	// noProfiles: the library holds no profile at all (the waiting tile
 	// then points to the Profiles screen).
 	noProfiles bool
@@ -158,7 +162,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b := &Bench{
 		control: control, profiles: profiles, now: now, do: do, intents: ctx, locked: locked,
 		initial: initial, started: started,
-		slots: map[string]*Slot{}, tiles: map[string]*Tile{},
+		slots: map[string]*Slot{}, tiles: map[string]*Tile{}, claimOnStart: map[string]bool{},
 	}
 	b.profileSelect = widget.NewSelect(nil, b.chooseProfile)
 	b.profileSelect.PlaceHolder = lang.L("Choose a profile")
@@ -489,6 +493,11 @@ func (b *Bench) toggle() {
 		b.askStop()
 		return
 	}
+	b.start()
+}
+
+// start starts the bench with the chosen profile.
+func (b *Bench) start() {
 	if !b.hasProf {
 		b.showBanner(lang.L("Choose a profile first, then press Start bench."))
 		return
@@ -496,10 +505,6 @@ func (b *Bench) toggle() {
 	if b.noSecrets != "" {
 		return // the waiting tile says why
 	}
-	b.start()
-}
-
-func (b *Bench) start() {
 	name := b.profile.Name
 	b.busy = true
 	b.refreshTop()
@@ -515,6 +520,9 @@ func (b *Bench) start() {
 				if b.started != nil {
 					b.started(name)
 				}
+			}
+			if err != nil {
+				clear(b.claimOnStart)
 			}
 			b.refreshTop()
 		})
@@ -578,9 +586,16 @@ func (b *Bench) retry(slot string) {
 }
 
 // claim asks the engine to claim an already-provisioned Photon to the job's
-// customer through the cloud.
+// customer through the cloud. The station claims only while the bench
+// runs: on a stopped bench Claim starts the bench, whose first look at the
+// Photon finds it already provisioned again, and claims it then (Apply).
 func (b *Bench) claim(slot string) {
-	if b.control == nil {
+	if b.control == nil || b.busy {
+		return
+	}
+	if !b.running {
+		b.claimOnStart[slot] = true
+		b.toggle()
 		return
 	}
 	if t := b.tiles[slot]; t != nil {
@@ -651,6 +666,13 @@ func (b *Bench) Apply(ev provisioning.Event) {
 	}
 	if ev.Kind == provisioning.EventDetached {
 		b.tally.Detached(ev.Slot)
+		delete(b.claimOnStart, ev.Slot)
+	}
+	if ev.Kind == provisioning.EventResult && b.claimOnStart[ev.Slot] {
+		delete(b.claimOnStart, ev.Slot)
+		if b.running && ev.Outcome == provisioning.OutcomeProvisioned && ev.Claimable {
+			defer b.claim(ev.Slot) // once the tile shows the result
+		}
 	}
 	if !b.running && ev.Step == provisioning.StepDetect && ev.Kind == provisioning.EventStarted {
 		// The station notices plugging while stopped; nothing runs yet.

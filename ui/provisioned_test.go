@@ -76,6 +76,22 @@ func TestBenchAlreadyProvisionedTile(t *testing.T) {
 			if claimable {
 				test.Tap(tl.claim)
 				expectCall(t, r.q, r.st, "claim ttyACM0")
+				// Claim on a stopped bench starts it (the station claims
+				// only while it runs); when the new run finds the Photon
+				// claimable again, it is claimed.
+				r.b.stop()
+				expectCall(t, r.q, r.st, "stop")
+				r.q.until(t, "bench stopped", func() bool { return !r.b.running })
+				test.Tap(tl.claim)
+				expectCall(t, r.q, r.st, "start Line 3 thermostats")
+				r.q.until(t, "bench running", func() bool { return r.b.running })
+				for _, e := range provisionedEvents("ttyACM0", claimable) {
+					applyNow(t, r.q, events, e)
+				}
+				expectCall(t, r.q, r.st, "claim ttyACM0")
+				if msg := r.b.banner.Text; r.b.banner.Visible() {
+					t.Errorf("banner %q after a claim on a stopped bench", msg)
+				}
 			}
 		})
 	}
