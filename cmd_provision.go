@@ -317,7 +317,7 @@ var headlessWords = strings.NewReplacer(
 	"Ask a supervisor to check the Wi-Fi password of profile \""+headlessProfileName+"\"", "Check the Wi-Fi password (WIFI_PASSWORD)",
 	"press Retry", "run the command again", "Press Retry", "Run the command again",
 	"store it in the profile, or set", "set",
-	"in the profile and store the client secret again (or set PARTICLE_CLIENT_SECRET)", "given with --client-id and PARTICLE_CLIENT_SECRET",
+	"in the profile and store the client secret again", "given with --client-id and PARTICLE_CLIENT_SECRET",
 	"the product ID or slug in the profile", "the product ID or slug given with --product",
 	"in the profile", "in the command's flags",
 	"The profile's OAuth client ID or secret is wrong: a supervisor fixes it on the Profiles screen.",

@@ -137,7 +137,7 @@ func (a *attempt) explain(s Step, err error) *StepError {
 	switch {
 	case cloud.IsBadCredentials(err):
 		e.Message = "The Particle Cloud refused the OAuth client ID or secret of this job."
-		e.Action = fmt.Sprintf("Check the client ID (%s) in the profile and store the client secret again (or set %s), then press Retry.", prof.ClientID, EnvClientSecret)
+		e.Action = fmt.Sprintf("Check the client ID (%s) in the profile and store the client secret again, then press Retry.", prof.ClientID)
 	case cloud.IsTokenExpired(err) || cloud.IsUnauthorized(err):
 		e.Message = "The Particle Cloud no longer accepts the station's access token (it expired or was revoked)."
 		e.Action = "Press Retry: the station asks for a new token. If it repeats, check the OAuth client of the profile."
