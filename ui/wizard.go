@@ -418,7 +418,10 @@ func (w *Wizard) show(p wizardPage) {
 	}
 	w.pageExtra.Refresh()
 	pipeline := p >= pageIdentify && p <= pageVerify
-	setVisible(w.progress, pipeline)
+	// After a failure the bar would read as done (the engine's result
+	// fills it): the step marks show where it stopped.
+	failed := w.outcome == provisioning.OutcomeFail && !w.running
+	setVisible(w.progress, pipeline && !failed)
 	w.showVerdict()
 	for q := pageConnect; q < pageCount; q++ {
 		r := w.stepRows[q]
@@ -521,6 +524,11 @@ func (w *Wizard) refreshButtons() {
 	w.next.Enable()
 	w.cancelBtn.Enable()
 	w.next.SetText(lang.L("Next"))
+	// After a PASS there is nothing to go back to or cancel: the one
+	// action is the next Photon.
+	passed := !w.running && w.page == pageFinish && w.outcome == provisioning.OutcomePass
+	setVisible(w.back, !passed)
+	setVisible(w.cancelBtn, !passed)
 	switch {
 	case w.running:
 		w.back.Disable()
@@ -954,7 +962,9 @@ func (w *Wizard) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		w.Next()
 	case fyne.KeyEscape:
-		w.Cancel()
+		if w.cancelBtn.Visible() {
+			w.Cancel()
+		}
 	}
 }
 

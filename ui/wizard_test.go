@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -154,9 +155,12 @@ func TestWizardSerialFailureThenRetry(t *testing.T) {
 	fail.Action = "If the LED blinks green for a long time, the Wi-Fi password is probably wrong: check the profile, hold SETUP until it blinks dark blue, and try again."
 	run.emit(fail)
 	res := wizEv("", provisioning.EventResult, "")
-	res.Outcome = provisioning.OutcomeFail
+	res.Outcome, res.Progress = provisioning.OutcomeFail, 1 // the runner's result fills the bar
 	run.emit(res)
 	run.end()
+	if wz.progress.Visible() && wz.progress.Value >= 1 {
+		t.Error("the progress bar reads complete after a FAIL")
+	}
 	if diff := cmp.Diff([]string{"FAIL", fail.Message, fail.Action, "Retry"},
 		[]string{wz.verdictTxt.Text, wz.status.Text, wz.action.Text, wz.next.Text}); diff != "" {
 		t.Errorf("failure page (-want +got):\n%s", diff)
@@ -192,6 +196,13 @@ func TestWizardSerialFailureThenRetry(t *testing.T) {
 	run.end()
 	if diff := cmp.Diff([]string{"Finish", "PASS", "Set up another"}, []string{wz.title.Text, wz.verdictTxt.Text, wz.next.Text}); diff != "" {
 		t.Errorf("finish page (-want +got):\n%s", diff)
+	}
+	if _, buttons := screenWords(w.Canvas()); slices.Contains(buttons, "Back") || slices.Contains(buttons, "Cancel") {
+		t.Errorf("the PASS page offers %q, want no Back or Cancel", buttons)
+	}
+	wz.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if wz.title.Text != "Finish" {
+		t.Errorf("Escape left the PASS page for %q", wz.title.Text)
 	}
 	shoot(t, "wizard-pass", w.Canvas())
 	test.AssertImageMatches(t, "wizard-pass.png", w.Canvas().Capture())
