@@ -64,7 +64,7 @@ func (q *uiQueue) until(t *testing.T, what string, cond func() bool) {
 // settle runs queued UI work until o shows a result (not progress).
 func (q *uiQueue) settle(t *testing.T, what string, o *outcome) {
 	t.Helper()
-	q.until(t, what, func() bool { return !o.progress.Visible() })
+	q.until(t, what, func() bool { return !o.working.Visible() })
 }
 
 // The fixture's fixed moment: every device's "last heard" is relative to it.

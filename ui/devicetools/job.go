@@ -73,15 +73,17 @@ func run[T any](t *Tools, out *outcome, busy string, limit time.Duration, contro
 	}()
 }
 
-// outcome is the result line under an action: a progress bar while the
-// call runs, then a sentence with an icon (never colour alone), and for a
-// failure a "Details" expander with the server's own words for support.
+// outcome is the result line under an action: a still "Working…" line
+// while the call runs (a call has no progress to show, and an animation
+// would repaint the window all the time), then a sentence with an icon
+// (never colour alone), and for a failure a "Details" expander with the
+// server's own words for support.
 type outcome struct {
 	widget.BaseWidget
 
-	progress *widget.ProgressBarInfinite
-	stop     *widget.Button // cancels the call in progress
-	// progressRow holds the bar and Cancel; hidden, it takes no room.
+	working *widget.Label
+	stop    *widget.Button // cancels the call in progress
+	// progressRow holds "Working…" and Cancel; hidden, it takes no room.
 	progressRow *fyne.Container
 	cancel      context.CancelFunc
 	icon        *widget.Icon
@@ -100,10 +102,10 @@ type outcome struct {
 
 func newOutcome() *outcome {
 	o := &outcome{
-		progress: widget.NewProgressBarInfinite(),
-		icon:     widget.NewIcon(nil),
-		text:     widget.NewLabel(""),
-		details:  widget.NewLabel(""),
+		working: widget.NewLabelWithStyle(lang.L("Working…"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
+		icon:    widget.NewIcon(nil),
+		text:    widget.NewLabel(""),
+		details: widget.NewLabel(""),
 	}
 	o.text.Wrapping = fyne.TextWrapWord
 	// The details keep their lines as the cloud wrote them and scroll
@@ -118,11 +120,10 @@ func newOutcome() *outcome {
 		}
 	})
 	o.stop.Hide()
-	o.progress.Stop()
-	o.progress.Hide()
+	o.working.Hide()
 	o.icon.Hide()
 	o.expander.Hide()
-	o.progressRow = container.NewBorder(nil, nil, nil, o.stop, o.progress)
+	o.progressRow = container.NewBorder(nil, nil, nil, o.stop, o.working)
 	o.progressRow.Hide()
 	o.box = container.NewVBox(o.progressRow,
 		container.NewBorder(nil, nil, container.NewCenter(o.icon), nil, o.text),
@@ -143,8 +144,7 @@ func (o *outcome) forget() {
 
 func (o *outcome) set(icon fyne.Resource, msg, details string) {
 	o.message = msg
-	o.progress.Stop()
-	o.progress.Hide()
+	o.working.Hide()
 	o.progressRow.Hide()
 	o.stop.Hide()
 	o.cancel = nil
@@ -172,14 +172,13 @@ func (o *outcome) set(icon fyne.Resource, msg, details string) {
 	o.Refresh()
 }
 
-// busy shows the progress bar and what is being done; with cancel, a
-// Cancel button that stops it.
+// busy shows "Working…" and what is being done; with cancel, a Cancel
+// button that stops it.
 func (o *outcome) busy(msg string, cancel context.CancelFunc) {
 	o.failed = false
 	o.set(nil, msg, "")
 	o.progressRow.Show()
-	o.progress.Show()
-	o.progress.Start()
+	o.working.Show()
 	if cancel != nil {
 		o.cancel = cancel
 		o.stop.Show()

@@ -88,8 +88,8 @@ func TestEventStream(t *testing.T) {
 		t.Errorf("button (-want +got):\n%s", diff)
 	}
 	wait(t, "the stream to open", f.streamOpen)
-	if e.streamOut.progress.Visible() {
-		t.Error("watching shows an animated progress bar: the window repaints all the time with nothing to show")
+	if e.streamOut.working.Visible() {
+		t.Error("watching shows \"Working…\": a stream has no end to wait for")
 	}
 
 	for n := 1; n <= 5; n++ {
@@ -107,8 +107,8 @@ func TestEventStream(t *testing.T) {
 	if diff := cmp.Diff(fmt.Sprintf("Watching the events of product %d: 3 shown.", productID), e.streamOut.message); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if e.streamOut.progress.Visible() {
-		t.Error("events shown under an animated progress bar")
+	if e.streamOut.working.Visible() {
+		t.Error("events shown under \"Working…\"")
 	}
 
 	test.Tap(e.watchBtn)
@@ -185,7 +185,7 @@ func TestVitals(t *testing.T) {
 		test.Type(v.from, "2026-11-25")
 		test.Type(v.to, "2026-11-26")
 		test.Tap(v.csvBtn)
-		f.q.until(t, "the CSV saved", func() bool { return !v.csvOut.progress.Visible() && strings.HasPrefix(v.csvOut.message, "Saved") })
+		f.q.until(t, "the CSV saved", func() bool { return !v.csvOut.working.Visible() && strings.HasPrefix(v.csvOut.message, "Saved") })
 		data, closed := f.saved.contents()
 		if !closed {
 			t.Error("the file was not closed")
