@@ -586,7 +586,7 @@ func (s *Station) Slots() []SlotStatus {
 
 // Counters returns the shift counters: the Photons whose latest attempt
 // since the station was made passed or failed, and the rate over the time
-// it had Photons at work.
+// it ran.
 func (s *Station) Counters() Counters {
 	s.mu.Lock()
 	defer s.mu.Unlock()
