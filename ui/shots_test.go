@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/photon-station/photon-station/provisioning"
 )
@@ -54,18 +53,7 @@ func TestShotsLayoutAndWords(t *testing.T) {
 			shoot(t, "i12-bench"+suffix, s.win.Canvas())
 
 			s.view.Tabs.SelectIndex(2)
-			card := s.view.Profiles.accountCard
-			s.q.until(t, "sign-in checked", func() bool { return strings.HasPrefix(card.status.Text, "Not signed in") })
-			test.Tap(card.signIn)
-			entries, signIn := inDialog(t, s.win, "Sign in")
-			test.Type(entries[0], "lead@factory.example")
-			test.Type(entries[1], fakeSupPassword)
-			test.Tap(signIn)
-			s.q.until(t, "code asked", func() bool { return strings.HasPrefix(card.status.Text, "Password accepted") })
-			entries, verify := inDialog(t, s.win, "Verify")
-			test.Type(entries[0], "111111")
-			test.Tap(verify)
-			s.q.until(t, "code refused", func() bool { return strings.Contains(card.status.Text, "not accepted") })
+			signInWithAWrongCode(t, s)
 			shoot(t, "i12-code-not-accepted"+suffix, s.win.Canvas())
 		})
 	}
