@@ -496,6 +496,14 @@ func currentTints() tints {
 // Slot returns what the tile shows.
 func (t *Tile) Slot() Slot { return t.slot }
 
+// look paints a phase: the tile's fill, and the phase word with its icon
+// and colour (Display sets the border).
+func (t *Tile) look(fill fyne.ThemeColorName, icon fyne.Resource, word string, wordColor color.Color) {
+	t.bg.FillColor = theme.Color(fill)
+	t.phaseImg.Resource = icon
+	t.phase.Text, t.phase.Color = word, wordColor
+}
+
 // Display draws slot s; now is used for the elapsed seconds. Call it on the UI
 // goroutine.
 func (t *Tile) Display(s Slot, now time.Time) {
@@ -522,10 +530,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	t.claim.Hide()
 	switch s.Phase {
 	case PhaseWaiting:
-		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
-		t.phaseImg.Resource = theme.NewThemedResource(theme.MediaPauseIcon())
-		t.phase.Text = lang.L("WAITING")
-		t.phase.Color = theme.Color(theme.ColorNameForeground)
+		t.look(ColorNameTileWaiting, theme.NewThemedResource(theme.MediaPauseIcon()), lang.L("WAITING"), fg)
 		if message == "" {
 			message = t.waitingHint
 		}
@@ -533,27 +538,18 @@ func (t *Tile) Display(s Slot, now time.Time) {
 			message = lang.L("Plug in a Photon that is blinking dark blue")
 		}
 	case PhaseWorking:
-		t.bg.FillColor = theme.Color(ColorNameTileWorking)
 		border = theme.Color(theme.ColorNamePrimary)
-		t.phaseImg.Resource = theme.NewPrimaryThemedResource(theme.MediaPlayIcon())
-		t.phase.Text = lang.L("WORKING")
-		t.phase.Color = theme.Color(theme.ColorNameForeground)
+		t.look(ColorNameTileWorking, theme.NewPrimaryThemedResource(theme.MediaPlayIcon()), lang.L("WORKING"), fg)
 	case PhasePass:
-		t.bg.FillColor = theme.Color(ColorNameTilePass)
 		border = theme.Color(theme.ColorNameSuccess)
-		t.phaseImg.Resource = theme.NewSuccessThemedResource(theme.ConfirmIcon())
-		t.phase.Text = lang.L("PASS")
-		t.phase.Color = theme.Color(theme.ColorNameSuccess)
+		t.look(ColorNameTilePass, theme.NewSuccessThemedResource(theme.ConfirmIcon()), lang.L("PASS"), border)
 		if message == "" {
 			message = lang.L("Verified in the cloud")
 		}
 		action = lang.L("Unplug and plug in the next one")
 	case PhaseFail:
-		t.bg.FillColor = theme.Color(ColorNameTileFail)
 		border = theme.Color(theme.ColorNameError)
-		t.phaseImg.Resource = theme.NewErrorThemedResource(theme.CancelIcon())
-		t.phase.Text = lang.L("FAIL")
-		t.phase.Color = theme.Color(theme.ColorNameError)
+		t.look(ColorNameTileFail, theme.NewErrorThemedResource(theme.CancelIcon()), lang.L("FAIL"), border)
 		if message == "" {
 			message = lang.L("The attempt failed")
 		}
@@ -563,21 +559,15 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		t.retry.Show()
 	case PhaseStopped:
 		// Grey, not red: nothing is wrong with the Photon.
-		t.bg.FillColor = theme.Color(ColorNameTileWaiting)
 		border = theme.Color(theme.ColorNameDisabled)
-		t.phaseImg.Resource = theme.NewThemedResource(theme.MediaStopIcon())
-		t.phase.Text = lang.L("STOPPED")
-		t.phase.Color = theme.Color(theme.ColorNameForeground)
+		t.look(ColorNameTileWaiting, theme.NewThemedResource(theme.MediaStopIcon()), lang.L("STOPPED"), fg)
 		if message == "" {
 			message = lang.L("Stopped: plug it in again or press Retry.")
 		}
 		t.retry.Show()
 	case PhaseProvisioned:
-		t.bg.FillColor = theme.Color(ColorNameTileProvisioned)
 		border = theme.Color(theme.ColorNamePrimary)
-		t.phaseImg.Resource = theme.NewPrimaryThemedResource(theme.InfoIcon())
-		t.phase.Text = lang.L("ALREADY PROVISIONED")
-		t.phase.Color = theme.Color(theme.ColorNameForeground)
+		t.look(ColorNameTileProvisioned, theme.NewPrimaryThemedResource(theme.InfoIcon()), lang.L("ALREADY PROVISIONED"), fg)
 		if message == "" {
 			message = lang.L("This Photon was set up before")
 		}
