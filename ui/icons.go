@@ -12,17 +12,22 @@ import (
 	"github.com/photon-station/photon-station/ui/lang"
 )
 
-// lockIcon marks a profile whose editing is locked. Drawn for this project.
+// lockIcon marks a profile whose editing is locked. Drawn for this project,
+// in filled shapes only: a themed resource recolours fills, not strokes,
+// so a stroked line would stay black on the dark theme's background.
 var lockIcon = theme.NewThemedResource(fyne.NewStaticResource("lock.svg", []byte(
 	`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">`+
-		`<path d="M7 10V7a5 5 0 0 1 10 0v3" fill="none" stroke="#000" stroke-width="2.2"/>`+
+		`<path d="M5.9 10V7A6.1 6.1 0 0 1 18.1 7V10H15.9V7A3.9 3.9 0 0 0 8.1 7V10Z" fill="#000"/>`+
 		`<rect x="4" y="10" width="16" height="11" rx="2" fill="#000"/></svg>`)))
 
-// wifiIcon marks the Wi-Fi network name. Drawn for this project.
+// wifiIcon marks the Wi-Fi network name. Drawn for this project: three
+// filled arcs over a dot (filled, as lockIcon, to follow the theme).
 var wifiIcon = theme.NewThemedResource(fyne.NewStaticResource("wifi.svg", []byte(
 	`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">`+
-		`<path d="M2 9a15 15 0 0 1 20 0M5 12.5a10 10 0 0 1 14 0M8 16a5 5 0 0 1 8 0" fill="none" stroke="#000" stroke-width="2.2" stroke-linecap="round"/>`+
-		`<circle cx="12" cy="19.5" r="1.8" fill="#000"/></svg>`)))
+		`<path d="M0.545 8.545A16.2 16.2 0 0 1 23.455 8.545L21.758 10.242A13.8 13.8 0 0 0 2.242 10.242Z" fill="#000"/>`+
+		`<path d="M4.08 12.08A11.2 11.2 0 0 1 19.92 12.08L18.223 13.777A8.8 8.8 0 0 0 5.777 13.777Z" fill="#000"/>`+
+		`<path d="M7.616 15.616A6.2 6.2 0 0 1 16.384 15.616L14.687 17.313A3.8 3.8 0 0 0 9.313 17.313Z" fill="#000"/>`+
+		`<circle cx="12" cy="20" r="1.9" fill="#000"/></svg>`)))
 
 // LED is a state of the Photon's RGB LED, as the technician sees it.
 type LED int
