@@ -36,7 +36,7 @@ type claimState struct {
 }
 
 func newClaiming(p *devicePane) *claiming {
-	c := &claiming{p: p, out: newOutcome()}
+	c := &claiming{p: p, out: newReservedOutcome()}
 	c.lookupBtn = widget.NewButtonWithIcon(lang.L("Look up claiming"), theme.SearchIcon(), c.lookup)
 	c.unclaimBtn = widget.NewButtonWithIcon(lang.L("Unclaim…"), theme.ContentUndoIcon(), c.confirmUnclaim)
 	c.removeBtn = widget.NewButtonWithIcon(lang.L("Remove from product…"), theme.DeleteIcon(), c.confirmRemove)

@@ -96,7 +96,7 @@ func newDevicePane(t *Tools, product bool) *devicePane {
 	p.load = newOutcome()
 
 	p.pingBtn = widget.NewButtonWithIcon(lang.L("Ping"), theme.ViewRefreshIcon(), p.ping)
-	p.pingOut = newOutcome()
+	p.pingOut = newReservedOutcome()
 	p.vitalsBtn = widget.NewButtonWithIcon(lang.L("Vitals"), theme.InfoIcon(), func() {
 		if p.has {
 			t.vitals.showDevice(p.dev.ID, p.product)
@@ -107,20 +107,20 @@ func newDevicePane(t *Tools, product bool) *devicePane {
 	p.renameEntry.SetPlaceHolder(lang.L("New name"))
 	p.renameEntry.OnSubmitted = func(string) { p.rename() }
 	p.renameBtn = widget.NewButtonWithIcon(lang.L("Rename"), theme.DocumentCreateIcon(), p.rename)
-	p.renameOut = newOutcome()
+	p.renameOut = newReservedOutcome()
 
 	p.notesEntry = widget.NewMultiLineEntry()
 	p.notesEntry.SetPlaceHolder(lang.L("Notes about this device"))
 	p.notesEntry.SetMinRowsVisible(2)
 	p.notesEntry.Wrapping = fyne.TextWrapWord
 	p.notesBtn = widget.NewButtonWithIcon(lang.L("Save notes"), theme.DocumentSaveIcon(), p.saveNotes)
-	p.notesOut = newOutcome()
+	p.notesOut = newReservedOutcome()
 
 	p.varName = widget.NewSelectEntry(nil)
 	p.varName.SetPlaceHolder(lang.L("Variable name"))
 	p.varName.OnSubmitted = func(string) { p.readVariable() }
 	p.varBtn = widget.NewButtonWithIcon(lang.L("Read"), theme.DownloadIcon(), p.readVariable)
-	p.varOut = newOutcome()
+	p.varOut = newReservedOutcome()
 
 	p.fnName = widget.NewSelectEntry(nil)
 	p.fnName.SetPlaceHolder(lang.L("Function name"))
@@ -128,7 +128,7 @@ func newDevicePane(t *Tools, product bool) *devicePane {
 	p.fnArg.SetPlaceHolder(lang.L("Argument (may be empty)"))
 	p.fnArg.OnSubmitted = func(string) { p.callFunction() }
 	p.fnBtn = widget.NewButtonWithIcon(lang.L("Call"), theme.MediaPlayIcon(), p.callFunction)
-	p.fnOut = newOutcome()
+	p.fnOut = newReservedOutcome()
 
 	row := func(entry fyne.CanvasObject, btn *widget.Button) fyne.CanvasObject {
 		return container.NewBorder(nil, nil, nil, btn, entry)

@@ -55,7 +55,7 @@ func newEventsTab(t *Tools) *eventsTab {
 	e.endpoint.Required = true
 	e.endpoint.Selected = e.endpointProduct()
 	e.publishBtn = widget.NewButtonWithIcon(lang.L("Publish"), theme.MailSendIcon(), e.publish)
-	e.publishOut = newOutcome()
+	e.publishOut = newReservedOutcome()
 
 	e.watchBtn = widget.NewButtonWithIcon(lang.L("Start watching"), theme.MediaPlayIcon(), e.toggle)
 	e.watchBtn.Importance = widget.HighImportance

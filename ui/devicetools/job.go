@@ -98,6 +98,22 @@ type outcome struct {
 
 	// seq numbers the calls shown here; inflight counts those running.
 	seq, inflight int
+
+	// reserve keeps room for a one-line result and its Details even while
+	// nothing is shown, and holds the tallest result since the last
+	// forget: the controls under an action (ping, call) do not jump when
+	// its result appears or goes.
+	reserve bool
+	held    float32
+}
+
+// newReservedOutcome is an outcome that keeps its room (see reserve), for
+// the result lines with controls under them.
+func newReservedOutcome() *outcome {
+	o := newOutcome()
+	o.reserve = true
+	o.Show()
+	return o
 }
 
 func newOutcome() *outcome {
@@ -133,12 +149,38 @@ func newOutcome() *outcome {
 	return o
 }
 
-func (o *outcome) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(o.box) }
+func (o *outcome) CreateRenderer() fyne.WidgetRenderer {
+	return &outcomeRenderer{WidgetRenderer: widget.NewSimpleRenderer(o.box), o: o}
+}
+
+// outcomeRenderer asks a reserved outcome's room of its layout.
+type outcomeRenderer struct {
+	fyne.WidgetRenderer
+	o *outcome
+}
+
+func (r *outcomeRenderer) MinSize() fyne.Size {
+	m := r.WidgetRenderer.MinSize()
+	if !r.o.reserve {
+		return m
+	}
+	r.o.held = max(r.o.held, m.Height, oneLineResult())
+	return fyne.NewSize(m.Width, r.o.held)
+}
+
+// oneLineResult is the height of a result of one line with its closed
+// Details, the room a reserved outcome keeps.
+func oneLineResult() float32 {
+	line := widget.NewLabel("Hg").MinSize().Height
+	details := widget.NewAccordion(widget.NewAccordionItem(lang.L("Details"), widget.NewLabel(""))).MinSize().Height
+	return line + theme.Padding() + details
+}
 
 // forget clears the line and drops the answers of the calls still running
 // for it: what they would say belongs to what is no longer on screen.
 func (o *outcome) forget() {
 	o.seq++
+	o.held = 0
 	o.clear()
 }
 
@@ -164,7 +206,7 @@ func (o *outcome) set(icon fyne.Resource, msg, details string) {
 	}
 	// An empty outcome takes no room; a parent's layout must be redone
 	// when it appears or goes.
-	if msg == "" && icon == nil {
+	if msg == "" && icon == nil && !o.reserve {
 		o.Hide()
 	} else {
 		o.Show()
