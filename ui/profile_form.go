@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -177,4 +178,30 @@ func (v *ProfilesView) confirmDelete() {
 	d.SetButtons([]fyne.CanvasObject{del, cancel})
 	d.Resize(fyne.NewSize(480, 0))
 	d.Show()
+}
+
+// linesRoom keeps room for a few lines of wrapped text under or beside
+// controls, so they do not move when a message appears, grows to a second
+// line or goes.
+type linesRoom struct{ lines int }
+
+// withRoom wraps o in a linesRoom of n lines.
+func withRoom(o fyne.CanvasObject, n int) *fyne.Container {
+	return container.New(linesRoom{lines: n}, o)
+}
+
+func (r linesRoom) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (r linesRoom) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	text := strings.TrimSuffix(strings.Repeat("Hg\n", r.lines), "\n")
+	return fyne.NewSize(m.Width, max(m.Height, widget.NewLabel(text).MinSize().Height))
 }

@@ -347,7 +347,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	}
 	v.keychain = newKeychainNotice()
 	v.form.Objects = append([]fyne.CanvasObject{v.keychain.box}, v.form.Objects...)
-	bottom := container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, v.save, v.message))
+	bottom := container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, container.NewCenter(v.save), withRoom(v.message, 2)))
 	right := container.NewBorder(nil, bottom, nil, nil, container.NewVScroll(v.form))
 	split := container.NewHSplit(container.NewPadded(left), container.NewPadded(right))
 	split.Offset = 0.22
