@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -35,8 +36,9 @@ func chipLabel(c Chip) string {
 	return ""
 }
 
-// stepChip is one step of the pipeline on a tile: a word, an icon for its
-// state, and a fill. The icon carries the state for colour-blind eyes.
+// stepChip is the tile's current step of the pipeline: its words, an icon
+// for its state, and a fill. The icon carries the state for colour-blind
+// eyes.
 type stepChip struct {
 	bg    *canvas.Rectangle
 	icon  *widget.Icon
@@ -44,11 +46,11 @@ type stepChip struct {
 	box   *fyne.Container
 }
 
-func newStepChip(c Chip) *stepChip {
+func newStepChip() *stepChip {
 	ch := &stepChip{
 		bg:    canvas.NewRectangle(theme.Color(theme.ColorNameBackground)),
 		icon:  widget.NewIcon(nil),
-		label: canvas.NewText(chipLabel(c), theme.Color(theme.ColorNameForeground)),
+		label: canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 	}
 	ch.bg.CornerRadius = 6
 	ch.bg.StrokeWidth = 1
@@ -92,57 +94,117 @@ func (ch *stepChip) set(s ChipState) {
 	ch.label.Refresh()
 }
 
-// chipRow lays the six chips in one row when the tile is wide enough, in
-// two rows of three otherwise, and in three rows of two in the narrowest
-// tiles. Chips keep their natural height; the row remembers the width it
-// was given, so its MinSize matches the rows it draws.
-type chipRow struct {
+// currentChip is the one step a tile shows for s, in the state to draw
+// it: the failed step, the step under way, or the one the attempt was
+// stopped at; ok is false when there is none to show.
+func currentChip(s Slot) (c Chip, state ChipState, ok bool) {
+	for i, st := range s.Chips {
+		if st == ChipFailed {
+			return Chip(i), ChipFailed, true
+		}
+	}
+	now, known := chipOf(s.Step)
+	switch s.Phase {
+	case PhaseWorking:
+		if known && s.Chips[now] == ChipActive {
+			return now, ChipActive, true
+		}
+		for i, st := range s.Chips {
+			if st == ChipActive {
+				return Chip(i), ChipActive, true
+			}
+		}
+		if known {
+			return now, ChipActive, true
+		}
+	case PhaseStopped:
+		if known {
+			return now, ChipSkipped, true
+		}
+	}
+	return 0, 0, false
+}
+
+// capitalized starts a chip's word with a capital, as the first word of a
+// line.
+func capitalized(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
+}
+
+// showStep puts the current step (or the verdict over all steps) and the
+// skipped steps on the tile's step line.
+func (t *Tile) showStep(s Slot) {
+	t.step.label.Text, t.skipped.Text = "", ""
+	if s.Phase == PhaseWaiting || s.Phase == PhaseProvisioned {
+		return
+	}
+	c, state, ok := currentChip(s)
+	var skipped []string
+	for i, st := range s.Chips {
+		if st == ChipSkipped && (!ok || Chip(i) != c) {
+			skipped = append(skipped, chipLabel(Chip(i)))
+		}
+	}
+	if len(skipped) > 0 {
+		t.skipped.Text = capitalized(lang.L("{{.Steps}} skipped", map[string]any{"Steps": strings.Join(skipped, ", ")}))
+	}
+	t.skipped.Color = theme.Color(theme.ColorNameForeground)
+	switch {
+	case s.Phase == PhasePass:
+		t.step.label.Text = lang.L("All steps done")
+		t.step.set(ChipDone)
+		return
+	case !ok:
+		return
+	case state == ChipFailed:
+		t.step.label.Text = capitalized(lang.L("{{.Step}} failed", map[string]any{"Step": chipLabel(c)}))
+	case state == ChipSkipped:
+		t.step.label.Text = lang.L("Stopped at {{.Step}}", map[string]any{"Step": chipLabel(c)})
+	default:
+		t.step.label.Text = lang.L("Step {{.N}} of {{.Total}}: {{.Step}}", map[string]any{"N": int(c) + 1, "Total": int(chipCount), "Step": chipLabel(c)})
+	}
+	t.step.set(state)
+}
+
+// stepLine puts the skipped steps beside the current step when the tile is
+// wide enough, and under it otherwise.
+type stepLine struct {
 	width float32
 }
 
-func (r *chipRow) cols(width float32, objs []fyne.CanvasObject) int {
-	var widest float32
-	for _, o := range objs {
-		widest = max(widest, o.MinSize().Width)
-	}
-	pad := theme.Padding()
-	for _, c := range []int{len(objs), 3, 2} {
-		if c > 0 && width+pad >= float32(c)*(widest+pad) {
-			return c
-		}
-	}
-	return 2
+func (r *stepLine) beside(width float32, step, skipped fyne.CanvasObject) bool {
+	return !shown(skipped) || width >= step.MinSize().Width+theme.Padding()*2+skipped.MinSize().Width
 }
 
-func (r *chipRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+// Layout expects the step chip, then the skipped steps.
+func (r *stepLine) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	r.width = size.Width
-	cols := r.cols(size.Width, objs)
-	pad := theme.Padding()
-	w := (size.Width - pad*float32(cols-1)) / float32(cols)
-	var h float32
-	for _, o := range objs {
-		h = max(h, o.MinSize().Height)
+	step, skipped := objs[0], objs[1]
+	sm, km := step.MinSize(), skipped.MinSize()
+	step.Move(fyne.NewPos(0, 0))
+	step.Resize(fyne.NewSize(min(sm.Width, size.Width), sm.Height))
+	if r.beside(size.Width, step, skipped) {
+		skipped.Move(fyne.NewPos(sm.Width+theme.Padding()*2, (sm.Height-km.Height)/2))
+	} else {
+		skipped.Move(fyne.NewPos(0, sm.Height+theme.Padding()))
 	}
-	for i, o := range objs {
-		c, rr := i%cols, i/cols
-		o.Move(fyne.NewPos(float32(c)*(w+pad), float32(rr)*(h+pad)))
-		o.Resize(fyne.NewSize(w, h))
-	}
+	skipped.Resize(km)
 }
 
-func (r *chipRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var mw, mh float32
-	for _, o := range objs {
-		m := o.MinSize()
-		mw, mh = max(mw, m.Width), max(mh, m.Height)
+func (r *stepLine) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	step, skipped := objs[0], objs[1]
+	sm, km := step.MinSize(), skipped.MinSize()
+	if !shown(skipped) {
+		return sm
 	}
-	pad := theme.Padding()
-	cols := 3
-	if r.width > 0 {
-		cols = r.cols(r.width, objs)
+	if r.width > 0 && r.beside(r.width, step, skipped) {
+		return fyne.NewSize(sm.Width, max(sm.Height, km.Height))
 	}
-	rows := (len(objs) + cols - 1) / cols
-	return fyne.NewSize(2*mw+pad, float32(rows)*mh+float32(rows-1)*pad)
+	return fyne.NewSize(max(sm.Width, km.Width), sm.Height+theme.Padding()+km.Height)
 }
 
 // column stacks a tile's parts top to bottom, each at its natural height
@@ -357,7 +419,8 @@ type Tile struct {
 	idTail      *canvas.Text
 	phaseImg    *canvas.Image
 	phase       *canvas.Text
-	chips       [chipCount]*stepChip
+	step        *stepChip    // the one step under way (or that failed)
+	skipped     *canvas.Text // the steps this attempt skipped
 	progress    *thinBar
 	elapsed     *canvas.Text
 	message     *widget.Label
@@ -373,7 +436,7 @@ type Tile struct {
 	// compact puts the verdict in a badge beside the slot name, for
 	// benches with many slots.
 	compact bool
-	// dense also leaves out the step chips (the sentence says the step),
+	// dense also leaves out the step line (the sentence says the step),
 	// so a full 16-port hub fits a desktop screen without scrolling.
 	dense bool
 	// waitingHint is the sentence an empty slot shows; the bench changes it
@@ -409,11 +472,10 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 	t.phase = canvas.NewText("", fg)
 	t.phase.TextSize = theme.Size(SizeNameTileHuge)
 	t.phase.TextStyle = fyne.TextStyle{Bold: true}
-	var chipObjs []fyne.CanvasObject
-	for i := range t.chips {
-		t.chips[i] = newStepChip(Chip(i))
-		chipObjs = append(chipObjs, t.chips[i].box)
-	}
+	t.step = newStepChip()
+	t.skipped = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	t.skipped.TextSize = theme.TextSize()
+	t.skipped.TextStyle = fyne.TextStyle{Italic: true}
 	t.progress = newThinBar()
 	t.elapsed = canvas.NewText("", fg)
 	t.elapsed.TextSize = theme.Size(SizeNameTileText)
@@ -449,7 +511,7 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 	header := container.New(&headerRow{},
 		container.NewVBox(t.name, container.NewHBox(t.idHead, t.idTail)), t.badgeBox)
 	t.verdict = container.NewHBox(t.phaseImg, container.NewCenter(t.phase))
-	t.chipRow = container.New(&chipRow{}, chipObjs...)
+	t.chipRow = container.New(&stepLine{}, t.step.box, t.skipped)
 	t.progressRow = container.NewBorder(nil, nil, nil, t.elapsed, t.progress.box)
 	words := container.New(column{},
 		tight(t.message),
@@ -521,9 +583,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 		t.idHead.TextStyle = fyne.TextStyle{Monospace: true}
 	}
 	t.idHead.Text, t.idTail.Text = head, tail
-	for i, c := range t.chips {
-		c.set(s.Chips[i])
-	}
+	t.showStep(s)
 	border := theme.Color(theme.ColorNameInputBorder)
 	message, action := s.Message, s.Action
 	t.retry.Hide()
@@ -591,7 +651,7 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	// The bar and the seconds are for the step under way; a finished tile
 	// says its verdict and spends no line on them.
 	setVisible(t.progressRow, s.Phase == PhaseWorking)
-	setVisible(t.chipRow, s.Phase != PhaseWaiting && s.Phase != PhaseProvisioned && !t.dense)
+	setVisible(t.chipRow, t.step.label.Text != "" && !t.dense)
 	if s.Phase != PhaseWaiting {
 		t.elapsed.Text = elapsedText(s, now)
 	}
@@ -661,7 +721,7 @@ func (t *Tile) SetCompact(compact bool) {
 	}
 }
 
-// SetDense leaves the step chips out (or brings them back).
+// SetDense leaves the step line out (or brings it back).
 func (t *Tile) SetDense(dense bool) {
 	if t.dense != dense {
 		t.dense = dense
