@@ -118,6 +118,11 @@ func TestBenchTilesFitWithoutScrolling(t *testing.T) {
 		{"four failures at 1250x720", fyne.NewSize(1250, 720), []Phase{PhaseFail, PhaseFail, PhaseFail, PhaseFail}},
 		{"eight devices at 1900x1000", fyne.NewSize(1900, 1000), scenePhases},
 		{"eight failures at 1900x1000", fyne.NewSize(1900, 1000), []Phase{PhaseFail, PhaseFail, PhaseFail, PhaseFail, PhaseFail, PhaseFail, PhaseFail, PhaseFail}},
+		// Grown tiles must still fit.
+		{"one failure at 1920x1080", fyne.NewSize(1920, 1080), []Phase{PhaseFail}},
+		{"four devices at 1920x1080", fyne.NewSize(1920, 1080), scenePhases[:4]},
+		{"four devices at 1280x800", fyne.NewSize(1280, 800), scenePhases[:4]},
+		{"eight devices at 1920x1080", fyne.NewSize(1920, 1080), scenePhases},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, w := benchScene(t, tc.phases, tc.size)

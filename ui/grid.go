@@ -32,6 +32,60 @@ type tileGrid struct {
 	// A new width, column count or number of tiles starts afresh.
 	held    []float32
 	heldFor [3]float32
+	// grow is how much the tiles' words grow to use a large window,
+	// chosen for growFor (the viewport's size and the tile count) only:
+	// a new message never changes it, so nothing resizes under the
+	// pointer.
+	grow    float32
+	growFor [3]float32
+}
+
+// growable is a tile whose words can grow.
+type growable interface {
+	SetGrow(float32)
+	// widthFor is how wide the tile needs to be when given width w.
+	widthFor(w float32) float32
+}
+
+// widthsFit tells whether every tile's words fit a tile w wide.
+func widthsFit(objs []fyne.CanvasObject, w float32) bool {
+	for _, o := range objs {
+		if t, ok := o.(growable); ok && t.widthFor(w) > w {
+			return false
+		}
+	}
+	return true
+}
+
+// growSteps are the grows tried, largest first.
+var growSteps = []float32{maxGrow, 2.5, 2.2, 1.8, 1.6, 1.4, 1.2, 1}
+
+// pickGrow chooses the largest grow at which every tile still fits the
+// viewport in the columns the width suggests, and leaves the tiles at it.
+func (g *tileGrid) pickGrow(objs []fyne.CanvasObject, width, height float32) {
+	key := [3]float32{g.viewport.Width, g.viewport.Height, float32(len(objs))}
+	if key == g.growFor {
+		return
+	}
+	g.growFor = key
+	set := func(f float32) {
+		for _, o := range objs {
+			if t, ok := o.(growable); ok {
+				t.SetGrow(f)
+			}
+		}
+	}
+	for _, f := range growSteps {
+		set(f)
+		g.grow = f
+		if f == 1 || height <= 0 {
+			return
+		}
+		cols := g.cols(width, len(objs))
+		if total(g.rowHeights(objs, width, cols)) <= height && widthsFit(objs, tileWidth(width, cols)) {
+			return
+		}
+	}
 }
 
 // steady raises rows to the heights they had before at the same width,
@@ -143,6 +197,7 @@ func (g *tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		height = size.Height
 	}
 	width := size.Width - 2*strokeInset
+	g.pickGrow(objs, width, height-2*strokeInset)
 	cols, rows := g.plan(objs, width, height-2*strokeInset)
 	rows = g.steady(width, cols, len(objs), rows)
 	pad := theme.Padding()

@@ -11,10 +11,16 @@ import (
 // Sizes the station adds to Fyne's theme. Bench tiles are read from a metre
 // away, so their text is two to four times the body size.
 const (
-	SizeNameTileText  fyne.ThemeSizeName = "photonTileText"
-	SizeNameTileLarge fyne.ThemeSizeName = "photonTileLarge"
-	SizeNameTileHuge  fyne.ThemeSizeName = "photonTileHuge"
-	SizeNameCounter   fyne.ThemeSizeName = "photonCounter"
+	SizeNameTileText fyne.ThemeSizeName = "photonTileText"
+	// SizeNameTileTextGrown is a tile's sentences when the tiles grow
+	// with a large window.
+	SizeNameTileTextGrown fyne.ThemeSizeName = "photonTileTextGrown"
+	// SizeNameTileTextGreat is a tile's sentences when one to three tiles
+	// have a large window to themselves.
+	SizeNameTileTextGreat fyne.ThemeSizeName = "photonTileTextGreat"
+	SizeNameTileLarge     fyne.ThemeSizeName = "photonTileLarge"
+	SizeNameTileHuge      fyne.ThemeSizeName = "photonTileHuge"
+	SizeNameCounter       fyne.ThemeSizeName = "photonCounter"
 )
 
 // Colours the station adds: tile backgrounds tinted by phase. Text on them
@@ -98,6 +104,10 @@ func (t *StationTheme) Size(n fyne.ThemeSizeName) float32 {
 	switch n {
 	case SizeNameTileText:
 		return 18
+	case SizeNameTileTextGrown:
+		return 26
+	case SizeNameTileTextGreat:
+		return 34
 	case SizeNameTileLarge:
 		return 28
 	case SizeNameTileHuge:

@@ -443,15 +443,18 @@ type Tile struct {
 	// while it is stopped.
 	waitingHint string
 	content     *fyne.Container
-	tints       tints               // the colours Display last drew in
-	heights     map[float32]float32 // heightFor's answers for what is shown now
+	tints       tints // the colours Display last drew in
+	// grow scales the tile's words (1 to maxGrow) when the window has room
+	// for bigger tiles; the grid sets it.
+	grow    float32
+	heights map[float32]float32 // heightFor's answers for what is shown now
 }
 
 // NewTile makes an empty (waiting) tile for a slot. onRetry and onClaim
 // are called on the UI goroutine when the technician taps Retry, or Claim
 // on an already-provisioned Photon.
 func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
-	t := &Tile{onRetry: onRetry, onClaim: onClaim}
+	t := &Tile{onRetry: onRetry, onClaim: onClaim, grow: 1}
 	t.ExtendBaseWidget(t)
 	t.bg = canvas.NewRectangle(theme.Color(ColorNameTileWaiting))
 	t.bg.CornerRadius = 10
@@ -525,8 +528,77 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 		words,
 	)
 	t.content = container.NewStack(t.bg, container.New(layout.NewCustomPaddedLayout(8, 10, 10, 10), body))
+	t.sizeWords()
 	t.Display(Slot{Name: name}, time.Time{})
 	return t
+}
+
+// maxGrow is the most a tile's words grow on a large screen.
+const maxGrow = 3
+
+// SetGrow scales the tile's words by g (1 to maxGrow).
+func (t *Tile) SetGrow(g float32) {
+	g = max(1, min(maxGrow, g))
+	if g == t.grow {
+		return
+	}
+	t.grow = g
+	t.sizeWords()
+	t.Display(t.slot, t.shownAt)
+}
+
+// sizeWords sets the words' sizes for the tile's grow.
+func (t *Tile) sizeWords() {
+	g := t.grow
+	t.name.TextSize = theme.Size(SizeNameTileText) * g
+	t.idHead.TextSize = theme.TextSize() * min(g, 1.5)
+	t.idTail.TextSize = (theme.Size(SizeNameTileLarge) + 4) * g
+	t.elapsed.TextSize = theme.Size(SizeNameTileText) * g
+	t.step.label.TextSize = theme.TextSize() * min(g, 1.8)
+	t.skipped.TextSize = theme.TextSize() * min(g, 1.8)
+	sentences := SizeNameTileText
+	switch {
+	case g >= 2.2:
+		sentences = SizeNameTileTextGreat
+	case g >= 1.4:
+		sentences = SizeNameTileTextGrown
+	}
+	t.message.SizeName, t.action.SizeName = sentences, sentences
+	t.phase.TextSize = theme.Size(SizeNameTileHuge) * g
+	t.phaseImg.SetMinSize(fyne.NewSquareSize(theme.Size(SizeNameTileHuge) * 1.6 * g))
+	t.badge.TextSize = (theme.Size(SizeNameTileLarge) + 4) * g
+	t.badgeImg.SetMinSize(fyne.NewSquareSize((theme.Size(SizeNameTileLarge) + 4) * g))
+}
+
+// fitWords shrinks the grown verdict word (never below its size at grow
+// 1) until it fits a tile of width w beside its icon.
+func (t *Tile) fitWords(w float32) {
+	if w <= 0 || t.grow == 1 {
+		return
+	}
+	room := w - 2*10 - theme.Padding() // the tile's inner padding, the gap after the icon
+	fit := func(text *canvas.Text, img *canvas.Image, base float32, imgPer float32) {
+		for size := base * t.grow; size > base; size -= 2 {
+			if fyne.MeasureText(text.Text, size, text.TextStyle).Width+size*imgPer <= room {
+				text.TextSize = size
+				img.SetMinSize(fyne.NewSquareSize(size * imgPer))
+				return
+			}
+		}
+		text.TextSize = base
+		img.SetMinSize(fyne.NewSquareSize(base * imgPer))
+	}
+	fit(t.phase, t.phaseImg, theme.Size(SizeNameTileHuge), 1.6)
+	fit(t.badge, t.badgeImg, theme.Size(SizeNameTileLarge)+4, 1)
+}
+
+// Resize fits the grown verdict word to the new width.
+func (t *Tile) Resize(s fyne.Size) {
+	if s.Width != t.Size().Width && t.grow > 1 {
+		t.sizeWords()
+		t.fitWords(s.Width)
+	}
+	t.BaseWidget.Resize(s)
 }
 
 // CreateRenderer builds the tile's renderer.
@@ -640,9 +712,14 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	t.bg.StrokeColor = border
 	t.badgeImg.Resource = t.phaseImg.Resource
 	t.badge.Text, t.badge.Color = t.phase.Text, t.phase.Color
+	if t.grow > 1 {
+		t.sizeWords()
+		t.fitWords(t.Size().Width)
+	}
 	setVisible(t.badgeBox, t.compact)
 	setVisible(t.verdict, !t.compact)
 	t.badgeImg.Refresh()
+	t.phaseImg.Refresh()
 	if s.Phase == PhaseWorking && s.Progress < 0 {
 		t.progress.SetValue(0)
 	} else {
@@ -711,6 +788,19 @@ func (t *Tile) heightFor(w float32) float32 {
 	}
 	t.heights[w] = h
 	return h
+}
+
+// widthFor is how wide the tile needs to be at width w, once its grown
+// words are fitted to w.
+func (t *Tile) widthFor(w float32) float32 {
+	was := t.Size()
+	if was.Width == w {
+		return t.MinSize().Width
+	}
+	t.Resize(fyne.NewSize(w, was.Height))
+	m := t.MinSize().Width
+	t.Resize(was)
+	return m
 }
 
 // SetCompact switches between the big verdict row and the badge.
