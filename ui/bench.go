@@ -209,8 +209,8 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	profileBox := container.NewVBox(
 		b.profileRow,
 		container.NewGridWithColumns(2,
-			container.NewBorder(nil, nil, widget.NewIcon(theme.StorageIcon()), nil, b.product),
-			container.NewBorder(nil, nil, b.networkIcon, nil, b.network)),
+			container.NewBorder(nil, nil, widget.NewIcon(theme.StorageIcon()), nil, newFullText(b.product)),
+			container.NewBorder(nil, nil, b.networkIcon, nil, newFullText(b.network))),
 	)
 	counter := func(c *counterBox) fyne.CanvasObject {
 		return container.New(layout.NewCustomPaddedLayout(0, 0, 10, 10), c.box)
