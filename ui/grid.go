@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -38,6 +39,10 @@ type tileGrid struct {
 	// pointer.
 	grow    float32
 	growFor [3]float32
+	// growCols is the column count grow was chosen for.
+	growCols int
+	// probe stands in for a tile at its tallest when choosing grow.
+	probe *Tile
 }
 
 // growable is a tile whose words can grow.
@@ -60,8 +65,11 @@ func widthsFit(objs []fyne.CanvasObject, w float32) bool {
 // growSteps are the grows tried, largest first.
 var growSteps = []float32{maxGrow, 2.5, 2.2, 1.8, 1.6, 1.4, 1.2, 1}
 
-// pickGrow chooses the largest grow at which every tile still fits the
+// pickGrow chooses the largest grow at which a tile with a long failure
+// (the tallest a tile usually gets) in every place still fits the
 // viewport in the columns the width suggests, and leaves the tiles at it.
+// It measures that stand-in, not the tiles, so a bench of waiting tiles
+// does not grow past what its failures will need.
 func (g *tileGrid) pickGrow(objs []fyne.CanvasObject, width, height float32) {
 	key := [3]float32{g.viewport.Width, g.viewport.Height, float32(len(objs))}
 	if key == g.growFor {
@@ -75,18 +83,62 @@ func (g *tileGrid) pickGrow(objs []fyne.CanvasObject, width, height float32) {
 			}
 		}
 	}
-	for _, f := range growSteps {
-		set(f)
-		g.grow = f
-		if f == 1 || height <= 0 {
-			return
+	g.grow = 1
+	probe := g.probeLike(objs)
+	if height <= 0 || probe == nil {
+		set(1)
+		return
+	}
+	// Fewer, wider columns may let the words grow more: the most growth
+	// wins, and the widest columns among equals.
+	bestCols, best := g.cols(width, len(objs)), float32(1)
+	for cols := bestCols; cols >= 1; cols-- {
+		if cols != balanced(cols, len(objs)) {
+			continue
 		}
-		cols := g.cols(width, len(objs))
-		if total(g.rowHeights(objs, width, cols)) <= height && widthsFit(objs, tileWidth(width, cols)) {
-			return
+		rows := (len(objs) + cols - 1) / cols
+		w := tileWidth(width, cols)
+		for _, f := range growSteps {
+			if f <= best {
+				break
+			}
+			probe.SetGrow(f)
+			if float32(rows)*probe.heightFor(w)+theme.Padding()*float32(rows-1) <= height && probe.widthFor(w) <= w {
+				bestCols, best = cols, f
+				break
+			}
 		}
 	}
+	set(best)
+	if best > 1 && !widthsFit(objs, tileWidth(width, bestCols)) {
+		set(1)
+		return
+	}
+	g.grow, g.growCols = best, bestCols
 }
+
+// probeLike is the grid's stand-in tile, drawn as compact and dense as the
+// first of objs; nil when objs are not tiles.
+func (g *tileGrid) probeLike(objs []fyne.CanvasObject) *Tile {
+	first, ok := objs[0].(*Tile)
+	if !ok {
+		return nil
+	}
+	if g.probe == nil {
+		g.probe = NewTile("ttyACM10", nil, nil)
+		g.probe.Display(longFailure, time.Time{})
+	}
+	g.probe.SetCompact(first.compact)
+	g.probe.SetDense(first.dense)
+	return g.probe
+}
+
+// longFailure is a slot with the engine's longest usual sentences: the
+// wrong Wi-Fi password.
+var longFailure = Slot{Name: "ttyACM10", Port: "/dev/ttyACM10", Location: "1-1.4.4", DeviceID: "3a00509849f202473433000b",
+	Phase: PhaseFail, Chips: [chipCount]ChipState{ChipDone, ChipDone, ChipSkipped, ChipDone, ChipFailed},
+	Message: `Photon 3a00509849f202473433000b could not join "Factory-Floor" and went back to listening mode: the Wi-Fi password is most likely wrong.`,
+	Action:  `Ask a supervisor to check the Wi-Fi password of profile "Line 3 thermostats", then press Retry.`}
 
 // steady raises rows to the heights they had before at the same width,
 // columns and tile count, and remembers the result.
@@ -128,6 +180,9 @@ func balanced(c, n int) int {
 func (g *tileGrid) plan(objs []fyne.CanvasObject, width, height float32) (cols int, rows []float32) {
 	n := len(objs)
 	preferred := g.cols(width, n)
+	if g.grow > 1 {
+		preferred = g.growCols // the columns the words grew for
+	}
 	if height <= 0 {
 		return preferred, g.rowHeights(objs, width, preferred)
 	}
