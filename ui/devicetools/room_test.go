@@ -1,6 +1,8 @@
 package devicetools
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -45,4 +47,27 @@ func TestResultsKeepTheirRoom(t *testing.T) {
 // pos is where o is in its window.
 func pos(o fyne.CanvasObject) fyne.Position {
 	return fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+}
+
+// TestShotsResultRoom captures a device with and without a ping result at
+// a laptop's and a large screen's size (set UI_SHOTS to a folder).
+func TestShotsResultRoom(t *testing.T) {
+	if os.Getenv("UI_SHOTS") == "" {
+		t.Skip("UI_SHOTS is not set")
+	}
+	for _, size := range []fyne.Size{fyne.NewSize(1280, 800), fyne.NewSize(1920, 1080)} {
+		f := newFixture(t)
+		f.win.SetContent(f.tools)
+		f.win.Resize(size)
+		d := f.tools.devices
+		f.q.settle(t, "the device list", d.out)
+		selectDevice(t, f, d.list, d.pane, "kitchen")
+		suffix := fmt.Sprintf("-%.0fx%.0f", size.Width, size.Height)
+		f.win.Content().Refresh()
+		shoot(t, "devicetools-room-before"+suffix, f.win.Canvas().Capture())
+		test.Tap(d.pane.pingBtn)
+		f.q.settle(t, "the ping", d.pane.pingOut)
+		f.win.Content().Refresh()
+		shoot(t, "devicetools-room-pinged"+suffix, f.win.Canvas().Capture())
+	}
 }
