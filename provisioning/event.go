@@ -75,6 +75,10 @@ const (
 	// of the run) before its verdict. Not a failure of the device: the
 	// next attempt on it goes on from the journal, as after a crash.
 	OutcomeStopped Outcome = "stopped"
+	// OutcomeResumed: a later attempt went on from this one (interrupted
+	// or stopped) and closed it when it took over (Record.ResumedBy). Not
+	// a verdict on the Photon: the chain's newest attempt has that.
+	OutcomeResumed Outcome = "resumed"
 )
 
 // Event is one thing the engine tells the outside world. Message and Action
