@@ -1,9 +1,11 @@
 package provisioning
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,5 +204,66 @@ func TestResumeStopsWhenItCannotCloseTheOldAttempt(t *testing.T) {
 	}
 	if r := latestOf(t, b.journal, "crashed-1"); r.Finished() {
 		t.Errorf("crashed-1 ended %s", r.Outcome)
+	}
+}
+
+// A journal that cannot be written stops the whole bench with one
+// EventHalted that says so (JournalFailed), before any Photon is written
+// to; once the technician has freed the disk, Start runs again.
+func TestStationStopsWhenTheJournalCannotBeWritten(t *testing.T) {
+	var full atomic.Bool
+	full.Store(true)
+	sb := newStationBench(t, func(p *Pipeline) {
+		p.Journal = hookedJournal{Journal: p.Journal.(*Journal), before: func(Record) error {
+			if full.Load() {
+				return errors.New("no space left on device")
+			}
+			return nil
+		}}
+	})
+	slots := []string{"/dev/ttyACM0", "/dev/ttyACM1", "/dev/ttyACM2"}
+	var phs []*fakePhoton
+	for i, slot := range slots {
+		phs = append(phs, sb.photon(slot, i+1))
+	}
+	if err := sb.station.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	results := sb.await(t, EventResult, slots...)
+	halted := sb.await(t, EventHalted, "")[""]
+	if !halted.JournalFailed || !strings.Contains(halted.Message, "could not write") {
+		t.Errorf("halt: %+v", halted)
+	}
+	told := 0
+	for slot, e := range results {
+		if e.Outcome != OutcomeFail {
+			t.Errorf("%s: %s %s", slot, e.Outcome, e.Message)
+		}
+		if !e.Interrupted {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("%d slots tell of the journal, want 1 (the bench stops for one reason)", told)
+	}
+	for i, ph := range phs {
+		if w := ph.written(); len(w) != 0 {
+			t.Errorf("%s was sent %v", slots[i], w)
+		}
+	}
+	if sb.station.Running() {
+		t.Error("the bench still runs without a journal")
+	}
+	full.Store(false)
+	if err := sb.station.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for slot, e := range sb.await(t, EventResult, slots...) {
+		if e.Outcome != OutcomePass {
+			t.Errorf("after the disk was freed, %s: %s %s", slot, e.Outcome, e.Message)
+		}
+	}
+	if _, ok := sb.station.Halted(); ok {
+		t.Error("still halted after a Start")
 	}
 }
