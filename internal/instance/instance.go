@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/clock"
 )
 
 // The files in the folder: the lock, and the running app's address and
@@ -155,7 +157,7 @@ func (in *Instance) serve() {
 // answer reads one request: "show TOKEN". A wrong token gets no answer.
 func (in *Instance) answer(c net.Conn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(answerWait))
+	c.SetDeadline(clock.System.Now().Add(answerWait)) // the network's deadlines are on the real clock
 	line, err := bufio.NewReader(io.LimitReader(c, 256)).ReadString('\n')
 	if err != nil {
 		return
@@ -190,7 +192,7 @@ func requestShow(addrPath string) error {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(answerWait))
+	c.SetDeadline(clock.System.Now().Add(answerWait)) // the network's deadlines are on the real clock
 	if _, err := fmt.Fprintf(c, "show %s\n", token); err != nil {
 		return err
 	}
