@@ -103,6 +103,7 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	w := ui.NewMainWindow(a, s.deps())
 	one.OnShow(func() { fyne.Do(func() { w.Show(); w.RequestFocus() }) })
 	w.ShowAndRun()
+	one.StopAnswering() // the window is gone; the lock stays until the bench has stopped
 	return 0
 }
 

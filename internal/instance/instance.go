@@ -67,6 +67,7 @@ type Instance struct {
 	onShow  func()
 	pending bool // a request came before OnShow was set
 	done    chan struct{}
+	stop    sync.Once
 }
 
 // Acquire takes dir's instance lock. When another process holds it,
@@ -206,13 +207,20 @@ func requestShow(addrPath string) error {
 	return nil
 }
 
+// StopAnswering stops taking show requests and removes the address file,
+// keeping the lock: for an app whose window has closed while it still
+// winds down (its bench lets go of the ports). A second start meanwhile
+// says the station is running and ends, and touches no closed window.
+func (in *Instance) StopAnswering() {
+	in.stop.Do(func() {
+		in.ln.Close()
+		<-in.done
+		os.Remove(in.addr)
+	})
+}
+
 // Close stops answering, removes the address file and drops the lock.
 func (in *Instance) Close() error {
-	err := in.ln.Close()
-	<-in.done
-	os.Remove(in.addr)
-	if cerr := in.lock.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	in.StopAnswering()
+	return in.lock.Close()
 }

@@ -81,6 +81,24 @@ func TestSecondStartShowsTheFirst(t *testing.T) {
 	}
 }
 
+// While a station winds down after its window closed, a second start is
+// told it runs (exit 0) without asking the closed window to show itself,
+// and cannot take its lock.
+func TestWindingDownStationIsNotAsked(t *testing.T) {
+	dir := t.TempDir()
+	in, shown := runningIn(t, dir)
+	in.StopAnswering()
+	out, err := runWithin(t, startChild(t, dir, "start"), 10*time.Second)
+	if err != nil || strings.TrimSpace(out) != "Photon Station is already running" {
+		t.Fatalf("second start: %v, %q", err, out)
+	}
+	select {
+	case <-shown:
+		t.Error("the closed window was asked to show itself")
+	default:
+	}
+}
+
 // A station killed while it held the lock leaves the lock file and its
 // address behind; neither stops the next start.
 func TestKilledStationLeavesNoStaleLock(t *testing.T) {
