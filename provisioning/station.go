@@ -354,6 +354,9 @@ func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, 
 				s.halt = &final
 				go s.haltFor(final, s.watchDone, cause)
 			}
+			// A journal that cannot be written is the station's fault,
+			// found before the Photon was touched: not its failure.
+			final.Interrupted = final.Interrupted || cause == errJournalHalted
 		}
 		cur, taken := s.slots[name]
 		current := taken && cur == sl
