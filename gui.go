@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/photon-station/photon-station/demo"
+	"github.com/photon-station/photon-station/internal/instance"
+	"github.com/photon-station/photon-station/provisioning"
 	"github.com/photon-station/photon-station/ui"
 )
 
@@ -58,17 +60,36 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "photon-station: unknown command %q (see photon-station --help)\n", fs.Arg(0))
 		return 2
 	}
+	// One app per folder: a second start shows the running window and
+	// ends. The demo keeps its own folder, so a demo may run beside the
+	// real station (it has no real ports).
+	dir, err := demoDir()
+	if !*demoMode {
+		dir, err = provisioning.DefaultConfigDir()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "photon-station: "+err.Error())
+		return 1
+	}
+	one, err := instance.Acquire(dir)
+	var running *instance.Running
+	if errors.As(err, &running) {
+		fmt.Fprintln(stdout, running.Error())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "photon-station: "+err.Error())
+		return 1
+	}
+	defer one.Close()
+
 	a := app.NewWithID(appID)
 	ui.UseLanguage(a) // before the station words its first message
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var s *station
-	var err error
 	if *demoMode {
-		var dir string
-		if dir, err = demoDir(); err == nil {
-			s, err = demoStation(ctx, dir, demo.Options{Tray: 6, Ports: *demoPorts})
-		}
+		s, err = demoStation(ctx, dir, demo.Options{Tray: 6, Ports: *demoPorts})
 	} else {
 		s, err = realStation()
 	}
@@ -80,7 +101,9 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 
 	a.SetIcon(fyne.NewStaticResource("icon.png", iconPNG))
 	w := ui.NewMainWindow(a, s.deps())
+	one.OnShow(func() { fyne.Do(func() { w.Show(); w.RequestFocus() }) })
 	w.ShowAndRun()
+	one.StopAnswering() // the window is gone; the lock stays until the bench has stopped
 	return 0
 }
 

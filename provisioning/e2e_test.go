@@ -247,7 +247,7 @@ func TestEndToEndFaults(t *testing.T) {
 				t.Errorf("device written = %v (%+v), want %v", wrote, rec.SSID, tc.wrote)
 			}
 			// Nothing lost: the journal's final record matches.
-			recs := e.pipeline.Journal.Records()
+			recs := e.pipeline.Journal.(*Journal).Records()
 			if len(recs) != 1 || recs[0].Outcome != OutcomeFail || recs[0].FailedStep != tc.step {
 				t.Errorf("journal: %+v", recs)
 			}

@@ -53,8 +53,8 @@ const (
 	// EventDetached says the device left its slot (unplugged).
 	EventDetached EventKind = "detached"
 	// EventHalted says the station stopped its bench by itself (the
-	// profile's OAuth client was refused); Message says why. It belongs
-	// to no slot.
+	// profile's OAuth client was refused, or the journal could not be
+	// written: JournalFailed); Message says why. It belongs to no slot.
 	EventHalted EventKind = "halted"
 )
 
@@ -75,6 +75,10 @@ const (
 	// of the run) before its verdict. Not a failure of the device: the
 	// next attempt on it goes on from the journal, as after a crash.
 	OutcomeStopped Outcome = "stopped"
+	// OutcomeResumed: a later attempt went on from this one (interrupted
+	// or stopped) and closed it when it took over (Record.ResumedBy). Not
+	// a verdict on the Photon: the chain's newest attempt has that.
+	OutcomeResumed Outcome = "resumed"
 )
 
 // Event is one thing the engine tells the outside world. Message and Action
@@ -98,6 +102,9 @@ type Event struct {
 	// Interrupted, on a result, says the attempt was cut short by an unplug
 	// or a stop: not a failure of the device, and not counted as one.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// JournalFailed, on EventHalted, says the bench stopped because the
+	// station cannot write its journal (ErrJournalWrite).
+	JournalFailed bool `json:"journal_failed,omitempty"`
 	// Details is the raw cause of a failure, for support (never a secret).
 	Details string  `json:"details,omitempty"`
 	Outcome Outcome `json:"outcome,omitempty"` // set on EventResult

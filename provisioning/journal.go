@@ -87,6 +87,8 @@ type Record struct {
 	// Details is the raw cause of a failure (the cloud's or the device's
 	// own words), for support; secrets are scrubbed from it.
 	Details string `json:"details,omitempty"`
+	// ResumedBy is the attempt that went on from this one (outcome resumed).
+	ResumedBy string `json:"resumed_by,omitempty"`
 }
 
 // CloudMark is a product device's cloud-session times as one read gave

@@ -80,7 +80,7 @@ type Pipeline struct {
 	Cloud       CloudAPI
 	// Journal receives one record version per finished step; nil records
 	// nothing (the wizard's dry runs) — a station always sets it.
-	Journal  *Journal
+	Journal  JournalStore
 	Station  string      // station name written to the journal
 	Operator string      // technician written to the journal
 	Clock    clock.Clock // nil: system clock
@@ -100,6 +100,14 @@ type Pipeline struct {
 	Watcher *EventWatcher
 
 	once sync.Once
+}
+
+// JournalStore is the part of the journal a pipeline uses: a *Journal,
+// or a test's wrapper around one whose writes fail.
+type JournalStore interface {
+	Append(r Record) error
+	ByDevice(deviceID string) []Record
+	LatestOnPort(port, except string) (Record, bool)
 }
 
 // Device is one Photon handed to RunDevice.

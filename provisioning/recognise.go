@@ -118,7 +118,9 @@ func ownerWords(owner string) string {
 
 // journalPassed tells whether the journal's last verdict on the device,
 // other than this attempt, already-provisioned notes and stops, is a PASS in the
-// job's product.
+// job's product. An attempt resumed by a later one is no verdict either,
+// but it is not skipped: met here, it means its chain ended in a stop, so
+// the Photon was not finished since.
 func (a *attempt) journalPassed(id string) bool {
 	if a.p.Journal == nil {
 		return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/photon-station/photon-station/cloud"
 )
@@ -60,12 +61,14 @@ func (a *attempt) afterWiFiCandidate(identifyErr error) (Record, bool) {
 // whose device already has its Wi-Fi settings, and closes identify.
 func (a *attempt) resumeFound(prev Record) (identity, error) {
 	a.update(func(r *Record) {
-		r.ResumedFrom = prev.Attempt
 		r.DeviceID, r.MAC, r.Firmware = prev.DeviceID, prev.MAC, prev.Firmware
 		r.Customer, r.ClaimCodeAt = prev.Customer, prev.ClaimCodeAt
 		r.WiFiSentAt, r.CloudBefore = prev.WiFiSentAt, prev.CloudBefore
 	})
 	id := identity{deviceID: prev.DeviceID, info: DeviceInfo{ID: prev.DeviceID, MAC: prev.MAC, Firmware: prev.Firmware}, prev: &prev}
+	if err := a.takeOver(prev); err != nil {
+		return identity{}, a.fail(StepIdentify, err)
+	}
 	if err := a.skip(StepIdentify, "The Photon already has its Wi-Fi settings from the interrupted attempt "+prev.Attempt+"; checking the cloud."); err != nil {
 		return identity{}, err
 	}
@@ -97,4 +100,58 @@ func (a *attempt) resumeAtVerify(ctx context.Context, id identity) error {
 		return err
 	}
 	return a.postCheck(ctx, id.deviceID)
+}
+
+// takeOver makes this attempt the one that goes on from prev (interrupted
+// or stopped), before it writes anything to the device or the cloud: it
+// journals itself as resuming prev, then a final version of prev with the
+// outcome resumed, so the chain of attempts ends with one outcome, this
+// attempt's. In that order, a crash in between leaves this attempt (which
+// names prev) for the next one to resume; that one closes every attempt
+// of the chain still left open. A write that fails is identify's error.
+func (a *attempt) takeOver(prev Record) error {
+	a.update(func(r *Record) { r.ResumedFrom = prev.Attempt })
+	a.jmu.Lock()
+	defer a.jmu.Unlock()
+	if err := a.journalLocked(StepIdentify); err != nil {
+		return err
+	}
+	if a.p.Journal == nil {
+		return nil
+	}
+	byAttempt := map[string]Record{}
+	for _, r := range a.p.Journal.ByDevice(prev.DeviceID) {
+		byAttempt[r.Attempt] = r
+	}
+	by, at := a.rec.Attempt, a.p.Clock.Now()
+	cur := prev
+	for range len(byAttempt) + 1 { // a chain longer than the device's attempts has a loop
+		if err := a.p.Journal.Append(closedAsResumed(cur, by, at)); err != nil {
+			return journalWriteError(StepIdentify, err)
+		}
+		older, ok := byAttempt[cur.ResumedFrom]
+		if !ok || (older.Finished() && older.Outcome != OutcomeStopped) {
+			return nil
+		}
+		by, at, cur = cur.Attempt, cur.Started, older
+	}
+	return nil
+}
+
+// closedAsResumed is the final version of r, which attempt by went on
+// from at the time at.
+func closedAsResumed(r Record, by string, at time.Time) Record {
+	r.Steps = append([]StepEntry(nil), r.Steps...)
+	for i := range r.Steps {
+		if r.Steps[i].Outcome == StepRunning {
+			r.Steps[i].Outcome, r.Steps[i].Ended = StepSkipped, at
+			r.Steps[i].Message = "Not finished here: attempt " + by + " went on."
+		}
+	}
+	r.Outcome, r.Ended, r.ResumedBy = OutcomeResumed, at, by
+	r.Message = "Resumed by attempt " + by + "."
+	// The Photon is the new attempt's now: what this one left it doing
+	// and why it stopped are history (its steps keep them).
+	r.Action, r.Details, r.FailedStep, r.LeftIn = "", "", "", ""
+	return r
 }

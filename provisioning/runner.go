@@ -159,10 +159,21 @@ func (a *attempt) journalLocked(s Step) error {
 		return nil
 	}
 	if jerr := a.p.Journal.Append(snap); jerr != nil {
-		return &StepError{Step: s, Message: "The station could not write its journal, so it stopped before doing anything unrecorded.",
-			Action: "Check that the disk is not full and the journal file is writable, then retry.", Detail: jerr.Error(), Err: jerr}
+		return journalWriteError(s, jerr)
 	}
 	return nil
+}
+
+// ErrJournalWrite is in the cause of every attempt stopped because the
+// station could not write its journal (errors.Is): the bench stops for it.
+var ErrJournalWrite = errors.New("the station cannot write its journal")
+
+// journalWriteError is a failed journal write in step s, in the
+// technician's words.
+func journalWriteError(s Step, err error) *StepError {
+	return &StepError{Step: s, Message: "The station could not write its journal, so it stopped before doing anything unrecorded.",
+		Action: "Check that the disk is not full and the journal file is writable, then retry.", Detail: err.Error(),
+		Err: fmt.Errorf("%w: %w", ErrJournalWrite, err)}
 }
 
 // snapshot copies the record (a.mu held), steps in pipeline order
@@ -401,6 +412,7 @@ func (a *attempt) finish(ctx context.Context, err error) Result {
 			res.Message = "The station could not write the final journal record."
 			res.Action = "Check that the disk is not full and the journal file is writable."
 			res.Details = jerr.Error()
+			res.cause = journalWriteError(StepRecord, jerr)
 		}
 	}
 	a.jmu.Unlock()

@@ -108,6 +108,24 @@ var errUnplugged = errors.New("the Photon was unplugged")
 // attempt found the profile's OAuth client refused.
 var errHalted = errors.New("the bench stopped: the profile's OAuth client was refused")
 
+// errJournalHalted is the cause of an attempt stopped because another
+// slot's attempt could not write the journal.
+var errJournalHalted = errors.New("the bench stopped: the station cannot write its journal")
+
+// haltCause is why the result res stops the whole bench (errHalted or
+// errJournalHalted), or nil: a refused OAuth client would be refused for
+// every Photon, and without a journal the station does nothing at all.
+func haltCause(res Result) error {
+	err := res.Err()
+	switch {
+	case errors.Is(err, ErrBadClientCredentials):
+		return errHalted
+	case errors.Is(err, ErrJournalWrite):
+		return errJournalHalted
+	}
+	return nil
+}
+
 // errStoppedByOperator is the cause of an attempt stopped from the UI.
 var errStoppedByOperator = errors.New("stopped by the operator")
 
@@ -131,7 +149,8 @@ type Station struct {
 	subscribers map[*subscriber]struct{}
 	wg          sync.WaitGroup
 	// halt is the result that made the station stop its bench by itself
-	// (the profile's OAuth client was refused), nil while it runs.
+	// (the profile's OAuth client was refused, or the journal could not
+	// be written), nil while it runs.
 	halt *Event
 }
 
@@ -326,15 +345,18 @@ func (s *Station) launchLocked(name string, sl *slot, run func(context.Context, 
 		res, final := s.runSlot(ctx, sl, name, port, run)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if errors.Is(res.Err(), ErrBadClientCredentials) {
+		if cause := haltCause(res); cause != nil {
 			if s.halt != nil {
 				// Another slot already told: the bench stops for one
 				// reason, not sixteen failures.
 				final.Interrupted = true
 			} else {
 				s.halt = &final
-				go s.haltFor(final, s.watchDone)
+				go s.haltFor(final, s.watchDone, cause)
 			}
+			// A journal that cannot be written is the station's fault,
+			// found before the Photon was touched: not its failure.
+			final.Interrupted = final.Interrupted || cause == errJournalHalted
 		}
 		cur, taken := s.slots[name]
 		current := taken && cur == sl
@@ -414,6 +436,8 @@ func (s *Station) runSlot(ctx context.Context, sl *slot, name string, port Port,
 			res.Message, res.Action = unpluggedMessage, unpluggedAction
 		case errHalted:
 			res.Message, res.Action = "Stopped: the profile's OAuth client ID or secret is wrong.", "A supervisor fixes it on the Profiles screen; then start the bench again."
+		case errJournalHalted:
+			res.Message, res.Action = "Stopped: the station cannot write its journal.", "Check that the disk is not full and the journal file is writable; then start the bench again."
 		}
 	}
 	final.Message, final.Action = res.Message, res.Action
@@ -472,23 +496,24 @@ func (s *Station) stop(cause error) {
 }
 
 // haltFor stops the run whose watcher ends run because of the result
-// final, and tells every subscriber why in one EventHalted. It runs on its own goroutine: Stop
+// final (for cause: errHalted or errJournalHalted), and tells every
+// subscriber why in one EventHalted. It runs on its own goroutine: Stop
 // waits for the slots, one of which reported it.
-func (s *Station) haltFor(final Event, run chan struct{}) {
+func (s *Station) haltFor(final Event, run chan struct{}, cause error) {
 	s.mu.Lock()
 	current := s.watchDone == run
 	s.mu.Unlock()
 	if !current {
 		return // the run it belongs to ended; a newer one is not stopped
 	}
-	s.stop(errHalted)
+	s.stop(cause)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.watchDone != run && s.running {
 		return // started again meanwhile: the news is stale
 	}
 	s.broadcastLocked(Event{Time: s.cfg.Pipeline.Clock.Now(), Kind: EventHalted, Progress: -1,
-		Message: final.Message, Action: final.Action, Details: final.Details})
+		Message: final.Message, Action: final.Action, Details: final.Details, JournalFailed: cause == errJournalHalted})
 }
 
 // Halted returns the event that stopped the bench by itself since the last

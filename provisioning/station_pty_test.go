@@ -72,7 +72,7 @@ func TestStationPTYPassedPhotonStillPluggedIn(t *testing.T) {
 		t.Errorf("the device got %+v after it passed, had %+v", got, written)
 	}
 	sb.station.Stop()
-	noFailureAfterPass(t, e.pipeline.Journal, id)
+	noFailureAfterPass(t, e.pipeline.Journal.(*Journal), id)
 }
 
 // One empty scan between two full ones while the Photon is inside the

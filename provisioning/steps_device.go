@@ -76,7 +76,9 @@ func (a *attempt) identify(ctx context.Context) (identity, error) {
 	a.update(func(r *Record) { r.DeviceID, r.MAC, r.Firmware = id, info.MAC, info.Firmware })
 	if prev, ok := a.resumable(id); ok {
 		found.prev = &prev
-		a.update(func(r *Record) { r.ResumedFrom = prev.Attempt })
+		if err := a.takeOver(prev); err != nil {
+			return identity{}, a.fail(StepIdentify, err)
+		}
 	}
 	msg := "Photon " + id + " is in listening mode"
 	if info.Firmware != "" {

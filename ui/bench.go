@@ -99,6 +99,10 @@ type Bench struct {
 	grid             *fyne.Container
 	gridLayout       *tileGrid
 	content          fyne.CanvasObject
+
+	// haltedEarly: the station stopped the bench by itself before the
+	// answer to Start came, which must not make it look running again.
+	haltedEarly bool
 }
 
 // compactAbove is the number of slots beyond which tiles turn compact.
@@ -507,6 +511,7 @@ func (b *Bench) start() {
 	}
 	name := b.profile.Name
 	b.busy = true
+	b.haltedEarly = false
 	b.refreshTop()
 	go func() {
 		err := b.control.Start(b.intents, name)
@@ -515,8 +520,10 @@ func (b *Bench) start() {
 			if err != nil {
 				b.showBanner(lang.L("The bench did not start: {{.Reason}}", map[string]any{"Reason": err.Error()}))
 			} else {
-				b.hideBanner()
-				b.setRunning(true)
+				if !b.haltedEarly {
+					b.hideBanner()
+					b.setRunning(true)
+				}
 				if b.started != nil {
 					b.started(name)
 				}
@@ -547,12 +554,21 @@ func (b *Bench) stop() {
 	}()
 }
 
-// halted shows that the station stopped the bench by itself, and why.
+// halted shows that the station stopped the bench by itself, and why: one
+// banner for the whole bench. Without a journal nothing runs until the
+// technician has fixed the disk and pressed Start bench again.
 func (b *Bench) halted(ev provisioning.Event) {
 	if b.running {
 		b.setRunning(false)
 	}
-	b.showBanner(lang.L("The bench stopped: {{.Reason}}", map[string]any{"Reason": ev.Message}))
+	if b.busy {
+		b.haltedEarly = true // before Start's own answer came
+	}
+	msg := lang.L("The bench stopped: {{.Reason}}", map[string]any{"Reason": ev.Message})
+	if ev.JournalFailed {
+		msg = lang.L("The station cannot write its journal: check that the disk is not full and that the journal folder can be written to, then press Start bench. Provisioning is paused.")
+	}
+	b.showBanner(msg)
 	b.refreshTop()
 }
 

@@ -243,7 +243,7 @@ func outcomeTint(o provisioning.Outcome) color.Color {
 		return theme.Color(ColorNameTileFail)
 	case provisioning.OutcomeProvisioned:
 		return theme.Color(ColorNameTileProvisioned)
-	case provisioning.OutcomeStopped:
+	case provisioning.OutcomeStopped, provisioning.OutcomeResumed:
 		return theme.Color(ColorNameTileWaiting)
 	}
 	return color.Transparent
@@ -272,11 +272,16 @@ func journalCell(r provisioning.Record, col int) string {
 			return "ⓘ " + lang.L("ALREADY PROVISIONED")
 		case provisioning.OutcomeStopped:
 			return "■ " + lang.L("STOPPED")
+		case provisioning.OutcomeResumed:
+			return "↪ " + lang.L("RESUMED")
 		}
 		return "… " + lang.L("unfinished")
 	case 5:
 		return string(r.FailedStep)
 	case 6:
+		if r.Outcome == provisioning.OutcomeResumed {
+			return lang.L("Resumed by attempt {{.Attempt}}", map[string]any{"Attempt": r.ResumedBy})
+		}
 		return r.Message
 	}
 	return ""

@@ -94,3 +94,29 @@ func TestJournalRowNumbersWhole(t *testing.T) {
 		t.Errorf("row number %q needs %v, the column is %v wide", l.Text, l.MinSize().Width, v.numberWidth)
 	}
 }
+
+// An attempt a later one went on from reads "resumed by" that attempt: not
+// unfinished (the "Unfinished" filter leaves it out), not a verdict.
+func TestJournalShowsResumedAttempts(t *testing.T) {
+	recs := []provisioning.Record{
+		{Attempt: "old", DeviceID: "3b0021001747353236343033", Outcome: provisioning.OutcomeResumed, ResumedBy: "new",
+			Message: "Resumed by attempt new."},
+		{Attempt: "new", DeviceID: "3b0021001747353236343033", ResumedFrom: "old", Outcome: provisioning.OutcomePass},
+		{Attempt: "open", DeviceID: "3b0021001747353236343034"},
+	}
+	v := newTestJournalView(t, recs)
+	old := v.Rows()[2]
+	if got := journalCell(old, journalResultCol); got != "↪ RESUMED" {
+		t.Errorf("result cell %q", got)
+	}
+	if got := journalCell(old, 6); got != "Resumed by attempt new" {
+		t.Errorf("message cell %q", got)
+	}
+	if outcomeTint(old.Outcome) == color.Transparent {
+		t.Error("a resumed attempt is tinted like an unfinished one")
+	}
+	v.outcome.SetSelected(outcomeWords()[3]) // Unfinished
+	if rows := v.Rows(); len(rows) != 1 || rows[0].Attempt != "open" {
+		t.Errorf("unfinished: %+v", rows)
+	}
+}
