@@ -1,0 +1,101 @@
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func ping(url string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return conn.Ping(ctx)
+}
+
+// processArgsWith returns the command lines of this machine's processes
+// that contain secret.
+func processArgsWith(t *testing.T, secret string) []string {
+	t.Helper()
+	found, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var hits []string
+	for _, p := range found {
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte(secret)) {
+			hits = append(hits, p+": "+string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})))
+		}
+	}
+	return hits
+}
+
+func TestStopAndStartAgain(t *testing.T) {
+	s := Start(t)
+	if err := ping(s.SuperuserURL()); err != nil {
+		t.Fatalf("a fresh cluster: %v", err)
+	}
+	if err := ping(s.URL(Superuser, "not-"+s.Password(), "postgres")); err == nil {
+		t.Fatal("a wrong password was accepted: the cluster does not check passwords")
+	}
+	if os.Geteuid() == 0 {
+		st, err := os.Stat(filepath.Join(s.Dir(), "data", "PG_VERSION"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid := st.Sys().(*syscall.Stat_t).Uid; uid == 0 {
+			t.Fatal("the cluster belongs to root")
+		}
+	}
+	s.Stop()
+	if err := ping(s.SuperuserURL()); err == nil {
+		t.Fatal("the stopped cluster still answers")
+	}
+	s.Start()
+	if err := ping(s.SuperuserURL()); err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
+}
+
+// The superuser's password is in no process's arguments and in no file
+// of the cluster (the pwfile is gone; PostgreSQL keeps a SCRAM verifier).
+func TestPasswordNowhere(t *testing.T) {
+	s := Start(t)
+	if err := ping(s.SuperuserURL()); err != nil {
+		t.Fatal(err)
+	}
+	// The check sees a secret where one is: a shell whose $0 is a secret.
+	decoy := exec.Command("sh", "-c", "read line", "decoy-"+s.Password()[:8])
+	in, _ := decoy.StdinPipe()
+	if err := decoy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if hits := processArgsWith(t, "decoy-"+s.Password()[:8]); len(hits) == 0 {
+		t.Error("the /proc check does not see a secret in a process's arguments")
+	}
+	in.Close()
+	decoy.Wait()
+	if hits := processArgsWith(t, s.Password()); len(hits) > 0 {
+		t.Fatalf("the password is in process arguments:\n%v", hits)
+	}
+	filepath.WalkDir(s.Dir(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte(s.Password())) {
+			t.Errorf("the password is in %s", p)
+		}
+		return nil
+	})
+}
