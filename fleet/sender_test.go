@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/photon-station/photon-station/internal/pgtest"
 )
 
 // runSender runs a sender of outbox until the test ends and returns its
@@ -119,16 +121,22 @@ func TestDatabaseRestartedMidShift(t *testing.T) {
 	st2.waitFor(t, "bench 2 offline with 3 waiting", func(s Status) bool {
 		return s.State == StateOffline && s.Waiting == 3
 	})
-	for _, s := range []Status{down} {
-		if strings.Contains(s.String(), f.benchPW) || strings.Contains(s.String(), f.Password()) {
-			t.Errorf("a status shows a password: %s", s)
-		}
+	if strings.Contains(down.String(), f.benchPW) || strings.Contains(down.String(), f.Password()) {
+		t.Errorf("a status shows a password: %s", down)
 	}
 
 	f.Start()
 	st1.waitFor(t, "bench 1 caught up after the restart", caughtUp)
 	st2.waitFor(t, "bench 2 caught up after the restart", caughtUp)
 	checkArrived(t, f, bench1, bench2)
+	for _, pw := range []string{f.benchPW, f.Password()} {
+		if hits := pgtest.ProcessArgsWith(pw); len(hits) > 0 {
+			t.Errorf("a password is in process arguments: %q", hits)
+		}
+		if hits := f.LogWith(pw); len(hits) > 0 {
+			t.Errorf("a password is in the database's log: %q", hits)
+		}
+	}
 }
 
 // A newer station's schema: this one refuses to write (read-only, said

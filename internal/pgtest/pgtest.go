@@ -7,6 +7,7 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -238,4 +239,30 @@ func (s *Server) Exec(database string, sql ...string) {
 			s.t.Fatalf("%s: %v", strings.TrimSpace(q), err)
 		}
 	}
+}
+
+// ProcessArgsWith returns the command lines of this machine's processes
+// (as /proc shows them) that contain secret: none should.
+func ProcessArgsWith(secret string) []string {
+	found, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var hits []string
+	for _, p := range found {
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte(secret)) {
+			hits = append(hits, p+": "+string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})))
+		}
+	}
+	return hits
+}
+
+// LogWith returns the lines of the server's log that contain secret.
+func (s *Server) LogWith(secret string) []string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "log"))
+	var hits []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, secret) {
+			hits = append(hits, line)
+		}
+	}
+	return hits
 }

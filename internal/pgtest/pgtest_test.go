@@ -25,21 +25,6 @@ func ping(url string) error {
 	return conn.Ping(ctx)
 }
 
-// processArgsWith returns the command lines of this machine's processes
-// that contain secret.
-func processArgsWith(t *testing.T, secret string) []string {
-	t.Helper()
-	found, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	var hits []string
-	for _, p := range found {
-		b, err := os.ReadFile(p)
-		if err == nil && bytes.Contains(b, []byte(secret)) {
-			hits = append(hits, p+": "+string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})))
-		}
-	}
-	return hits
-}
-
 func TestStopAndStartAgain(t *testing.T) {
 	s := Start(t)
 	if err := ping(s.SuperuserURL()); err != nil {
@@ -80,12 +65,12 @@ func TestPasswordNowhere(t *testing.T) {
 	if err := decoy.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if hits := processArgsWith(t, "decoy-"+s.Password()[:8]); len(hits) == 0 {
+	if hits := ProcessArgsWith("decoy-" + s.Password()[:8]); len(hits) == 0 {
 		t.Error("the /proc check does not see a secret in a process's arguments")
 	}
 	in.Close()
 	decoy.Wait()
-	if hits := processArgsWith(t, s.Password()); len(hits) > 0 {
+	if hits := ProcessArgsWith(s.Password()); len(hits) > 0 {
 		t.Fatalf("the password is in process arguments:\n%v", hits)
 	}
 	filepath.WalkDir(s.Dir(), func(p string, d fs.DirEntry, err error) error {
