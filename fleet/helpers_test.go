@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/photon-station/photon-station/internal/pgtest"
 )
 
@@ -102,6 +103,9 @@ func toText(v any) string {
 		return ""
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
+	case pgtype.Numeric:
+		f, _ := x.Float64Value()
+		return fmt.Sprint(f.Float64)
 	}
 	return fmt.Sprint(v)
 }
