@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +36,16 @@ func fleetConfig(lookup fleet.PasswordLookup) (cfg *fleet.Config, set bool, err 
 	return cfg, true, nil
 }
 
+// requiredFleetConfig is fleetConfig for a command that needs a fleet
+// database.
+func requiredFleetConfig(lookup fleet.PasswordLookup) (*fleet.Config, error) {
+	cfg, set, err := fleetConfig(lookup)
+	if err == nil && !set {
+		err = errors.New("no fleet database is set: put its URL in " + fleet.EnvURL + " (postgres://USER@HOST:5432/DATABASE)")
+	}
+	return cfg, err
+}
+
 // runJournalSync is `photon-station journal sync`: it sends every attempt
 // the fleet database has not acknowledged. It exits 0 when nothing is
 // left to send, and non-zero, saying why and how many wait, otherwise.
@@ -43,12 +54,9 @@ func runJournalSync(ctx context.Context, outbox fleet.Outbox, lookup fleet.Passw
 		fmt.Fprintln(stderr, "photon-station journal sync: "+oneLine(msg))
 		return code
 	}
-	cfg, set, err := fleetConfig(lookup)
+	cfg, err := requiredFleetConfig(lookup)
 	if err != nil {
 		return fail(exitBadUsage, err.Error())
-	}
-	if !set {
-		return fail(exitBadUsage, "no fleet database is set: put its URL in "+fleet.EnvURL+" (postgres://USER@HOST:5432/DATABASE)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, fleetSyncWait)
 	defer cancel()
@@ -102,12 +110,9 @@ func runJournalExportFleet(ctx context.Context, dest string, lookup fleet.Passwo
 		fmt.Fprintln(stderr, "photon-station journal: "+oneLine(msg))
 		return code
 	}
-	cfg, set, err := fleetConfig(lookup)
+	cfg, err := requiredFleetConfig(lookup)
 	if err != nil {
 		return fail(exitBadUsage, err.Error())
-	}
-	if !set {
-		return fail(exitBadUsage, "--fleet needs the fleet database's URL in "+fleet.EnvURL+" (postgres://USER@HOST:5432/DATABASE)")
 	}
 	if st, err := os.Stat(dest); err == nil && st.IsDir() {
 		return fail(exitBadUsage, dest+" is a folder: name the CSV file to write, e.g. "+filepath.Join(dest, "fleet.csv"))

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -41,12 +40,7 @@ func (t firedTimer) Stop() bool          { return false }
 // While the database cannot be reached the sender waits longer each time,
 // up to the cap.
 func TestBackoffDoublesUpToTheCap(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := closedAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clk := &waitsClock{enough: 7, done: cancel}

@@ -68,13 +68,8 @@ func TestPasswordFromKeyring(t *testing.T) {
 
 // Nothing listening: unreachable, said at once.
 func TestUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	_, err = Open(context.Background(), mustConfig(t, "postgres://bench:pw@"+addr+"/fleet", nil))
+	addr := closedAddr(t)
+	_, err := Open(context.Background(), mustConfig(t, "postgres://bench:pw@"+addr+"/fleet", nil))
 	if p := problemOf(t, err, KindUnreachable); !p.Retryable() || !strings.Contains(p.Msg, addr) {
 		t.Errorf("message: %s", p.Msg)
 	}
@@ -153,4 +148,15 @@ func TestLeastPrivilegedRoles(t *testing.T) {
 	if n, err := mustOpen(t, viewer).ExportCSV(context.Background(), &out); err != nil || n != 2 {
 		t.Errorf("the viewer's export: %d rows, %v", n, err)
 	}
+}
+
+// closedAddr is a loopback address where nothing listens.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
