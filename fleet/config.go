@@ -22,8 +22,8 @@ const EnvURL = "PHOTON_STATION_FLEET_DB"
 const DefaultTimeout = 10 * time.Second
 
 // PasswordLookup finds the fleet database's password when neither the URL
-// nor PGPASSWORD gives one (the station reads the OS keyring). target is the
-// database's redacted address; "" and no error means none is stored.
+// nor PGPASSWORD gives one (the station reads the OS keyring). target is
+// Config.Target; "" and no error means none is stored.
 type PasswordLookup func(ctx context.Context, target string) (string, error)
 
 // Config is a parsed fleet database address. Its String is the redacted
@@ -148,9 +148,10 @@ func allLoopback(conn *pgx.ConnConfig) bool {
 	return true
 }
 
-// String is the redacted address: user, hosts, database and sslmode,
-// never the password.
-func (c *Config) String() string {
+// Target names the database without secrets or settings,
+// user@host:port/database (hosts joined by commas): the key the keyring
+// stores its password under.
+func (c *Config) Target() string {
 	hosts := []string{}
 	seen := map[string]bool{}
 	add := func(h string, p uint16) {
@@ -167,9 +168,12 @@ func (c *Config) String() string {
 	for _, f := range c.conn.Fallbacks {
 		add(f.Host, f.Port)
 	}
-	return fmt.Sprintf("postgres://%s@%s/%s?sslmode=%s", url.User(c.conn.User).String(), strings.Join(hosts, ","),
-		url.PathEscape(c.conn.Database), c.sslmode)
+	return fmt.Sprintf("%s@%s/%s", url.User(c.conn.User).String(), strings.Join(hosts, ","), url.PathEscape(c.conn.Database))
 }
+
+// String is the redacted address: user, hosts, database and sslmode,
+// never the password.
+func (c *Config) String() string { return "postgres://" + c.Target() + "?sslmode=" + c.sslmode }
 
 // GoString keeps the password out of %#v.
 func (c *Config) GoString() string { return "fleet.Config(" + c.String() + ")" }
@@ -194,7 +198,7 @@ func (c *Config) connConfig(ctx context.Context) (*pgx.ConnConfig, error) {
 	if cc.Password == "" && c.lookup != nil {
 		lctx, cancel := context.WithTimeout(ctx, c.timeout())
 		defer cancel()
-		pw, err := c.lookup(lctx, c.String())
+		pw, err := c.lookup(lctx, c.Target())
 		if err != nil {
 			return nil, &Problem{Kind: KindPassword, Msg: "cannot read the fleet database's password from the keyring: " +
 				err.Error() + ". Unlock the keyring, or set PGPASSWORD"}

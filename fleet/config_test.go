@@ -36,6 +36,16 @@ func TestParseURL(t *testing.T) {
 			if c.String() != tc.redacted || c.pwSource != tc.from {
 				t.Errorf("%s (password from %s), want %s (from %s)", c, c.pwSource, tc.redacted, tc.from)
 			}
+			// require: TLS, and no clear-text fall-back.
+			if c.SSLMode() == "require" {
+				clear := c.conn.TLSConfig == nil
+				for _, fb := range c.conn.Fallbacks {
+					clear = clear || fb.TLSConfig == nil
+				}
+				if clear {
+					t.Error("sslmode require, and a connection without TLS may be tried")
+				}
+			}
 			if strings.Contains(c.String()+c.GoString(), "s3") {
 				t.Errorf("the redacted form shows the password: %s", c)
 			}

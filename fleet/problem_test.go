@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -54,8 +55,8 @@ func TestPasswordFromKeyring(t *testing.T) {
 	}
 	c := mustConfig(t, strings.Replace(f.benchURL(), ":"+f.benchPW+"@", "@", 1), lookup)
 	mustOpen(t, c)
-	if asked != c.String() {
-		t.Errorf("the keyring was asked for %q, want %q", asked, c.String())
+	if want := fmt.Sprintf("bench@127.0.0.1:%d/fleet", f.Port()); asked != want {
+		t.Errorf("the keyring was asked for %q, want %q", asked, want)
 	}
 	locked := mustConfig(t, c.String()+"&search_path=photon", func(context.Context, string) (string, error) {
 		return "", errors.New("the keyring is locked")
@@ -159,4 +160,14 @@ func closedAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// sslmode=require against a server without TLS says so, and what to do.
+func TestTLSRefused(t *testing.T) {
+	f := newFleetDB(t)
+	url := strings.Replace(f.benchURL(), "sslmode=disable", "sslmode=require", 1)
+	_, err := Open(context.Background(), mustConfig(t, url, nil))
+	if p := problemOf(t, err, KindTLS); !strings.Contains(p.Msg, "does not offer TLS") || !strings.Contains(p.Msg, "sslmode=require") {
+		t.Errorf("message: %s", p.Msg)
+	}
 }
