@@ -16,12 +16,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -38,7 +36,7 @@ type Server struct {
 	dir      string
 	port     int
 	password string
-	cred     *syscall.Credential
+	cred     *account // nil: run as this process's user
 	running  bool
 }
 
@@ -70,7 +68,7 @@ func Start(t testing.TB) *Server {
 		os.RemoveAll(s.dir)
 	})
 	if s.cred != nil {
-		if err := os.Chown(s.dir, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+		if err := s.cred.own(s.dir); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -79,7 +77,7 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	if s.cred != nil {
-		if err := os.Chown(pwfile, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+		if err := s.cred.own(pwfile); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,17 +114,6 @@ func Binaries() (string, error) {
 	return filepath.Dir(found[0]), nil
 }
 
-// unprivileged is the user the cluster runs as under root.
-func unprivileged() (*syscall.Credential, error) {
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		return nil, fmt.Errorf("the tests run as root and PostgreSQL refuses root; no user nobody to run it as: %v", err)
-	}
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, nil
-}
-
 func randomPassword() string {
 	b := make([]byte, 18)
 	rand.Read(b)
@@ -158,7 +145,7 @@ func (s *Server) run(prog string, args ...string) (string, error) {
 	cmd.Dir = s.dir
 	cmd.Stdout, cmd.Stderr = out, out
 	if s.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
+		s.cred.runAs(cmd)
 	}
 	err = cmd.Run()
 	b, _ := os.ReadFile(out.Name())
