@@ -6,22 +6,37 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/photon-station/photon-station/provisioning"
 )
 
 // CSVHeader is the first row ExportCSV writes: the local journal's export
-// columns (provisioning.CSVHeader) with resumed_by after resumed_from.
-var CSVHeader = []string{"attempt", "resumed_from", "resumed_by", "started", "ended", "station", "profile", "operator",
-	"slot", "port", "channel", "device_id", "mac", "firmware", "product", "customer", "outcome",
-	"failed_step", "message", "action", "steps"}
+// columns (provisioning.CSVHeader, station among them), with resumed_by
+// after resumed_from where the local export has none.
+var CSVHeader = csvHeader()
+
+func csvHeader() []string {
+	h := slices.Clone(provisioning.CSVHeader)
+	if !slices.Contains(h, "resumed_by") {
+		h = slices.Insert(h, slices.Index(h, "resumed_from")+1, "resumed_by")
+	}
+	return h
+}
+
+// exportTextColumns names the export's columns exportQuery reads as text,
+// in its order; started_at, finished_at and the steps follow them.
+var exportTextColumns = []string{"attempt", "resumed_from", "resumed_by", "station", "profile", "operator", "slot",
+	"port", "channel", "device_id", "mac", "firmware", "product", "customer", "outcome", "failed_step", "message", "action"}
 
 // exportQuery reads every station's attempts, oldest first, with the
 // attempt that resumed each one and its steps in order. Step durations
 // come as whole milliseconds, as the local export rounds them.
-const exportQuery = `SELECT a.attempt_id, coalesce(a.resumed_from, ''), coalesce(r.attempt_id, ''), a.started_at, a.finished_at,
+const exportQuery = `SELECT a.attempt_id, coalesce(a.resumed_from, ''), coalesce(r.attempt_id, ''),
 	a.station, a.profile, a.operator, a.slot, a.port, a.channel, a.device_id, a.mac, a.firmware, a.product, a.customer,
-	a.outcome, a.failed_step, a.message, a.action,
+	a.outcome, a.failed_step, a.message, a.action, a.started_at, a.finished_at,
 	coalesce(s.steps, '{}'), coalesce(s.outcomes, '{}'), coalesce(s.millis, '{}')
 FROM photon_station_attempts a
 LEFT JOIN LATERAL (SELECT b.attempt_id FROM photon_station_attempts b WHERE b.resumed_from = a.attempt_id
@@ -54,27 +69,32 @@ func (d *DB) ExportCSV(ctx context.Context, w io.Writer) (rows int, err error) {
 	for res.Next() {
 		watchdog.Reset(d.cfg.timeout())
 		var (
-			cells            = make([]string, len(CSVHeader))
-			started, ended   *time.Time
-			steps, outcomes  []string
-			millis           []*int64
-			attempt, resFrom = &cells[0], &cells[1]
+			cells           = make([]string, len(exportTextColumns))
+			dest            = make([]any, 0, len(cells)+5)
+			started, ended  *time.Time
+			steps, outcomes []string
+			millis          []*int64
 		)
-		err := res.Scan(attempt, resFrom, &cells[2], &started, &ended, &cells[5], &cells[6], &cells[7], &cells[8],
-			&cells[9], &cells[10], &cells[11], &cells[12], &cells[13], &cells[14], &cells[15], &cells[16],
-			&cells[17], &cells[18], &cells[19], &steps, &outcomes, &millis)
-		if err != nil {
+		for i := range cells {
+			dest = append(dest, &cells[i])
+		}
+		if err := res.Scan(append(dest, &started, &ended, &steps, &outcomes, &millis)...); err != nil {
 			return rows, d.cfg.explain(err)
 		}
-		cells[3], cells[4] = csvTime(started), csvTime(ended)
-		if cells[16] == OutcomeRunning {
-			cells[16] = "interrupted" // as the local export says of an attempt without a verdict
+		v := make(map[string]string, len(CSVHeader))
+		for i, col := range exportTextColumns {
+			v[col] = cells[i]
 		}
-		cells[20] = stepsCell(steps, outcomes, millis)
-		for i, c := range cells {
-			cells[i] = csvSafe(c)
+		v["started"], v["ended"] = csvTime(started), csvTime(ended)
+		if v["outcome"] == OutcomeRunning {
+			v["outcome"] = "interrupted" // as the local export says of an attempt without a verdict
 		}
-		if err := cw.Write(cells); err != nil {
+		v["steps"] = stepsCell(steps, outcomes, millis)
+		row := make([]string, len(CSVHeader))
+		for i, col := range CSVHeader {
+			row[i] = csvSafe(v[col])
+		}
+		if err := cw.Write(row); err != nil {
 			return rows, err
 		}
 		rows++

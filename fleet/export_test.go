@@ -57,21 +57,30 @@ func TestExportCSVMatchesTheLocalExport(t *testing.T) {
 		t.Fatalf("%d rows, %v", n, err)
 	}
 	localRows, fleetRows := readCSV(t, local.String()), readCSV(t, fleet.String())
-	if want := slices.Insert(slices.Clone(localRows[0]), 2, "resumed_by"); !slices.Equal(fleetRows[0], want) {
-		t.Fatalf("header %v, want %v", fleetRows[0], want)
+	// The local columns in their order, and resumed_by.
+	withoutResumedBy := func(h []string) []string {
+		return slices.DeleteFunc(slices.Clone(h), func(c string) bool { return c == "resumed_by" })
 	}
-	byAttempt := map[string][]string{}
+	if !slices.Equal(withoutResumedBy(fleetRows[0]), withoutResumedBy(localRows[0])) || !slices.Contains(fleetRows[0], "resumed_by") {
+		t.Fatalf("header %v, local %v", fleetRows[0], localRows[0])
+	}
+	fleetCells := map[string]map[string]string{} // attempt, column: cell
 	for _, row := range fleetRows[1:] {
-		byAttempt[row[0]] = slices.Delete(slices.Clone(row), 2, 3)
+		fleetCells[row[0]] = map[string]string{}
+		for i, col := range fleetRows[0] {
+			fleetCells[row[0]][col] = row[i]
+		}
 	}
 	for _, row := range localRows[1:] {
-		if got := byAttempt[row[0]]; !slices.Equal(got, row) {
-			t.Errorf("attempt %s:\nfleet %q\nlocal %q", row[0], got, row)
+		for i, col := range localRows[0] {
+			if got := fleetCells[row[0]][col]; got != row[i] {
+				t.Errorf("attempt %s, %s: fleet %q, local %q", row[0], col, got, row[i])
+			}
 		}
 	}
 	var order, resumedBy []string
 	for _, row := range fleetRows[1:] {
-		order, resumedBy = append(order, row[0]), append(resumedBy, row[2])
+		order, resumedBy = append(order, row[0]), append(resumedBy, fleetCells[row[0]]["resumed_by"])
 	}
 	if !slices.Equal(order, []string{"Bench 1-000", "Bench 1-001", "Bench 2-002", "Bench 2-003"}) ||
 		!slices.Equal(resumedBy, []string{"Bench 1-001", "", "", ""}) {
