@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/photon-station/photon-station/provisioning"
@@ -54,8 +55,15 @@ ORDER BY a.started_at, a.attempt_id`
 func (d *DB) ExportCSV(ctx context.Context, w io.Writer) (rows int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	watchdog := time.AfterFunc(d.cfg.timeout(), cancel)
+	var stalled atomic.Bool
+	watchdog := time.AfterFunc(d.cfg.timeout(), func() { stalled.Store(true); cancel() })
 	defer watchdog.Stop()
+	explain := func(err error) error {
+		if stalled.Load() {
+			return &Problem{Kind: KindTimeout, Err: err, Msg: fmt.Sprintf("The fleet database at %s stopped answering for %s during the export: try again later.", d.cfg, d.cfg.timeout())}
+		}
+		return d.cfg.explain(err)
+	}
 	bw := bufio.NewWriter(w)
 	cw := csv.NewWriter(bw)
 	if err := cw.Write(CSVHeader); err != nil {
@@ -63,7 +71,7 @@ func (d *DB) ExportCSV(ctx context.Context, w io.Writer) (rows int, err error) {
 	}
 	res, err := d.conn.Query(ctx, exportQuery)
 	if err != nil {
-		return 0, d.cfg.explain(err)
+		return 0, explain(err)
 	}
 	defer res.Close()
 	for res.Next() {
@@ -79,7 +87,7 @@ func (d *DB) ExportCSV(ctx context.Context, w io.Writer) (rows int, err error) {
 			dest = append(dest, &cells[i])
 		}
 		if err := res.Scan(append(dest, &started, &ended, &steps, &outcomes, &millis)...); err != nil {
-			return rows, d.cfg.explain(err)
+			return rows, explain(err)
 		}
 		v := make(map[string]string, len(CSVHeader))
 		for i, col := range exportTextColumns {
@@ -100,10 +108,7 @@ func (d *DB) ExportCSV(ctx context.Context, w io.Writer) (rows int, err error) {
 		rows++
 	}
 	if err := res.Err(); err != nil {
-		if ctx.Err() != nil && !watchdog.Stop() {
-			return rows, &Problem{Kind: KindTimeout, Err: err, Msg: fmt.Sprintf("The fleet database at %s stopped answering for %s in the middle of the export: try again later.", d.cfg, d.cfg.timeout())}
-		}
-		return rows, d.cfg.explain(err)
+		return rows, explain(err)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/photon-station/photon-station/internal/pgtest"
 )
 
 func problemOf(t *testing.T, err error, kind Kind) *Problem {
@@ -170,4 +174,46 @@ func TestTLSRefused(t *testing.T) {
 	if p := problemOf(t, err, KindTLS); !strings.Contains(p.Msg, "does not offer TLS") || !strings.Contains(p.Msg, "sslmode=require") {
 		t.Errorf("message: %s", p.Msg)
 	}
+}
+
+// A database that holds the station's queries (here: a lock an
+// administrator forgot) costs one timeout per query, for a delivery and
+// for an export, and the sender says so and catches up afterwards.
+func TestLockedTablesTimeOut(t *testing.T) {
+	f := newFleetDB(t)
+	c := mustConfig(t, f.benchURL(), nil)
+	bench := newMemOutbox()
+	bench.Write(attempt("Bench 1", 0, 2))
+	if _, _, err := Drain(context.Background(), c, bench); err != nil {
+		t.Fatal(err)
+	}
+	c.Timeout = 500 * time.Millisecond
+	db := mustOpen(t, c)
+
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, f.URL(pgtest.Superuser, f.Password(), "fleet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	tx, err := admin.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE photon.photon_station_attempts IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExportCSV(ctx, io.Discard)
+	if p := problemOf(t, err, KindTimeout); !strings.Contains(p.Msg, "stopped answering for 500ms") {
+		t.Errorf("export: %s", p.Msg)
+	}
+	_, err = mustOpen(t, c).Deliver(ctx, bench.Write(attempt("Bench 1", 0, 3)))
+	problemOf(t, err, KindTimeout)
+	st := runSender(t, c, bench)
+	st.waitFor(t, "offline, timed out", func(s Status) bool {
+		var p *Problem
+		return s.State == StateOffline && s.Waiting == 1 && errors.As(s.Err, &p) && p.Kind == KindTimeout
+	})
+	tx.Rollback(ctx)
+	st.waitFor(t, "caught up", caughtUp)
 }
