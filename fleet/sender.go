@@ -147,10 +147,10 @@ func (s *Sender) Run(ctx context.Context) {
 			continue
 		}
 		backoff = s.opts.MinBackoff
+		s.report(StateConnected, nil) // the count goes down batch by batch
 		if more {
 			continue
 		}
-		s.report(StateConnected, nil)
 		if !s.idle(ctx) {
 			return
 		}
