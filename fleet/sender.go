@@ -104,46 +104,48 @@ func NewSender(cfg *Config, opts SenderOptions) *Sender {
 // backoff, and what waits stays in the outbox meanwhile.
 func (s *Sender) Run(ctx context.Context) {
 	var db *DB
-	defer func() {
+	closeDB := func() {
 		if db != nil {
 			db.Close()
+			db = nil
 		}
-	}()
+	}
+	defer closeDB()
 	backoff := s.opts.MinBackoff
+	// offline reports err and waits the backoff; false: ctx ended.
+	offline := func(err error) bool {
+		closeDB()
+		if ctx.Err() != nil {
+			return false
+		}
+		s.report(StateOffline, err)
+		ok := s.pause(ctx, backoff, StateOffline, err)
+		backoff = min(2*backoff, s.opts.MaxBackoff)
+		return ok
+	}
 	s.report(StateConnecting, nil)
 	for ctx.Err() == nil {
 		if db == nil {
 			d, err := Open(ctx, s.cfg)
 			if err != nil {
-				if ctx.Err() != nil {
+				if !offline(err) {
 					return
 				}
-				s.report(StateOffline, err)
-				if !s.pause(ctx, backoff, StateOffline, err) {
-					return
-				}
-				backoff = min(2*backoff, s.opts.MaxBackoff)
 				continue
 			}
 			db = d
 		}
 		if err := db.ReadOnly(); err != nil {
+			closeDB()
 			s.report(StateReadOnly, err)
 			s.pause(ctx, -1, StateReadOnly, err) // until the station is updated and restarted
 			return
 		}
 		more, err := s.sendBatch(ctx, db)
 		if err != nil {
-			if ctx.Err() != nil {
+			if !offline(err) {
 				return
 			}
-			db.Close()
-			db = nil
-			s.report(StateOffline, err)
-			if !s.pause(ctx, backoff, StateOffline, err) {
-				return
-			}
-			backoff = min(2*backoff, s.opts.MaxBackoff)
 			continue
 		}
 		backoff = s.opts.MinBackoff
