@@ -213,3 +213,18 @@ func TestHeadlessWithDatabaseDownThenSync(t *testing.T) {
 	}
 	checkArrivedNoAudit(t, f, bench)
 }
+
+// A bench started while the database is down provisions on; its records
+// wait and go when the database comes up.
+func TestDatabaseDownAtStart(t *testing.T) {
+	f := newFleetDB(t)
+	c := mustConfig(t, f.benchURL(), nil)
+	f.Stop()
+	bench := newMemOutbox()
+	st := runSender(t, c, bench)
+	shift(bench, "Bench 1", 0, 3)
+	st.waitFor(t, "offline with 3 waiting", func(s Status) bool { return s.State == StateOffline && s.Waiting == 3 })
+	f.Start()
+	st.waitFor(t, "caught up", caughtUp)
+	checkArrivedNoAudit(t, f, bench)
+}
