@@ -1,0 +1,48 @@
+package fleet
+
+import "context"
+
+// SendNow delivers one change (the attempt a headless command has just
+// run) and marks it sent, within ctx: the caller bounds the wait (a few
+// seconds) and leaves what is not sent for Drain.
+func SendNow(ctx context.Context, cfg *Config, outbox Outbox, ch Change) error {
+	db, err := Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return deliverAndMark(ctx, db, outbox, ch)
+}
+
+// Drain delivers every unsent change, oldest first, until none is left,
+// the database fails or ctx ends. left is what still waits afterwards
+// (-1 when the outbox cannot say).
+func Drain(ctx context.Context, cfg *Config, outbox Outbox) (sent, left int, err error) {
+	defer func() {
+		if n, cerr := outbox.UnsentCount(); cerr == nil {
+			left = n
+		} else {
+			left = -1
+		}
+	}()
+	db, err := Open(ctx, cfg)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	if err := db.ReadOnly(); err != nil {
+		return 0, 0, err
+	}
+	for {
+		changes, err := outbox.Unsent(100)
+		if err != nil || len(changes) == 0 {
+			return sent, 0, err
+		}
+		for _, ch := range changes {
+			if err := deliverAndMark(ctx, db, outbox, ch); err != nil {
+				return sent, 0, err
+			}
+			sent++
+		}
+	}
+}
