@@ -420,7 +420,7 @@ func (w *Wizard) show(p wizardPage) {
 	pipeline := p >= pageIdentify && p <= pageVerify
 	// After a failure the bar would read as done (the engine's result
 	// fills it): the step marks show where it stopped.
-	failed := w.outcome == provisioning.OutcomeFail && !w.running
+	failed := w.ended() && !w.running
 	setVisible(w.progress, pipeline && !failed)
 	w.showVerdict()
 	for q := pageConnect; q < pageCount; q++ {
@@ -458,8 +458,14 @@ func (w *Wizard) show(p wizardPage) {
 	w.refreshButtons()
 }
 
+// ended reports whether the last attempt ended without its work done: it
+// failed or was stopped (Retry is then the way on).
+func (w *Wizard) ended() bool {
+	return w.outcome == provisioning.OutcomeFail || w.outcome == provisioning.OutcomeStopped
+}
+
 func (w *Wizard) showVerdict() {
-	show := w.page == pageFinish || (w.outcome == provisioning.OutcomeFail && !w.running)
+	show := w.page == pageFinish || (w.ended() && !w.running)
 	show = show && w.outcome != provisioning.OutcomePending
 	setVisible(w.verdict, show)
 	if !show {
@@ -474,6 +480,11 @@ func (w *Wizard) showVerdict() {
 		w.verdictImg.Resource = theme.NewErrorThemedResource(theme.CancelIcon())
 		w.verdictTxt.Text = lang.L("FAIL")
 		w.verdictTxt.Color = theme.Color(theme.ColorNameError)
+	case provisioning.OutcomeStopped:
+		// Grey, not red, as on the bench: nothing is wrong with the Photon.
+		w.verdictImg.Resource = theme.NewDisabledResource(theme.MediaStopIcon())
+		w.verdictTxt.Text = lang.L("STOPPED")
+		w.verdictTxt.Color = theme.Color(theme.ColorNameDisabled)
 	case provisioning.OutcomeProvisioned:
 		w.verdictImg.Resource = theme.NewPrimaryThemedResource(theme.InfoIcon())
 		w.verdictTxt.Text = lang.L("ALREADY PROVISIONED")
@@ -490,6 +501,8 @@ func (w *Wizard) finishText() string {
 		b.WriteString(lang.L("The Photon is online in the product and its LED is breathing cyan. It is ready."))
 	case provisioning.OutcomeFail:
 		b.WriteString(lang.L("The Photon was not set up. The reason and what to do are below; press Retry when you are ready."))
+	case provisioning.OutcomeStopped:
+		b.WriteString(lang.L("The setup was stopped before the Photon was finished. Nothing is wrong with it: the next attempt goes on from where this one stopped."))
 	case provisioning.OutcomeProvisioned:
 		b.WriteString(lang.L("This Photon was set up before and is not in listening mode, so nothing was written to it."))
 		if w.slot.Claimable {
@@ -546,7 +559,7 @@ func (w *Wizard) refreshButtons() {
 		}
 	case w.page == pageListening && !w.softAP:
 		w.next.SetText(lang.L("Start"))
-	case w.page == pageFinish || w.outcome == provisioning.OutcomeFail:
+	case w.page == pageFinish || w.ended():
 		switch {
 		case w.outcome == provisioning.OutcomeProvisioned && w.slot.Claimable:
 			w.next.SetText(lang.L("Claim to customer"))
@@ -911,6 +924,17 @@ func (w *Wizard) apply(ev provisioning.Event) {
 			action = lang.L("Claim it to the job's customer, or unplug it")
 		}
 		w.setStatus(w.slot.Message, action)
+		w.show(pageFinish)
+		return
+	case ev.Kind == provisioning.EventResult && ev.Outcome == provisioning.OutcomeStopped:
+		// Stopped from outside (the window closed, the station stopped):
+		// shown as stopped, never as a failure.
+		w.outcome = provisioning.OutcomeStopped
+		msg, action := ev.Message, ev.Action
+		if action == provisioning.StoppedAction {
+			msg, action = lang.L("Stopped: plug it in again or press Retry."), ""
+		}
+		w.setStatus(msg, action)
 		w.show(pageFinish)
 		return
 	case ev.Kind == provisioning.EventResult:
