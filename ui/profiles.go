@@ -86,16 +86,18 @@ func (f *secretField) typed() string {
 // ProfilesView is the supervisor's screen: the list of job profiles and a
 // form in sections to create, edit, duplicate and delete them.
 type ProfilesView struct {
-	win      fyne.Window
-	store    ProfileLibrary
-	secrets  provisioning.Secrets
-	tester   ConnectionTester
-	account  SupervisorAccount // nil: no sign-in on this station
-	lock     *supervisorLock   // nil: no lock on this station
-	onLock   func()            // after the lock changed
-	do       dispatcher
-	parent   context.Context
-	onChange func()
+	win     fyne.Window
+	store   ProfileLibrary
+	secrets provisioning.Secrets
+	tester  ConnectionTester
+	account SupervisorAccount // nil: no sign-in on this station
+	lock    *supervisorLock   // nil: no lock on this station
+	// newTicker counts down the wait after too many wrong PINs.
+	newTicker tickerFunc
+	onLock    func() // after the lock changed
+	do        dispatcher
+	parent    context.Context
+	onChange  func()
 
 	names   []string
 	current string // the profile being edited; "" for a new one
@@ -184,7 +186,7 @@ func fieldError(field string, err error) error {
 }
 
 func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary, secrets provisioning.Secrets, tester ConnectionTester, account SupervisorAccount, lock *supervisorLock, do dispatcher) *ProfilesView {
-	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, lock: lock, do: do, parent: ctx}
+	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, lock: lock, do: do, parent: ctx, newTicker: realTicker}
 	entry := func(placeholder string) *formEntry {
 		e := newFormEntry(false)
 		e.SetPlaceHolder(placeholder)
