@@ -97,6 +97,10 @@ func (f *fakeAccount) CreateProductClient(ctx context.Context, profile, product 
 	return "photon-station-line-9-1234", nil
 }
 
+func (f *fakeAccount) DeleteProductClient(ctx context.Context, profile, product, clientID string) error {
+	return f.secrets.Delete(ctx, profile, provisioning.SecretClientSecret)
+}
+
 // inDialog finds the entries and the button labelled button in the top
 // overlay (the open dialog).
 func inDialog(t *testing.T, w fyne.Window, button string) ([]*widget.Entry, *widget.Button) {

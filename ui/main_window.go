@@ -324,6 +324,7 @@ func (v *MainView) TypedKey(ev *fyne.KeyEvent) {
 
 // Close stops the bridges and cancels what the screens started.
 func (v *MainView) Close() {
+	v.Profiles.dropMadeClientNow() // a new profile left unsaved keeps no client
 	v.cancel()
 	v.Monitor.Close()
 	if c, ok := v.tools.(interface{ Close() }); ok {

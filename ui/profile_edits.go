@@ -68,6 +68,7 @@ func (v *ProfilesView) leaveEdits(then func()) {
 	label.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(lang.L("Unsaved changes"), lang.L("Discard changes"), lang.L("Keep editing"), label, func(discard bool) {
 		if discard {
+			v.dropMadeClient()
 			then()
 			v.reselectCurrent()
 		}
