@@ -526,6 +526,7 @@ func (b *Bench) start() {
 		b.do(func() {
 			b.busy = false
 			if err != nil {
+				b.refreshTop() // Start bench is offered again
 				b.showProblem(engineWords(err, lang.L("The bench did not start. Check that the USB hub is plugged in, then press Start bench again; if it keeps happening, give the details to a supervisor.")), err)
 			} else {
 				b.hideBanner()
