@@ -99,6 +99,9 @@ func TestFailuresShowNoRawErrors(t *testing.T) {
 		t.Errorf("banner %q names no action", s.view.Bench.banner.Text)
 	}
 	shootSizes(t, s, "bench-start-failed")
+	s.view.Bench.bannerMore.Open(0)
+	shootSizes(t, s, "bench-start-failed-details")
+	s.view.Bench.bannerMore.CloseAll()
 
 	// The bench does not start because the keychain is missing.
 	st.startErr = noKeychainStore{}.err()
@@ -121,6 +124,9 @@ func TestFailuresShowNoRawErrors(t *testing.T) {
 	s.q.until(t, "the save refused", func() bool { return strings.Contains(p.message.Text, "not saved") })
 	noRawWords(t, s.win, "profile save", p.messageMore)
 	shootSizes(t, s, "profiles-save-failed")
+	p.messageMore.Open(0)
+	shootSizes(t, s, "profiles-save-failed-details")
+	p.messageMore.CloseAll()
 	s.tester.err = errors.New(rawCause)
 	test.Tap(p.testBtn)
 	recv(t, s.tester.secret)

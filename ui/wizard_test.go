@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -243,7 +244,7 @@ func TestWizardStoppedByClosingIsNotAFailure(t *testing.T) {
 	runner := newScriptedRunner()
 	ctx, closeWindow := context.WithCancel(testContext(t))
 	wz := newWizard(ctx, runner, nil, fakePorts{"/dev/ttyACM3"}, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
-	test.NewTempWindow(t, wz.Content())
+	win := test.NewTempWindow(t, wz.Content())
 	wz.portPick.setPorts([]provisioning.Port{{Path: "/dev/ttyACM3"}})
 	test.Tap(wz.next)
 	test.Tap(wz.next)
@@ -266,6 +267,10 @@ func TestWizardStoppedByClosingIsNotAFailure(t *testing.T) {
 	}
 	if !strings.Contains(wz.body.Text, "stopped before the Photon was finished") {
 		t.Errorf("finish text = %q", wz.body.Text)
+	}
+	for _, size := range []fyne.Size{{Width: 1280, Height: 800}, {Width: 1920, Height: 1080}} {
+		win.Resize(size)
+		shoot(t, fmt.Sprintf("wizard-stopped-%.0fx%.0f", size.Width, size.Height), win.Canvas())
 	}
 }
 
