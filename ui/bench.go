@@ -221,7 +221,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	bar := &topBar{}
 	top := container.New(bar, profileBox, container.NewHBox(counters, bigStart))
 	legend := ledLegend()
-	b.header = container.NewVBox(top, b.banner, b.bannerMore, b.attentionTap, widget.NewSeparator())
+	b.header = container.NewVBox(top, b.banner, b.bannerMore.acc, b.attentionTap, widget.NewSeparator())
 	b.scroll = container.NewVScroll(b.grid)
 	b.content = container.New(benchLayout{grid: b.gridLayout, legend: legend.Layout.(*flowRow), bar: bar},
 		b.header,

@@ -18,7 +18,7 @@ import (
 // variable name) is for a supervisor or support, and shows only when
 // opened. Hidden while there is nothing to show.
 type detailsExpander struct {
-	*widget.Accordion
+	acc  *widget.Accordion // what goes on screen
 	text *widget.Label
 }
 
@@ -26,19 +26,19 @@ func newDetailsExpander() *detailsExpander {
 	d := &detailsExpander{text: widget.NewLabel("")}
 	d.text.Wrapping = fyne.TextWrapWord
 	d.text.Selectable = true
-	d.Accordion = widget.NewAccordion(widget.NewAccordionItem(lang.L("Details for support"), d.text))
-	d.Accordion.Hide()
+	d.acc = widget.NewAccordion(widget.NewAccordionItem(lang.L("Details for support"), d.text))
+	d.acc.Hide()
 	return d
 }
 
 // set shows details folded away, or hides the expander for "".
 func (d *detailsExpander) set(details string) {
 	d.text.SetText(details)
-	d.CloseAll()
+	d.acc.CloseAll()
 	if details == "" {
-		d.Hide()
+		d.acc.Hide()
 	} else {
-		d.Show()
+		d.acc.Show()
 	}
 }
 
@@ -52,7 +52,7 @@ func causeText(err error) string {
 
 // messageWithDetails stacks a message and its details expander.
 func messageWithDetails(msg fyne.CanvasObject, d *detailsExpander) *fyne.Container {
-	return container.NewVBox(msg, d)
+	return container.NewVBox(msg, d.acc)
 }
 
 // showProblem shows msg, in a technician's words, in a dialog on win, with
@@ -62,7 +62,7 @@ func showProblem(win fyne.Window, msg string, err error) {
 	label.Wrapping = fyne.TextWrapWord
 	more := newDetailsExpander()
 	more.set(causeText(err))
-	d := dialog.NewCustom(lang.L("Not done"), lang.L("Close"), container.NewVBox(label, more), win)
+	d := dialog.NewCustom(lang.L("Not done"), lang.L("Close"), messageWithDetails(label, more), win)
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
 	d.Show()
 }

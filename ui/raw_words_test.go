@@ -34,7 +34,7 @@ func shownWords(w fyne.Window) string {
 			return
 		}
 		switch x := o.(type) {
-		case *detailsExpander, *widget.Accordion:
+		case *widget.Accordion:
 			return
 		case *widget.Label:
 			b.WriteString(x.Text + "\n")
@@ -73,7 +73,7 @@ func noRawWords(t *testing.T, w fyne.Window, what string, details *detailsExpand
 			t.Errorf("%s: %q is shown outside Details:\n%s", what, m, shown)
 		}
 	}
-	if details != nil && (!details.Visible() || details.text.Text == "") {
+	if details != nil && (!details.acc.Visible() || details.text.Text == "") {
 		t.Errorf("%s: the raw cause is not kept behind Details for support", what)
 	}
 }
@@ -99,9 +99,9 @@ func TestFailuresShowNoRawErrors(t *testing.T) {
 		t.Errorf("banner %q names no action", s.view.Bench.banner.Text)
 	}
 	shootSizes(t, s, "bench-start-failed")
-	s.view.Bench.bannerMore.Open(0)
+	s.view.Bench.bannerMore.acc.Open(0)
 	shootSizes(t, s, "bench-start-failed-details")
-	s.view.Bench.bannerMore.CloseAll()
+	s.view.Bench.bannerMore.acc.CloseAll()
 
 	// The bench does not start because the keychain is missing.
 	st.startErr = noKeychainStore{}.err()
@@ -124,9 +124,9 @@ func TestFailuresShowNoRawErrors(t *testing.T) {
 	s.q.until(t, "the save refused", func() bool { return strings.Contains(p.message.Text, "not saved") })
 	noRawWords(t, s.win, "profile save", p.messageMore)
 	shootSizes(t, s, "profiles-save-failed")
-	p.messageMore.Open(0)
+	p.messageMore.acc.Open(0)
 	shootSizes(t, s, "profiles-save-failed-details")
-	p.messageMore.CloseAll()
+	p.messageMore.acc.CloseAll()
 	s.tester.err = errors.New(rawCause)
 	test.Tap(p.testBtn)
 	recv(t, s.tester.secret)

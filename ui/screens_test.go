@@ -477,7 +477,7 @@ func TestProfilesCreateValidateAndSecrets(t *testing.T) {
 	if got := p.testResult.Text; strings.Contains(got, "invalid_client") || !strings.Contains(got, "Check the product, the OAuth client ID and its secret") {
 		t.Errorf("test result = %q", got)
 	}
-	if !p.testMore.Visible() || !strings.Contains(p.testMore.text.Text, "invalid_client") {
+	if !p.testMore.acc.Visible() || !strings.Contains(p.testMore.text.Text, "invalid_client") {
 		t.Errorf("the cloud's words are not behind Details: %q", p.testMore.text.Text)
 	}
 }

@@ -289,7 +289,7 @@ func newWizard(ctx context.Context, runner OneDeviceRunner, ap PhotonAP, ports P
 	w.deviceTail.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
 	w.deviceTail.TextSize = theme.Size(SizeNameTileLarge)
 	w.deviceRow = container.NewHBox(widget.NewLabel(lang.L("Device")), container.NewCenter(w.deviceHead), w.deviceTail)
-	w.right = container.NewVBox(w.title, w.deviceRow, w.body, w.leds, w.pageExtra, w.progress, w.verdict, w.status, w.statusMore, w.action)
+	w.right = container.NewVBox(w.title, w.deviceRow, w.body, w.leds, w.pageExtra, w.progress, w.verdict, w.status, w.statusMore.acc, w.action)
 	w.buttons = container.NewHBox(w.cancelBtn, layout.NewSpacer(), w.back, w.next)
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.NewPadded(w.stepList))
 	w.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), logAcc, w.buttons), left, nil,
