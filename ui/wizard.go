@@ -492,9 +492,9 @@ func (w *Wizard) showVerdict() {
 		w.verdictTxt.Color = theme.Color(theme.ColorNameError)
 	case provisioning.OutcomeStopped:
 		// Grey, not red, as on the bench: nothing is wrong with the Photon.
-		w.verdictImg.Resource = theme.NewDisabledResource(theme.MediaStopIcon())
+		w.verdictImg.Resource = theme.NewThemedResource(theme.MediaStopIcon())
 		w.verdictTxt.Text = lang.L("STOPPED")
-		w.verdictTxt.Color = theme.Color(theme.ColorNameDisabled)
+		w.verdictTxt.Color = theme.Color(theme.ColorNameForeground)
 	case provisioning.OutcomeProvisioned:
 		w.verdictImg.Resource = theme.NewPrimaryThemedResource(theme.InfoIcon())
 		w.verdictTxt.Text = lang.L("ALREADY PROVISIONED")
