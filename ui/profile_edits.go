@@ -55,6 +55,7 @@ func (v *ProfilesView) unsaved() bool {
 // keeps the edits unless the supervisor discards them.
 func (v *ProfilesView) leaveEdits(then func()) {
 	if !v.unsaved() {
+		v.dropMadeClient() // a new profile left (locked meanwhile) keeps no client
 		then()
 		return
 	}
