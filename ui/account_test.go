@@ -301,7 +301,7 @@ func TestProfilesSignInWithoutKeychain(t *testing.T) {
 	if got := card.status.Text; strings.Contains(got, "PARTICLE_CLIENT_SECRET") || strings.Contains(got, "dbus-launch") {
 		t.Errorf("status = %q: a variable name or a Go error outside Details", got)
 	}
-	if !p.keychain.box.Visible() || !strings.Contains(p.keychain.details.Text, "dbus-launch") {
+	if !p.keychain.box.Visible() || !strings.Contains(p.keychain.more.text.Text, "dbus-launch") {
 		t.Error("the note on the missing keychain, with the cause in its details, is not shown")
 	}
 	if !card.signIn.Disabled() || !p.chooseBtn.Disabled() || !p.createBtn.Disabled() {
