@@ -431,6 +431,22 @@ func TestAgainstFakeCloud(t *testing.T) {
 		}
 		// The new client's credentials give a product token.
 		must[cloud.Token](t)(user.ProductToken(ctx, oc.Credentials(), 0))
+
+		// Deleted, it is gone from the product's list and a second delete
+		// is refused as not found.
+		if err := user.DeleteOAuthClient(ctx, fakeProductS, oc.ID); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, wire{"DELETE", "/v1/products/100/clients/" + oc.ID, "", nil, header})
+		list = must[[]cloud.OAuthClient](t)(user.ListOAuthClients(ctx, fakeProductS))
+		b.expect(t, wire{"GET", "/v1/products/100/clients", "", nil, header})
+		if slices.ContainsFunc(list, func(c cloud.OAuthClient) bool { return c.ID == oc.ID }) {
+			t.Errorf("the deleted client is still listed: %v", list)
+		}
+		if err := user.DeleteOAuthClient(ctx, fakeProductS, oc.ID); !cloud.IsNotFound(err) {
+			t.Errorf("deleting it again: %v, want not found", err)
+		}
+		b.expect(t, wire{"DELETE", "/v1/products/100/clients/" + oc.ID, "", nil, header})
 	})
 
 	t.Run("vitals", func(t *testing.T) {

@@ -607,6 +607,23 @@ func (c *Client) CreateOAuthClient(ctx context.Context, product string, spec OAu
 	return b.Client, nil
 }
 
+// DeleteOAuthClient deletes an OAuth client, the product's when product is
+// not empty (DELETE /v1/products/:product/clients/:id; 204). Tokens it
+// already issued are not revoked by this. Retried safely: a repeat after a
+// lost reply that finds the client gone counts as done.
+func (c *Client) DeleteOAuthClient(ctx context.Context, product, id string) error {
+	op := "delete OAuth client"
+	path, err := clientsPath(op, product)
+	if err != nil {
+		return err
+	}
+	cid, err := seg(op, "OAuth client ID", id)
+	if err != nil {
+		return err
+	}
+	return c.expectOK(ctx, &request{op: op, method: "DELETE", path: append(path, cid), idempotent: true, doneWhenGone: IsNotFound})
+}
+
 // ListOAuthClients lists OAuth clients (without secrets), the product's when
 // product is not empty.
 func (c *Client) ListOAuthClients(ctx context.Context, product string) ([]OAuthClient, error) {

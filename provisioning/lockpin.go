@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The supervisor's lock PIN is kept only as a salted, slow hash: PBKDF2
@@ -61,4 +62,26 @@ func CheckPIN(stored, pin string) (bool, error) {
 		return false, ErrBadPINHash
 	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// Wrong PINs are limited: PINFreeTries may be wrong in a row, then each
+// further wrong PIN makes the next try wait, pinFirstWait at first and
+// twice as long each time, up to pinLongestWait. Guessing a 4-digit PIN
+// then takes days instead of minutes.
+const (
+	PINFreeTries   = 5
+	pinFirstWait   = 30 * time.Second
+	pinLongestWait = 15 * time.Minute
+)
+
+// PINWait is how long the next try waits after wrong PINs in a row.
+func PINWait(wrong int) time.Duration {
+	if wrong < PINFreeTries {
+		return 0
+	}
+	w := pinFirstWait
+	for i := PINFreeTries; i < wrong && w < pinLongestWait; i++ {
+		w *= 2
+	}
+	return min(w, pinLongestWait)
 }

@@ -2,8 +2,10 @@ package provisioning
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHashPINIsSaltedAndChecks(t *testing.T) {
@@ -37,5 +39,17 @@ func TestCheckPINUnreadableHash(t *testing.T) {
 		if ok, err := CheckPIN(h, "1234"); ok || !errors.Is(err, ErrBadPINHash) {
 			t.Errorf("%q: %v %v", h, ok, err)
 		}
+	}
+}
+
+func TestPINWaitGrows(t *testing.T) {
+	var got []time.Duration
+	for wrong := 0; wrong <= 12; wrong++ {
+		got = append(got, PINWait(wrong))
+	}
+	s := time.Second
+	want := []time.Duration{0, 0, 0, 0, 0, 30 * s, 60 * s, 120 * s, 240 * s, 480 * s, 900 * s, 900 * s, 900 * s}
+	if !slices.Equal(got, want) {
+		t.Errorf("waits after 0..12 wrong PINs = %v, want %v", got, want)
 	}
 }

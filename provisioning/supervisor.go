@@ -351,6 +351,24 @@ func (s *Supervisor) CreateProductClient(ctx context.Context, profile, product s
 	return oc.ID, nil
 }
 
+// DeleteProductClient deletes the product's OAuth client that
+// CreateProductClient made for a profile that was then never saved, and
+// forgets its secret in the keyring. A client already gone counts as
+// deleted.
+func (s *Supervisor) DeleteProductClient(ctx context.Context, profile, product, clientID string) error {
+	c, err := s.Client(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.DeleteOAuthClient(ctx, strings.TrimSpace(product), clientID); err != nil && !cloud.IsNotFound(err) {
+		return err
+	}
+	if err := s.Secrets.Delete(context.WithoutCancel(ctx), profile, SecretClientSecret); err != nil && !errors.Is(err, ErrSecretNotFound) {
+		return fmt.Errorf("the OAuth client %s was deleted, but its secret could not be removed from the keychain: %w", clientID, err)
+	}
+	return nil
+}
+
 // FieldProblem picks one field's message out of a profile validation error
 // (nil when that field is fine), for a form that shows it beside the field.
 func FieldProblem(err error, field string) error {

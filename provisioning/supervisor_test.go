@@ -381,3 +381,31 @@ func TestSupervisorSignInNotKeptIsRevokedInTime(t *testing.T) {
 		t.Error("the password is in the error")
 	}
 }
+
+// A client made for a profile that was never saved is deleted in the
+// cloud and its secret forgotten; one already gone counts as deleted.
+func TestSupervisorDeletesAnAbandonedProductClient(t *testing.T) {
+	r := newSupervisorRig(t, "")
+	ctx := context.Background()
+	if _, err := r.sup.SignIn(ctx, supEmail, supPassword); err != nil {
+		t.Fatal(err)
+	}
+	id, err := r.sup.CreateProductClient(ctx, "Line 3", "acme-sensor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.sup.DeleteProductClient(ctx, "Line 3", "acme-sensor", id); err != nil {
+		t.Fatal(err)
+	}
+	for _, oc := range r.cloud.OAuthClients() {
+		if oc.ID == id {
+			t.Fatalf("the client %s is still in the cloud", id)
+		}
+	}
+	if _, err := r.secrets.Get(ctx, "Line 3", SecretClientSecret); !errors.Is(err, ErrSecretNotFound) {
+		t.Errorf("the secret is still kept: %v", err)
+	}
+	if err := r.sup.DeleteProductClient(ctx, "Line 3", "acme-sensor", id); err != nil {
+		t.Errorf("deleting it again: %v", err)
+	}
+}

@@ -33,6 +33,9 @@ type SupervisorAccount interface {
 	// CreateProductClient creates the product's OAuth client for the
 	// profile, stores its secret in the keychain and returns its ID.
 	CreateProductClient(ctx context.Context, profile, product string) (string, error)
+	// DeleteProductClient deletes a client CreateProductClient made for
+	// a profile that was then not saved, and forgets its secret.
+	DeleteProductClient(ctx context.Context, profile, product, clientID string) error
 }
 
 // accountCard is the top of the profile editor: who is signed in, and the
@@ -41,6 +44,7 @@ type accountCard struct {
 	v       *ProfilesView
 	acct    SupervisorAccount
 	status  *widget.Label
+	more    *detailsExpander // the status's raw cause, folded away
 	signIn  *widget.Button
 	signOut *widget.Button
 	box     fyne.CanvasObject
@@ -60,11 +64,12 @@ func newAccountCard(v *ProfilesView, acct SupervisorAccount) *accountCard {
 	c := &accountCard{v: v, acct: acct}
 	c.status = widget.NewLabel("")
 	c.status.Wrapping = fyne.TextWrapWord
+	c.more = newDetailsExpander()
 	c.signIn = widget.NewButtonWithIcon(lang.L("Sign in…"), theme.LoginIcon(), c.askPassword)
 	c.signIn.Importance = widget.HighImportance
 	c.signOut = widget.NewButtonWithIcon(lang.L("Sign out"), theme.LogoutIcon(), c.confirmSignOut)
 	c.box = widget.NewCard(lang.L("Particle account"), "",
-		container.NewBorder(nil, nil, widget.NewIcon(theme.AccountIcon()), container.NewHBox(c.signIn, c.signOut), c.status))
+		container.NewBorder(nil, nil, widget.NewIcon(theme.AccountIcon()), container.NewHBox(c.signIn, c.signOut), messageWithDetails(c.status, c.more)))
 	c.show(provisioning.Account{}, nil)
 	return c
 }
@@ -86,6 +91,7 @@ func (c *accountCard) refresh() {
 func (c *accountCard) show(a provisioning.Account, err error) {
 	c.last, c.lastErr = a, err
 	c.status.Importance = widget.MediumImportance
+	c.more.set("")
 	switch {
 	case c.v.isLocked():
 		// Locked: nobody at the bench may use the supervisor's account.
@@ -120,7 +126,8 @@ func (c *accountCard) show(a provisioning.Account, err error) {
 		}
 		if err != nil && !errors.Is(err, provisioning.ErrNotSignedIn) {
 			c.status.Importance = widget.DangerImportance
-			c.status.SetText(lang.L("The sign-in could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+			c.status.SetText(lang.L("The sign-in could not be read from the keychain. Sign in again; if it keeps happening, give the details to a supervisor."))
+			c.more.set(causeText(err))
 		} else {
 			c.status.SetText(lang.L("Not signed in. A supervisor signs in with their Particle account to choose products and create OAuth clients; profiles work without it."))
 		}
@@ -145,7 +152,8 @@ func keyringCause(err error) string {
 func (c *accountCard) fail(err error) {
 	c.show(provisioning.Account{}, nil)
 	c.status.Importance = widget.DangerImportance
-	c.status.SetText(lang.L("Not signed in: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+	c.status.SetText(lang.L("The sign-in did not work. Check this computer's network connection and sign in again; if it keeps happening, give the details to a supervisor."))
+	c.more.set(causeText(err))
 	c.status.Refresh()
 }
 
@@ -276,7 +284,8 @@ func (c *accountCard) doSignOut() {
 			c.show(a, cur)
 			if err != nil {
 				c.status.Importance = widget.WarningImportance
-				c.status.SetText(err.Error())
+				c.status.SetText(lang.L("The Particle Cloud did not confirm the sign-out. Check this computer's network connection, and sign out again if the account is still shown."))
+				c.more.set(causeText(err))
 				c.status.Refresh()
 			}
 		})
@@ -298,7 +307,7 @@ func (v *ProfilesView) chooseProduct() {
 		v.do(func() {
 			v.refreshAccountActions()
 			if err != nil {
-				v.setMessage(lang.L("The products could not be listed: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				v.setProblem(lang.L("The products could not be listed. Check this computer's network connection and press Choose… again; if it keeps happening, give the details to a supervisor."), err)
 				return
 			}
 			v.setMessage("", false)
@@ -389,11 +398,14 @@ func (v *ProfilesView) doCreateClient(name, product string) {
 			v.creating = false
 			if err != nil {
 				v.refreshLock()
-				v.setMessage(lang.L("No OAuth client was set up: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				v.setProblem(clientWords(err, product), err)
 				return
 			}
 			v.clientID.SetText(id)
 			v.clientSecret.setStored(true)
+			if !existing {
+				v.made = &madeClient{profile: name, product: product, id: id}
+			}
 			v.refreshLock()
 			if !existing && len(v.problems()) == 0 {
 				v.Save()
@@ -419,8 +431,7 @@ func (v *ProfilesView) storeClientID(name, id string) error {
 	}
 	p.ClientID = id
 	if err := v.store.Save(p); err != nil {
-		return errors.New(lang.L("the OAuth client {{.ID}} was created and its secret stored, but the profile could not be updated ({{.Reason}}): type {{.ID}} as its OAuth client ID and save",
-			map[string]any{"ID": id, "Reason": err.Error()}))
+		return &clientNotStored{id: id, err: err}
 	}
 	return nil
 }
@@ -442,4 +453,27 @@ func (v *ProfilesView) refreshAccountActions() {
 	if !v.clientReady() {
 		v.createBtn.Disable()
 	}
+}
+
+// clientNotStored says a client was made and its secret kept, but the
+// stored profile could not take its ID.
+type clientNotStored struct {
+	id  string
+	err error
+}
+
+func (e *clientNotStored) Error() string { return e.err.Error() }
+func (e *clientNotStored) Unwrap() error { return e.err }
+
+// clientWords says why Create client did not give the profile a client,
+// and what to do.
+func clientWords(err error, product string) string {
+	var ns *clientNotStored
+	switch {
+	case errors.As(err, &ns):
+		return lang.L("The OAuth client {{.ID}} was created and its secret stored, but the profile could not be updated. Type {{.ID}} as its OAuth client ID and press Save profile.", map[string]any{"ID": ns.id})
+	case errors.As(err, new(*provisioning.KeyringError)):
+		return lang.L("The OAuth client was created, but the keychain did not take its secret. A supervisor deletes that client in the Particle console (the product's Authentication page) and creates a new one once the keychain works.")
+	}
+	return lang.L("No OAuth client was set up. Check this computer's network connection and that your account may manage product {{.Product}}, then press Create client again.", map[string]any{"Product": product})
 }

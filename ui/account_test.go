@@ -97,6 +97,10 @@ func (f *fakeAccount) CreateProductClient(ctx context.Context, profile, product 
 	return "photon-station-line-9-1234", nil
 }
 
+func (f *fakeAccount) DeleteProductClient(ctx context.Context, profile, product, clientID string) error {
+	return f.secrets.Delete(ctx, profile, provisioning.SecretClientSecret)
+}
+
 // inDialog finds the entries and the button labelled button in the top
 // overlay (the open dialog).
 func inDialog(t *testing.T, w fyne.Window, button string) ([]*widget.Entry, *widget.Button) {
@@ -297,7 +301,7 @@ func TestProfilesSignInWithoutKeychain(t *testing.T) {
 	if got := card.status.Text; strings.Contains(got, "PARTICLE_CLIENT_SECRET") || strings.Contains(got, "dbus-launch") {
 		t.Errorf("status = %q: a variable name or a Go error outside Details", got)
 	}
-	if !p.keychain.box.Visible() || !strings.Contains(p.keychain.details.Text, "dbus-launch") {
+	if !p.keychain.box.Visible() || !strings.Contains(p.keychain.more.text.Text, "dbus-launch") {
 		t.Error("the note on the missing keychain, with the cause in its details, is not shown")
 	}
 	if !card.signIn.Disabled() || !p.chooseBtn.Disabled() || !p.createBtn.Disabled() {

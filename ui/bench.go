@@ -86,6 +86,7 @@ type Bench struct {
 	network          *widget.Label
 	startStop        *largeButton
 	banner           *widget.Label
+	bannerMore       *detailsExpander // the banner's raw cause, folded away
 	attention        *widget.Label
 	attentionRow     *fyne.Container
 	attentionTap     *tapArea
@@ -182,6 +183,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.banner.Wrapping = fyne.TextWrapWord
 	b.banner.Importance = widget.DangerImportance
 	b.banner.Hide()
+	b.bannerMore = newDetailsExpander()
 	b.attention = widget.NewLabel("")
 	b.attention.Importance = widget.DangerImportance
 	b.attention.TextStyle = fyne.TextStyle{Bold: true}
@@ -223,7 +225,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	bar := &topBar{}
 	top := container.New(bar, profileBox, container.NewHBox(counters, bigStart))
 	legend := ledLegend()
-	b.header = container.NewVBox(top, b.banner, b.attentionTap, widget.NewSeparator())
+	b.header = container.NewVBox(top, b.banner, b.bannerMore.acc, b.attentionTap, widget.NewSeparator())
 	b.scroll = container.NewVScroll(b.grid)
 	b.content = container.New(benchLayout{grid: b.gridLayout, legend: legend.Layout.(*flowRow), bar: bar},
 		b.header,
@@ -245,7 +247,7 @@ func (b *Bench) refreshProfiles() {
 	}
 	names, err := b.profiles.List()
 	if err != nil {
-		b.showBanner(lang.L("The profiles could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		b.showProblem(profilesUnreadable(), err)
 		return
 	}
 	all := len(names)
@@ -279,7 +281,7 @@ func (b *Bench) chooseProfile(name string) {
 	}
 	p, err := b.profiles.Load(name)
 	if err != nil {
-		b.showBanner(lang.L("The profile {{.Name}} could not be read: {{.Reason}}", map[string]any{"Name": name, "Reason": err.Error()}))
+		b.showProblem(profileUnreadable(name), err)
 		b.hasProf = false
 		b.refreshTop()
 		return
@@ -297,14 +299,25 @@ func (b *Bench) SetProfile(p provisioning.Profile) {
 }
 
 func (b *Bench) showBanner(msg string) {
+	b.bannerMore.set("")
 	b.banner.SetText(msg)
 	b.banner.Show()
+	b.layoutAll()
+}
+
+// showProblem shows a failure in the banner in a technician's words, with
+// err's raw text behind Details for support.
+func (b *Bench) showProblem(msg string, err error) {
+	b.banner.SetText(msg)
+	b.banner.Show()
+	b.bannerMore.set(causeText(err))
 	b.layoutAll()
 }
 
 func (b *Bench) hideBanner() {
 	if b.banner.Visible() {
 		b.banner.Hide()
+		b.bannerMore.set("")
 		b.layoutAll()
 	}
 }
@@ -518,7 +531,8 @@ func (b *Bench) start() {
 		b.do(func() {
 			b.busy = false
 			if err != nil {
-				b.showBanner(lang.L("The bench did not start: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+				b.refreshTop() // Start bench is offered again
+				b.showProblem(engineWords(err, lang.L("The bench did not start. Check that the USB hub is plugged in, then press Start bench again; if it keeps happening, give the details to a supervisor.")), err)
 			} else {
 				if !b.haltedEarly {
 					b.hideBanner()
@@ -547,7 +561,7 @@ func (b *Bench) stop() {
 			b.busy = false
 			b.setRunning(false)
 			if err != nil {
-				b.showBanner(lang.L("The bench did not stop cleanly: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+				b.showProblem(lang.L("The bench did not stop cleanly. Unplug the Photons that were in progress and plug them in again after the next Start bench; if it keeps happening, give the details to a supervisor."), err)
 			}
 			b.refreshTop()
 		})
@@ -595,7 +609,7 @@ func (b *Bench) retry(slot string) {
 				t.retry.Enable()
 			}
 			if err != nil {
-				b.showBanner(lang.L("{{.Slot}} could not be retried: {{.Reason}}", map[string]any{"Slot": slot, "Reason": err.Error()}))
+				b.showProblem(engineWords(err, lang.L("{{.Slot}} could not be retried. Unplug the Photon and plug it in again; if it keeps happening, give the details to a supervisor.", map[string]any{"Slot": slot})), err)
 			}
 		})
 	}()
@@ -626,7 +640,7 @@ func (b *Bench) claim(slot string) {
 				t.claim.Enable()
 			}
 			if err != nil {
-				b.showBanner(lang.L("{{.Slot}} could not be claimed: {{.Reason}}", map[string]any{"Slot": slot, "Reason": err.Error()}))
+				b.showProblem(engineWords(err, lang.L("{{.Slot}} could not be claimed. Check this computer's network connection and press Claim to customer again; if it keeps happening, give the details to a supervisor.", map[string]any{"Slot": slot})), err)
 			}
 		})
 	}()

@@ -43,6 +43,7 @@ func (f *fakeStation) Claim(ctx context.Context, slot string) error {
 type fakeLibrary struct {
 	mu       sync.Mutex // the screens call it from worker goroutines, tests from theirs
 	profiles map[string]provisioning.Profile
+	saveErr  error // when set, Save refuses with it
 }
 
 func newFakeLibrary(ps ...provisioning.Profile) *fakeLibrary {
@@ -75,6 +76,9 @@ func (l *fakeLibrary) Load(name string) (provisioning.Profile, error) {
 func (l *fakeLibrary) Save(p provisioning.Profile) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.saveErr != nil {
+		return l.saveErr
+	}
 	l.profiles[p.Name] = p
 	return nil
 }

@@ -98,14 +98,18 @@ func TestTextSizeSticks(t *testing.T) {
 	t.Setenv(scaleEnv, "")
 	s := newTestStation(t)
 	a := fyne.CurrentApp()
-	menuItem(t, s.win, "View", "150 %").Action()
+	// Each size is named in words, with its percent.
+	for _, want := range []string{"Normal (100 %)", "Large (125 %)", "Larger (150 %)", "Very large (175 %)", "Largest (200 %)"} {
+		menuItem(t, s.win, "View", want)
+	}
+	menuItem(t, s.win, "View", "Larger (150 %)").Action()
 	if got := a.Preferences().String(PrefTextSize); got != "1.5" {
 		t.Errorf("the saved text size is %q", got)
 	}
 	if got := os.Getenv(scaleEnv); got != "1.5" {
 		t.Errorf("Fyne's scale is %q after choosing 150 %%", got)
 	}
-	if !menuItem(t, s.win, "View", "150 %").Checked || menuItem(t, s.win, "View", "100 %").Checked {
+	if !menuItem(t, s.win, "View", "Larger (150 %)").Checked || menuItem(t, s.win, "View", "Normal (100 %)").Checked {
 		t.Error("the menu does not tick the chosen size")
 	}
 	// The next start takes the saved size, whatever the scale was.

@@ -322,7 +322,7 @@ func (v *JournalView) exportTo(w io.WriteCloser, name string) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%s", lang.L("The journal was not exported: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		return err
 	}
 	// The export holds every attempt; the filter only narrows the view.
 	v.count.SetText(lang.L("Exported all {{.Total}} attempts to {{.Name}} (the filter narrows only this view).",
@@ -340,7 +340,7 @@ func (v *JournalView) export() {
 		}
 		if err := v.exportTo(wc, wc.URI().Name()); err != nil {
 			_ = storage.Delete(wc.URI()) // no half-written file left behind
-			dialog.ShowError(err, v.win)
+			showProblem(v.win, lang.L("The journal was not exported. Choose another folder (a USB stick may be full or read-only) and export again."), err)
 		}
 	}, v.win)
 	d.SetFileName("photon-station-journal-" + v.now().Format("2006-01-02") + ".csv")

@@ -50,21 +50,19 @@ func noKeychainStill() string {
 // keychain: what is missing, how to get it, what still works, and the
 // raw cause behind Details.
 type keychainNotice struct {
-	box     *fyne.Container
-	details *widget.Label
+	box  *fyne.Container
+	more *detailsExpander
 }
 
 func newKeychainNotice() *keychainNotice {
-	n := &keychainNotice{details: widget.NewLabel("")}
-	n.details.Wrapping = fyne.TextWrapWord
+	n := &keychainNotice{more: newDetailsExpander()}
 	how := widget.NewLabel(noKeychainHow())
 	how.Wrapping = fyne.TextWrapWord
 	how.Importance = widget.WarningImportance
 	still := widget.NewLabel(noKeychainStill())
 	still.Wrapping = fyne.TextWrapWord
-	more := widget.NewAccordion(widget.NewAccordionItem(lang.L("Details for support"), n.details))
 	card := widget.NewCard(lang.L("No keychain on this computer"), "",
-		container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, how), still, more))
+		container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, how), still, n.more.acc))
 	n.box = container.NewVBox(card)
 	n.box.Hide()
 	return n
@@ -77,7 +75,7 @@ func (n *keychainNotice) show(err error) {
 		return
 	}
 	// The environment path is for an administrator, so it stays here.
-	n.details.SetText(keyringCause(err) + "\n\n" + lang.L("An administrator can instead start Photon Station with {{.ClientSecret}} and {{.WiFiPassword}} set in its environment: they then stand in for the secrets of every profile.",
+	n.more.set(keyringCause(err) + "\n\n" + lang.L("An administrator can instead start Photon Station with {{.ClientSecret}} and {{.WiFiPassword}} set in its environment: they then stand in for the secrets of every profile.",
 		map[string]any{"ClientSecret": provisioning.EnvClientSecret, "WiFiPassword": provisioning.EnvWiFiPassword}))
 	n.box.Show()
 }

@@ -69,7 +69,7 @@ func TestFirstRunWithoutKeychain(t *testing.T) {
 			t.Errorf("%q: a Go error or a variable name outside Details", got)
 		}
 	}
-	if d := p.keychain.details.Text; !strings.Contains(d, "dbus-launch") || !strings.Contains(d, provisioning.EnvClientSecret) {
+	if d := p.keychain.more.text.Text; !strings.Contains(d, "dbus-launch") || !strings.Contains(d, provisioning.EnvClientSecret) {
 		t.Errorf("details = %q, want the cause and the environment path for support", d)
 	}
 	shootSizes(t, s, "profiles-no-keychain")

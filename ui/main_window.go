@@ -156,7 +156,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	a := fyne.CurrentApp()
 	ctx, cancel := context.WithCancel(context.Background())
 	v := &MainView{Window: w, cancel: cancel, metadata: a.Metadata(), journal: deps.Journal, openURL: a.OpenURL}
-	lock := &supervisorLock{prefs: a.Preferences()}
+	lock := &supervisorLock{prefs: a.Preferences(), now: now}
 	locked := lock.locked
 
 	initial := deps.Profile
@@ -171,6 +171,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	v.Wizard = newWizard(ctx, deps.OneDevice, deps.PhotonAP, deps.Ports, deps.Profiles, now, do)
 	v.Wizard.preferProfile(initial)
 	v.Profiles = newProfilesView(ctx, w, deps.Profiles, deps.Secrets, deps.TestConnection, deps.Account, lock, do)
+	v.Profiles.newTicker = newTicker
 	v.Profiles.onLock = func() {
 		v.Bench.refreshTop()
 		// The device tools forget what the supervisor's account showed.
@@ -323,6 +324,7 @@ func (v *MainView) TypedKey(ev *fyne.KeyEvent) {
 
 // Close stops the bridges and cancels what the screens started.
 func (v *MainView) Close() {
+	v.Profiles.dropMadeClientNow() // a new profile left unsaved keeps no client
 	v.cancel()
 	v.Monitor.Close()
 	if c, ok := v.tools.(interface{ Close() }); ok {

@@ -181,9 +181,11 @@ type SerialMonitor struct {
 	connect  *widget.Button
 	find     *widget.Button
 	status   *widget.Label
-	grid     *widget.TextGrid
-	scroll   *container.Scroll
-	content  fyne.CanvasObject
+	// statusMore holds the status's raw cause, folded away.
+	statusMore *detailsExpander
+	grid       *widget.TextGrid
+	scroll     *container.Scroll
+	content    fyne.CanvasObject
 
 	// stamped leads each line with the local time it arrived; stampFlag
 	// is its state for the stream goroutine.
@@ -212,6 +214,7 @@ func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinde
 		m.grid.SetText("")
 	})
 	m.status = widget.NewLabel(lang.L("Choose a port and press Open to see what the device prints."))
+	m.statusMore = newDetailsExpander()
 	m.grid = widget.NewTextGrid()
 	m.scroll = container.NewScroll(m.grid)
 	m.stamped = widget.NewCheck(lang.L("Times"), func(bool) { m.redraw() })
@@ -222,7 +225,7 @@ func newSerialMonitor(ctx context.Context, opener ConsoleOpener, ports PortFinde
 	m.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), m.Send)
 	m.setDevice(nil)
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(m.find, m.connect, clear), m.portPick.content)
-	bottom := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(m.stamped, m.save), m.send, m.line), m.status)
+	bottom := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(m.stamped, m.save), m.send, m.line), messageWithDetails(m.status, m.statusMore))
 	m.content = container.NewBorder(top, bottom, nil, nil, m.scroll)
 	return m
 }
@@ -232,17 +235,17 @@ func (m *SerialMonitor) Content() fyne.CanvasObject { return m.content }
 
 func (m *SerialMonitor) findPorts() {
 	if m.ports == nil {
-		m.status.SetText(lang.L("Listing ports is not available in this build."))
+		m.setStatus(nil, lang.L("Listing ports is not available in this build."))
 		return
 	}
 	m.portPick.find(func(f portsFound) {
 		switch {
 		case f.err != nil:
-			m.status.SetText(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": f.err.Error()}))
+			m.setStatus(f.err, portsUnlisted())
 		case f.offered == 0:
-			m.status.SetText(strings.TrimSpace(lang.L("No Photon found on USB.") + " " + f.heldWords()))
+			m.setStatus(nil, strings.TrimSpace(lang.L("No Photon found on USB.")+" "+f.heldWords()))
 		case f.held > 0:
-			m.status.SetText(f.heldWords())
+			m.setStatus(nil, f.heldWords())
 		}
 	})
 }
@@ -253,7 +256,7 @@ func (m *SerialMonitor) toggle() {
 		return
 	}
 	if m.portPick.heldNow() {
-		m.status.SetText(benchHoldsWords())
+		m.setStatus(nil, benchHoldsWords())
 		return
 	}
 	m.Open(m.portPick.Selected())
@@ -276,7 +279,7 @@ func (m *SerialMonitor) Open(port string) {
 	m.cancel = cancel
 	m.connect.SetText(lang.L("Close"))
 	m.connect.SetIcon(theme.MediaStopIcon())
-	m.status.SetText(lang.L("Opening {{.Port}}…", map[string]any{"Port": port}))
+	m.setStatus(nil, lang.L("Opening {{.Port}}…", map[string]any{"Port": port}))
 	ticks, stop := m.newTicker(monitorRefresh)
 	go m.stream(ctx, run, port, ticks, stop)
 }
@@ -290,13 +293,13 @@ func (m *SerialMonitor) stream(ctx context.Context, run int, port string, ticks 
 	cancelOpen()
 	if err != nil {
 		m.do(func() {
-			m.ended(run, lang.L("{{.Port}} could not be opened: {{.Reason}}", map[string]any{"Port": port, "Reason": err.Error()}))
+			m.ended(run, lang.L("{{.Port}} could not be opened. Check that the Photon is plugged in and no other program (or the bench) uses the port, then press Open again.", map[string]any{"Port": port}), err)
 		})
 		return
 	}
 	m.do(func() {
 		if run == m.run {
-			m.status.SetText(lang.L("Showing {{.Port}}", map[string]any{"Port": port}))
+			m.setStatus(nil, lang.L("Showing {{.Port}}", map[string]any{"Port": port}))
 			m.setDevice(rc)
 		}
 	})
@@ -322,10 +325,11 @@ func (m *SerialMonitor) stream(ctx context.Context, run int, port string, ticks 
 			rc.Close()
 			m.flush(run)
 			msg := lang.L("{{.Port}} closed.", map[string]any{"Port": port})
+			var cause error
 			if ctx.Err() == nil && err != nil && !errors.Is(err, io.EOF) {
-				msg = lang.L("{{.Port}} stopped: {{.Reason}}", map[string]any{"Port": port, "Reason": err.Error()})
+				msg, cause = lang.L("{{.Port}} stopped sending: the Photon was unplugged or reset. Plug it in again and press Open.", map[string]any{"Port": port}), err
 			}
-			m.do(func() { m.ended(run, msg) })
+			m.do(func() { m.ended(run, msg, cause) })
 			return
 		case <-ticks:
 			m.flush(run)
@@ -348,7 +352,7 @@ func (m *SerialMonitor) flush(run int) {
 	})
 }
 
-func (m *SerialMonitor) ended(run int, msg string) {
+func (m *SerialMonitor) ended(run int, msg string, cause error) {
 	if run != m.run {
 		return
 	}
@@ -358,7 +362,7 @@ func (m *SerialMonitor) ended(run int, msg string) {
 	}
 	m.connect.SetText(lang.L("Open"))
 	m.connect.SetIcon(theme.MediaPlayIcon())
-	m.status.SetText(msg)
+	m.setStatus(cause, msg)
 	m.setDevice(nil)
 }
 
@@ -377,4 +381,11 @@ func (m *SerialMonitor) TypedKey(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeyEscape {
 		m.Close()
 	}
+}
+
+// setStatus shows msg under the monitor, with cause (if any) behind
+// Details for support.
+func (m *SerialMonitor) setStatus(cause error, msg string) {
+	m.status.SetText(msg)
+	m.statusMore.set(causeText(cause))
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"io"
 	"strings"
 
@@ -57,7 +56,7 @@ func (m *SerialMonitor) Send() {
 			}
 			m.send.Enable()
 			if err != nil {
-				m.status.SetText(lang.L("The line was not sent: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+				m.setStatus(err, lang.L("The line was not sent: the Photon was unplugged or reset. Plug it in again, press Open, and send it again."))
 				return
 			}
 			m.line.SetText("")
@@ -73,7 +72,7 @@ func (m *SerialMonitor) saveTo(w io.WriteCloser) error {
 		err = cerr
 	}
 	if err != nil {
-		return errors.New(lang.L("The monitor's text was not saved: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		return err
 	}
 	return nil
 }
@@ -90,10 +89,10 @@ func (m *SerialMonitor) saveAs() {
 		}
 		if err := m.saveTo(wc); err != nil {
 			_ = storage.Delete(wc.URI()) // no half-written file left behind
-			dialog.ShowError(err, win)
+			showProblem(win, lang.L("The monitor's text was not saved. Choose another folder (a USB stick may be full or read-only) and save again."), err)
 			return
 		}
-		m.status.SetText(lang.L("Saved to {{.Name}}.", map[string]any{"Name": wc.URI().Name()}))
+		m.setStatus(nil, lang.L("Saved to {{.Name}}.", map[string]any{"Name": wc.URI().Name()}))
 	}, win)
 	name := strings.NewReplacer("/", "-", "\\", "-", ":", "-").Replace(strings.TrimLeft(m.lastPort, "/\\."))
 	if name == "" {

