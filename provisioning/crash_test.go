@@ -80,7 +80,7 @@ func TestCrashResume(t *testing.T) {
 		json.NewEncoder(w).Encode(d.Online)
 	}))
 	defer control.Close()
-	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	journal := filepath.Join(t.TempDir(), "journal.db")
 
 	rng := rand.New(rand.NewPCG(4711, 42))
 	var acks []ack
