@@ -46,7 +46,7 @@ type Journal struct {
 // Extra pragmas come first (a test's page_size must precede WAL).
 func journalDSN(path string, extra ...string) string {
 	q := url.Values{}
-	for _, p := range append(extra, 
+	for _, p := range append(extra,
 		fmt.Sprintf("busy_timeout(%d)", journalBusyTimeout.Milliseconds()),
 		"journal_mode(WAL)",
 		"synchronous(FULL)",
