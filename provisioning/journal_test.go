@@ -163,3 +163,60 @@ func TestCSVSafe(t *testing.T) {
 		})
 	}
 }
+
+// The journal view's filter and pages are queries: newest first, outcome
+// and text (any case, in any of the technician's fields).
+func TestJournalPageFilter(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	a1 := sampleRecord("a1", "3c0021000447363339343137", OutcomePass)
+	a1.Profile, a1.Slot = "Line 3 thermostats", "ttyACM0"
+	a2 := sampleRecord("a2", "1e0032000c47343432313031", OutcomeFail)
+	a2.Profile, a2.Message = "Line 3 thermostats", "The device did not come online within 3 minutes."
+	a3 := sampleRecord("a3", "", OutcomePending)
+	a3.Profile, a3.Customer, a3.Operator, a3.Station = "Spares", "", "", ""
+	for _, r := range []Record{a1, a2, a3} {
+		if err := j.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		filter JournalFilter
+		want   []string
+	}{
+		{"all newest first", JournalFilter{}, []string{"a3", "a2", "a1"}},
+		{"passed", JournalFilter{Outcome: "pass"}, []string{"a1"}},
+		{"failed", JournalFilter{Outcome: "fail"}, []string{"a2"}},
+		{"unfinished", JournalFilter{Outcome: "unfinished"}, []string{"a3"}},
+		{"device ID, any case", JournalFilter{Text: "343137"}, []string{"a1"}},
+		{"message text", JournalFilter{Text: "COME ONLINE"}, []string{"a2"}},
+		{"profile and outcome", JournalFilter{Text: "line 3", Outcome: "fail"}, []string{"a2"}},
+		{"operator", JournalFilter{Text: "KIM"}, []string{"a2", "a1"}},
+		{"nothing", JournalFilter{Text: "nope"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := j.Count(tc.filter)
+			if err != nil || n != len(tc.want) {
+				t.Errorf("count %d, %v; want %d", n, err, len(tc.want))
+			}
+			var got []string
+			for off := 0; ; off++ {
+				page, err := j.Page(tc.filter, off, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				got = append(got, page[0].Attempt)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("pages of one (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

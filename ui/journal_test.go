@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -92,5 +93,49 @@ func TestJournalRowNumbersWhole(t *testing.T) {
 	}
 	if l.MinSize().Width > v.numberWidth {
 		t.Errorf("row number %q needs %v, the column is %v wide", l.Text, l.MinSize().Width, v.numberWidth)
+	}
+}
+
+// pageCounter is a fakeJournal that remembers the largest page asked for.
+type pageCounter struct {
+	fakeJournal
+	largest int
+}
+
+func (j *pageCounter) Page(f provisioning.JournalFilter, offset, limit int) ([]provisioning.Record, error) {
+	j.largest = max(j.largest, limit)
+	return j.fakeJournal.Page(f, offset, limit)
+}
+
+// The view reads the journal a page at a time: a long history is never
+// read whole to show a screenful, and every row is still reachable.
+func TestJournalViewPages(t *testing.T) {
+	lightApp(t)
+	var recs []provisioning.Record
+	for i := range 450 {
+		recs = append(recs, provisioning.Record{Attempt: fmt.Sprintf("a%03d", i), Started: shiftStart.Add(time.Duration(i) * time.Minute)})
+	}
+	src := &pageCounter{fakeJournal: fakeJournal{records: recs}}
+	win := test.NewTempWindow(t, nil)
+	v := newJournalView(win, src, (&fixedClock{t: shiftStart}).now)
+	win.SetContent(v.Content())
+	win.Resize(fyne.NewSize(1280, 800))
+	if rows, _ := v.table.Length(); rows != 450 {
+		t.Fatalf("the table has %d rows, want 450", rows)
+	}
+	if !strings.Contains(v.count.Text, "450 of 450") {
+		t.Errorf("count %q", v.count.Text)
+	}
+	if src.largest == 0 || src.largest > journalPageSize {
+		t.Errorf("the view read %d attempts at once, want pages of at most %d", src.largest, journalPageSize)
+	}
+	for i, want := range map[int]string{0: "a449", 199: "a250", 200: "a249", 449: "a000"} {
+		if r, ok := v.row(i); !ok || r.Attempt != want {
+			t.Errorf("row %d = %q, want %s", i, r.Attempt, want)
+		}
+	}
+	v.table.Select(widget.TableCellID{Row: 449, Col: 0})
+	if v.chosen != 449 || strings.Contains(v.steps.Text, "Choose an attempt") {
+		t.Errorf("choosing the last row: chosen %d, steps %q", v.chosen, v.steps.Text)
 	}
 }
