@@ -37,10 +37,10 @@ const journalPageSize = 200
 // JournalView is the supervisor's record of every attempt: a filterable
 // table, the steps of the chosen attempt, and CSV export.
 type JournalView struct {
-	win     fyne.Window
-	source  JournalSource
-	now     clock
-	filter  provisioning.JournalFilter
+	win    fyne.Window
+	source JournalSource
+	now    clock
+	filter provisioning.JournalFilter
 	// shown is how many attempts match the filter; page holds those
 	// from pageAt on (newest first), read when a row outside it shows.
 	shown   int

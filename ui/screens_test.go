@@ -46,7 +46,9 @@ func (j *fakeJournal) matching(f provisioning.JournalFilter) []provisioning.Reco
 	return out
 }
 
-func (j *fakeJournal) Count(f provisioning.JournalFilter) (int, error) { return len(j.matching(f)), nil }
+func (j *fakeJournal) Count(f provisioning.JournalFilter) (int, error) {
+	return len(j.matching(f)), nil
+}
 
 func (j *fakeJournal) Page(f provisioning.JournalFilter, offset, limit int) ([]provisioning.Record, error) {
 	m := j.matching(f)
