@@ -43,15 +43,14 @@ type Journal struct {
 
 // journalDSN is the connection string of the database file at path: every
 // connection the pool opens gets the same settings.
-// Extra pragmas come first (a test's page_size must precede WAL).
-func journalDSN(path string, extra ...string) string {
+func journalDSN(path string) string {
 	q := url.Values{}
-	for _, p := range append(extra,
+	for _, p := range []string{
 		fmt.Sprintf("busy_timeout(%d)", journalBusyTimeout.Milliseconds()),
 		"journal_mode(WAL)",
 		"synchronous(FULL)",
 		"foreign_keys(ON)",
-	) {
+	} {
 		q.Add("_pragma", p)
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
@@ -59,16 +58,13 @@ func journalDSN(path string, extra ...string) string {
 
 // OpenJournal opens (or creates) the journal database at path and brings
 // its schema up to date.
-func OpenJournal(path string) (*Journal, error) { return openJournal(path) }
-
-// openJournal is OpenJournal with extra pragmas for every connection.
-func openJournal(path string, pragmas ...string) (*Journal, error) {
+func OpenJournal(path string) (*Journal, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the journal folder: %w", err)
 	}
 	_, statErr := os.Stat(path)
-	j, err := openJournalDB(path, journalDSN(path, pragmas...))
+	j, err := openJournalDB(path, journalDSN(path))
 	if err != nil {
 		return nil, err
 	}
