@@ -211,7 +211,16 @@ func (j *Journal) Append(r Record) error {
 		return errors.New("journal: record without an attempt ID")
 	}
 	return j.write(func(ctx context.Context, c *sql.Conn) error {
-		_, err := insertAttempt(ctx, c, r, 0, false)
+		w, err := newAttemptWriter(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		written, err := w.nextWrite()
+		if err != nil {
+			return err
+		}
+		_, err = w.put(r, written, false)
 		return err
 	})
 }
@@ -237,24 +246,71 @@ func attemptArgs(r Record) []any {
 		eowner, string(r.Outcome), string(r.FailedStep), r.Message, r.Action, r.Details}
 }
 
-// insertAttempt writes r's attempt row and steps (c in a write
-// transaction), as the write numbered written (0: the next one). With
-// onlyNew, an attempt already present is left alone and false returned
-// (imports); otherwise it is updated and its revision counted up.
-func insertAttempt(ctx context.Context, c *sql.Conn, r Record, written int64, onlyNew bool) (bool, error) {
-	if written == 0 {
-		if err := c.QueryRowContext(ctx, `SELECT coalesce(max(written), 0) + 1 FROM attempts`).Scan(&written); err != nil {
-			return false, err
+// attemptWriter writes attempts on one connection inside a write
+// transaction, its statements prepared once (an import writes thousands).
+type attemptWriter struct {
+	ctx                  context.Context
+	c                    *sql.Conn
+	next, upsert, insert *sql.Stmt
+	step, trim           *sql.Stmt
+}
+
+func newAttemptWriter(ctx context.Context, c *sql.Conn) (*attemptWriter, error) {
+	w := &attemptWriter{ctx: ctx, c: c}
+	ins := `INSERT INTO attempts (` + attemptCols + `, held_port, written) VALUES (` + placeholders(len(attemptArgs(Record{}))+2) + `)
+		ON CONFLICT (attempt) `
+	for _, s := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&w.next, `SELECT coalesce(max(written), 0) + 1 FROM attempts`},
+		{&w.upsert, ins + `DO UPDATE SET ` + updateSet() + `, held_port = excluded.held_port, written = excluded.written,
+			revision = revision + 1 RETURNING seq`},
+		{&w.insert, ins + `DO NOTHING RETURNING seq`},
+		{&w.step, `INSERT INTO steps (attempt, pos, step, started, ended, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (attempt, pos) DO UPDATE SET step = excluded.step, started = excluded.started, ended = excluded.ended,
+			outcome = excluded.outcome, message = excluded.message
+			WHERE (step, started, ended, outcome, message) IS NOT (excluded.step, excluded.started, excluded.ended, excluded.outcome, excluded.message)`},
+		{&w.trim, `DELETE FROM steps WHERE attempt = ? AND pos >= ?`},
+	} {
+		st, err := c.PrepareContext(ctx, s.q)
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		*s.dst = st
+	}
+	return w, nil
+}
+
+// Close releases the statements.
+func (w *attemptWriter) Close() {
+	for _, s := range []*sql.Stmt{w.next, w.upsert, w.insert, w.step, w.trim} {
+		if s != nil {
+			s.Close()
 		}
 	}
+}
+
+// nextWrite is the number of the next write (the order of last writes,
+// over every process: the write lock is held).
+func (w *attemptWriter) nextWrite() (int64, error) {
+	var n int64
+	err := w.next.QueryRowContext(w.ctx).Scan(&n)
+	return n, err
+}
+
+// put writes r's attempt row and steps as the write numbered written.
+// With onlyNew, an attempt already present is left alone and false
+// returned (imports); otherwise it is updated and its revision counted up.
+func (w *attemptWriter) put(r Record, written int64, onlyNew bool) (bool, error) {
 	args := append(attemptArgs(r), r.heldPort(), written)
-	conflict := `DO UPDATE SET ` + updateSet() + `, held_port = excluded.held_port, written = excluded.written, revision = revision + 1`
+	stmt := w.upsert
 	if onlyNew {
-		conflict = `DO NOTHING`
+		stmt = w.insert
 	}
 	var seq int64
-	err := c.QueryRowContext(ctx, `INSERT INTO attempts (`+attemptCols+`, held_port, written)
-		VALUES (`+placeholders(len(args))+`) ON CONFLICT (attempt) `+conflict+` RETURNING seq`, args...).Scan(&seq)
+	err := stmt.QueryRowContext(w.ctx, args...).Scan(&seq)
 	if onlyNew && errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -262,15 +318,11 @@ func insertAttempt(ctx context.Context, c *sql.Conn, r Record, written int64, on
 		return false, err
 	}
 	for i, s := range r.Steps {
-		if _, err := c.ExecContext(ctx, `INSERT INTO steps (attempt, pos, step, started, ended, outcome, message)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (attempt, pos) DO UPDATE SET step = excluded.step,
-			started = excluded.started, ended = excluded.ended, outcome = excluded.outcome, message = excluded.message
-			WHERE (step, started, ended, outcome, message) IS NOT (excluded.step, excluded.started, excluded.ended, excluded.outcome, excluded.message)`,
-			seq, i, string(s.Step), dbTime(s.Started), dbTime(s.Ended), string(s.Outcome), s.Message); err != nil {
+		if _, err := w.step.ExecContext(w.ctx, seq, i, string(s.Step), dbTime(s.Started), dbTime(s.Ended), string(s.Outcome), s.Message); err != nil {
 			return false, err
 		}
 	}
-	if _, err := c.ExecContext(ctx, `DELETE FROM steps WHERE attempt = ? AND pos >= ?`, seq, len(r.Steps)); err != nil {
+	if _, err := w.trim.ExecContext(w.ctx, seq, len(r.Steps)); err != nil {
 		return false, err
 	}
 	return true, nil

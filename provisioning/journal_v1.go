@@ -99,12 +99,17 @@ func (j *Journal) ImportV1(path string) (V1Import, error) {
 		written[i] = int64(w)
 	}
 	err = j.write(func(ctx context.Context, c *sql.Conn) error {
-		var base int64
-		if err := c.QueryRowContext(ctx, `SELECT coalesce(max(written), 0) + 1 FROM attempts`).Scan(&base); err != nil {
+		w, err := newAttemptWriter(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		base, err := w.nextWrite()
+		if err != nil {
 			return err
 		}
 		for i, a := range atts {
-			added, err := insertAttempt(ctx, c, a.rec, base+written[i], true)
+			added, err := w.put(a.rec, base+written[i], true)
 			if err != nil {
 				return fmt.Errorf("attempt %s: %w", a.rec.Attempt, err)
 			}
