@@ -111,7 +111,7 @@ func runJournal(args []string, stdout, stderr io.Writer) int {
 	}
 	defer j.Close()
 	for _, p := range j.Problems() {
-		fmt.Fprintf(stderr, "photon-station journal: note: %s %s\n", where, p)
+		fmt.Fprintf(stderr, "photon-station journal: note: %s\n", p)
 	}
 	if sub == "show" {
 		recs := j.ByDevice(*device)
@@ -213,7 +213,7 @@ func journalImport(file, path string, stdout, stderr io.Writer) int {
 		return fail(exitFailed, err.Error())
 	}
 	for _, p := range res.Problems {
-		fmt.Fprintf(stderr, "photon-station journal: note: %s %s\n", file, p)
+		fmt.Fprintf(stderr, "photon-station journal: note: %s\n", p)
 	}
 	fmt.Fprintf(stdout, "Imported %d attempts from %s; %d were already in the journal and were skipped; %d lines could not be read.\n",
 		res.Imported, file, res.Skipped, len(res.Problems))

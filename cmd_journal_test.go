@@ -139,6 +139,9 @@ func TestJournalShowReadsAV1File(t *testing.T) {
 	if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &r) != nil || r.Attempt != "a1" || r.Outcome != provisioning.OutcomeStopped {
 		t.Errorf("show: %q", stdout)
 	}
+	if code, _, stderr := h.run("journal", "import", v1, "--journal", v1); code != exitFailed || !strings.Contains(stderr, "not a journal database") {
+		t.Errorf("import into a v1 file: %d %q", code, stderr)
+	}
 	after, _ := os.ReadFile(v1)
 	if string(after) != string(before) {
 		t.Error("reading a v1 file changed it")

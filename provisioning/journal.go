@@ -145,16 +145,21 @@ func (r Record) Completed(s Step) bool {
 // JournalProblem is one line of a v1 journal file that could not be read:
 // a torn last line after a crash, or damage in the middle. Reading goes on.
 type JournalProblem struct {
+	File string // the v1 file, when known
 	Line int
 	Torn bool // the last line, cut short by a crash
 	Err  error
 }
 
 func (p JournalProblem) String() string {
-	if p.Torn {
-		return fmt.Sprintf("line %d was cut short by a crash and was skipped", p.Line)
+	where := fmt.Sprintf("line %d", p.Line)
+	if p.File != "" {
+		where = p.File + " " + where
 	}
-	return fmt.Sprintf("line %d is damaged and was skipped (%v)", p.Line, p.Err)
+	if p.Torn {
+		return where + " was cut short by a crash and was skipped"
+	}
+	return fmt.Sprintf("%s is damaged and was skipped (%v)", where, p.Err)
 }
 
 // heldPort tells whether the attempt opened its device channel; a line

@@ -63,7 +63,10 @@ func OpenJournal(path string) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the journal folder: %w", err)
 	}
-	_, statErr := os.Stat(path)
+	st, statErr := os.Stat(path)
+	if statErr == nil && st.Size() > 0 && isV1Journal(path) {
+		return nil, fmt.Errorf("%s is a v1 JSON-lines journal, not a journal database: import it with photon-station journal import %s", path, path)
+	}
 	j, err := openJournalDB(path, journalDSN(path))
 	if err != nil {
 		return nil, err

@@ -86,6 +86,9 @@ func (j *Journal) ImportV1(path string) (V1Import, error) {
 	if err != nil {
 		return V1Import{}, fmt.Errorf("cannot read the v1 journal %s: %w", path, err)
 	}
+	for i := range problems {
+		problems[i].File = path
+	}
 	res := V1Import{Problems: problems}
 	// The order of their last lines is the order of the last writes
 	// (which attempt last held a port).
