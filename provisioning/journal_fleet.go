@@ -14,7 +14,7 @@ import (
 // fleet database has not acknowledged, the oldest change first, each with
 // its Revision.
 func (j *Journal) UnsentRecords(limit int) ([]Record, error) {
-	return j.records(context.Background(), `WHERE a.revision > a.fleet_revision ORDER BY a.written LIMIT ?`, limit)
+	return j.records(context.Background(), unsentClause, limit)
 }
 
 // UnsentCount returns how many attempts wait for the fleet database.

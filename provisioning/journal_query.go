@@ -157,22 +157,31 @@ func (j *Journal) look(clause string, args ...any) []Record {
 	return recs
 }
 
+// The station's look-ups, each an indexed query (TestJournalLookupsUseIndexes).
+const (
+	byDeviceClause     = `WHERE a.device_id = ? ORDER BY a.seq`
+	lastOfDeviceClause = `WHERE a.device_id = ? ORDER BY a.seq DESC LIMIT 1`
+	interruptedClause  = `WHERE a.outcome = '' ORDER BY a.seq`
+	latestOnPortClause = `WHERE a.held_port AND a.port = ? AND a.attempt != ? ORDER BY a.written DESC LIMIT 1`
+	unsentClause       = `WHERE a.revision > a.fleet_revision ORDER BY a.written LIMIT ?`
+)
+
 // Records returns the latest version of every attempt, oldest first.
 func (j *Journal) Records() []Record { return j.look(`ORDER BY a.seq`) }
 
 // ByDevice returns the attempts for one device ID (any case), oldest first.
 func (j *Journal) ByDevice(deviceID string) []Record {
-	return j.look(`WHERE a.device_id = ? ORDER BY a.seq`, strings.ToLower(deviceID))
+	return j.look(byDeviceClause, strings.ToLower(deviceID))
 }
 
 // Interrupted returns the attempts that never reached their end: the
 // process stopped (crash, kill, power cut) in the middle.
-func (j *Journal) Interrupted() []Record { return j.look(`WHERE a.outcome = '' ORDER BY a.seq`) }
+func (j *Journal) Interrupted() []Record { return j.look(interruptedClause) }
 
 // LastInterrupted returns the newest interrupted attempt for a device that
 // no later attempt superseded, if any.
 func (j *Journal) LastInterrupted(deviceID string) (Record, bool) {
-	recs := j.look(`WHERE a.device_id = ? ORDER BY a.seq DESC LIMIT 1`, strings.ToLower(deviceID))
+	recs := j.look(lastOfDeviceClause, strings.ToLower(deviceID))
 	if len(recs) == 0 || recs[0].Finished() {
 		return Record{}, false
 	}
@@ -188,7 +197,7 @@ func (j *Journal) LatestOnPort(port, except string) (Record, bool) {
 	if port == "" {
 		return Record{}, false
 	}
-	recs := j.look(`WHERE a.held_port AND a.port = ? AND a.attempt != ? ORDER BY a.written DESC LIMIT 1`, port, except)
+	recs := j.look(latestOnPortClause, port, except)
 	if len(recs) == 0 {
 		return Record{}, false
 	}

@@ -220,3 +220,43 @@ func TestJournalPageFilter(t *testing.T) {
 		})
 	}
 }
+
+// The look-ups the station makes while it works (resume, "already
+// provisioned", the port's latest word, the fleet outbox) are answered from
+// an index, not by reading every attempt.
+func TestJournalLookupsUseIndexes(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for name, clause := range map[string]string{
+		"by device": byDeviceClause, "last of a device": lastOfDeviceClause, "interrupted": interruptedClause,
+		"latest on a port": latestOnPortClause, "unsent": unsentClause,
+	} {
+		n := strings.Count(clause, "?")
+		args := make([]any, n)
+		for i := range args {
+			args[i] = "x"
+		}
+		rows, err := j.db.Query(`EXPLAIN QUERY PLAN SELECT * FROM attempts a `+clause, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if !strings.Contains(step, "USING INDEX") && !strings.Contains(step, "USING COVERING INDEX") {
+				t.Errorf("%s: %q reads without an index (plan %q)", name, clause, plan)
+			}
+		}
+	}
+}
