@@ -143,16 +143,18 @@ func OpenStationJournal(path, legacy string) (*Journal, error) {
 	if legacy == "" {
 		return j, nil
 	}
-	if _, err := os.Stat(legacy); errors.Is(err, os.ErrNotExist) {
+	res, err := j.ImportV1(legacy)
+	if errors.Is(err, os.ErrNotExist) {
+		// None, or another process (the GUI and a script started
+		// together) imported and renamed it first.
 		return j, nil
 	}
-	res, err := j.ImportV1(legacy)
 	if err != nil {
 		j.Close()
 		return nil, fmt.Errorf("cannot move the old journal %s into %s: %w", legacy, path, err)
 	}
 	j.problems = res.Problems
-	if err := os.Rename(legacy, legacy+".imported"); err != nil {
+	if err := os.Rename(legacy, legacy+".imported"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		j.Close()
 		return nil, fmt.Errorf("imported the old journal %s, but cannot rename it to %s.imported: %w", legacy, filepath.Base(legacy), err)
 	}
