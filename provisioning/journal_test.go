@@ -260,3 +260,25 @@ func TestJournalLookupsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// The schema has a version: a new database is brought to this build's,
+// and one written by a newer build is refused, not written in a shape
+// this build does not know.
+func TestJournalSchemaVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	if err := j.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != len(journalMigrations) {
+		t.Errorf("user_version %d (%v), want %d", v, err, len(journalMigrations))
+	}
+	if _, err := j.db.Exec(`PRAGMA user_version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if _, err := OpenJournal(path); err == nil || !strings.Contains(err.Error(), "newer Photon Station") {
+		t.Errorf("a newer schema opened: %v", err)
+	}
+}
