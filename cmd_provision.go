@@ -190,7 +190,7 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad(err.Error())
 	}
-	journal, err := provisioning.OpenJournal(jpath)
+	journal, err := provisioning.OpenDefaultJournal()
 	if err != nil {
 		return bad(err.Error())
 	}

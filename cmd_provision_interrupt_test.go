@@ -103,7 +103,7 @@ func killedAt(t *testing.T, h *headless, prompt string) (*serialtest.Photon, str
 // flight on the port, and returns that attempt.
 func interruptedIn(t *testing.T, h *headless, port string, step provisioning.Step) provisioning.Record {
 	t.Helper()
-	j, err := provisioning.ReadJournal(filepath.Join(h.home, "photon-station", "journal.jsonl"))
+	j, err := provisioning.ReadJournal(h.journalPath())
 	if err != nil {
 		t.Fatal(err)
 	}

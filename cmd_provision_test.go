@@ -42,6 +42,7 @@ func newHeadless(t *testing.T) *headless {
 	h := &headless{t: t, home: t.TempDir()}
 	t.Setenv("XDG_CONFIG_HOME", h.home)
 	t.Setenv("HOME", h.home)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(h.home, "data"))
 	t.Setenv("PARTICLE_CLIENT_SECRET", tClientSecret)
 	t.Setenv("WIFI_PASSWORD", tWiFiPassword)
 	t.Setenv("PARTICLE_API_URL", "")
@@ -50,6 +51,18 @@ func newHeadless(t *testing.T) *headless {
 	h.cloud.AddProduct(cloudtest.Product{ID: tProductID, Slug: tProduct, Name: "Acme Sensor"})
 	h.cloud.AddOAuthClient(cloudtest.OAuthClient{ID: tClientID, Secret: tClientSecret, Name: "bench", ProductID: tProductID})
 	return h
+}
+
+// journalPath is where the station keeps its journal database in this
+// world (the user data folder).
+func (h *headless) journalPath() string {
+	return filepath.Join(h.home, "data", "photon-station", "journal.db")
+}
+
+// legacyJournalPath is where releases before the database kept the v1
+// journal (the user config folder).
+func (h *headless) legacyJournalPath() string {
+	return filepath.Join(h.home, "photon-station", "journal.jsonl")
 }
 
 // photon starts an emulated Photon on a real pseudo-terminal.
@@ -120,8 +133,11 @@ func (h *headless) secrets() []string {
 
 func (h *headless) assertNoLeaks(texts ...string) {
 	h.t.Helper()
-	b, _ := os.ReadFile(filepath.Join(h.home, "photon-station", "journal.jsonl"))
-	texts = append(texts, string(b))
+	// The database, and its write-ahead log where the last writes wait
+	// for a checkpoint.
+	db, _ := os.ReadFile(h.journalPath())
+	wal, _ := os.ReadFile(h.journalPath() + "-wal")
+	texts = append(texts, string(db), string(wal))
 	for _, text := range texts {
 		for _, s := range h.secrets() {
 			if strings.Contains(text, s) {
@@ -509,13 +525,14 @@ func TestJournalExport(t *testing.T) {
 	h.assertNoLeaks(string(b), stdout)
 }
 
-// A damaged journal (a torn line after a power cut, damage in the middle)
-// is noted and kept; provisioning goes on and appends after it.
+// A released v1 journal with damage (a torn line after a power cut, damage
+// in the middle) is imported at the first start: the damage is noted, the
+// file kept as it was under a new name, and provisioning goes on.
 func TestProvisionDamagedJournal(t *testing.T) {
 	h := newHeadless(t)
 	id := h.cloud.AddDevice(cloudtest.Device{ID: tDeviceID})
 	_, path := h.photon(serialtest.Config{})
-	jpath := filepath.Join(h.home, "photon-station", "journal.jsonl")
+	jpath := h.legacyJournalPath()
 	os.MkdirAll(filepath.Dir(jpath), 0o700)
 	damage := "{\"attempt\":\"old-1\",\"device_id\":\"" + id + "\"}\nGARBAGE-LINE\n{\"attempt\":\"torn"
 	os.WriteFile(jpath, []byte(damage), 0o600)
@@ -526,11 +543,14 @@ func TestProvisionDamagedJournal(t *testing.T) {
 	if !strings.Contains(stdout, "note: journal") || !strings.Contains(stdout, "cut short") || !strings.Contains(stdout, "damaged") {
 		t.Errorf("stdout does not note the damage:\n%s", stdout)
 	}
-	b, _ := os.ReadFile(jpath)
-	if !strings.HasPrefix(string(b), damage+"\n") {
-		t.Error("the damaged lines were not kept as they were")
+	b, _ := os.ReadFile(jpath + ".imported")
+	if string(b) != damage {
+		t.Error("the v1 file was not kept as it was, renamed .imported")
 	}
-	j, err := provisioning.ReadJournal(jpath)
+	if _, err := os.Stat(jpath); !os.IsNotExist(err) {
+		t.Errorf("the v1 file is still in place, to be imported again: %v", err)
+	}
+	j, err := provisioning.ReadJournal(h.journalPath())
 	if err != nil {
 		t.Fatal(err)
 	}

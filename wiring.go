@@ -190,11 +190,7 @@ func realStation() (*station, error) {
 	if err != nil {
 		return nil, err
 	}
-	jpath, err := provisioning.DefaultJournalPath()
-	if err != nil {
-		return nil, err
-	}
-	journal, err := provisioning.OpenJournal(jpath)
+	journal, err := provisioning.OpenDefaultJournal()
 	if err != nil {
 		return nil, err
 	}

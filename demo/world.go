@@ -41,7 +41,7 @@ const (
 	NamePattern       = "thermostat-{last6}"
 	StationName       = "demo-bench"
 	OperatorName      = "trainee"
-	JournalFile       = "journal.jsonl"
+	JournalFile       = provisioning.JournalFile
 	ProfilesDir       = "profiles"
 	statusVariable    = "status"
 	statusReady       = "ready"
@@ -244,7 +244,7 @@ func DefaultDir() (string, error) {
 }
 
 // Start builds the demo world. dir holds the demo's profile store
-// (dir/profiles) and journal (dir/journal.jsonl); it is created if needed.
+// (dir/profiles) and journal (dir/journal.db); it is created if needed.
 // ctx bounds the setup only: the World runs until Close. The Station is
 // returned stopped: the GUI's Start button (or a test) starts it.
 func Start(ctx context.Context, dir string, opt Options) (*World, error) {
@@ -292,7 +292,8 @@ func Start(ctx context.Context, dir string, opt Options) (*World, error) {
 	if err := w.signIn(ctx); err != nil {
 		return nil, err
 	}
-	if w.Journal, err = provisioning.OpenJournal(filepath.Join(dir, JournalFile)); err != nil {
+	// A demo folder from before the database keeps its attempts.
+	if w.Journal, err = provisioning.OpenStationJournal(filepath.Join(dir, JournalFile), filepath.Join(dir, "journal.jsonl")); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	creds, err := provisioning.ResolveCredentials(ctx, w.Secrets, w.Profile)

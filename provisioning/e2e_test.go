@@ -32,7 +32,7 @@ func newE2E(t *testing.T, p Profile) *e2e {
 	t.Cleanup(c.Close)
 	c.AddProduct(cloudtest.Product{ID: productID, Slug: productSlug, Name: "Acme Sensor"})
 	c.AddOAuthClient(cloudtest.OAuthClient{ID: clientID, Secret: clientSecret, Name: "bench", ProductID: productID})
-	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

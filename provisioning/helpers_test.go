@@ -111,7 +111,7 @@ func newBenchWith(t *testing.T, p Profile, o benchOptions) *bench {
 	t.Cleanup(b.cloud.Close)
 	b.cloud.AddProduct(cloudtest.Product{ID: productID, Slug: productSlug, Name: "Acme Sensor"})
 	b.cloud.AddOAuthClient(cloudtest.OAuthClient{ID: clientID, Secret: clientSecret, Name: "bench", ProductID: productID})
-	j, err := OpenJournal(filepath.Join(b.dir, "journal.jsonl"))
+	j, err := OpenJournal(filepath.Join(b.dir, "journal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,12 +18,13 @@ import (
 // step, so nothing is in flight for them; a finished identify shows they
 // held the port).
 func TestJournalInterruptedOnPort(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	dir := t.TempDir()
+	legacy := filepath.Join(dir, "journal.jsonl")
 	old := `{"attempt":"old-1","port":"/dev/ttyACM0","channel":"serial","started":"2025-01-02T03:04:05Z","steps":[{"step":"identify","started":"2025-01-02T03:04:05Z","ended":"2025-01-02T03:04:05Z","outcome":"done"}]}` + "\n"
-	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+	if err := os.WriteFile(legacy, []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j, err := OpenJournal(path)
+	j, err := OpenStationJournal(filepath.Join(dir, "journal.db"), legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestJournalInterruptedOnPort(t *testing.T) {
 // not the one that appeared last, and not one refused because another
 // program had the port (it never touched the Photon).
 func TestJournalLatestOnPortIsTheLastWriteThatHeldThePort(t *testing.T) {
-	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func TestDialogueStartIsJournaledFirst(t *testing.T) {
 	b.onEvent = func(e Event) {
 		if e.Step == StepDeliverCode && e.Kind == EventStarted {
 			b.journal.mu.Lock()
-			b.journal.write = func([]byte) (int, error) { return 0, os.ErrPermission }
+			b.journal.readOnly = true
 			b.journal.mu.Unlock()
 		}
 	}

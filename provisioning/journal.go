@@ -1,17 +1,7 @@
 package provisioning
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -37,9 +27,10 @@ type StepEntry struct {
 	Message string      `json:"message,omitempty"`
 }
 
-// Record is one device attempt. The journal appends a new version of the
-// record each time a step ends, so an attempt interrupted by a crash keeps
-// every step it acknowledged; Records returns the latest version.
+// Record is one device attempt. The journal writes the record's current
+// version each time a step ends (one row per attempt, one per step,
+// committed together), so an attempt interrupted by a crash keeps every
+// step it acknowledged; Records returns the latest version.
 type Record struct {
 	Attempt     string      `json:"attempt"` // unique per attempt
 	ResumedFrom string      `json:"resumed_from,omitempty"`
@@ -89,6 +80,9 @@ type Record struct {
 	Details string `json:"details,omitempty"`
 	// ResumedBy is the attempt that went on from this one (outcome resumed).
 	ResumedBy string `json:"resumed_by,omitempty"`
+	// Revision counts the writes of this attempt in the journal (set when
+	// it is read back): the fleet sender marks what it sent by it.
+	Revision int64 `json:"-"`
 }
 
 // CloudMark is a product device's cloud-session times as one read gave
@@ -150,254 +144,29 @@ func (r Record) Completed(s Step) bool {
 	return ok && (sr.Outcome == StepDone || sr.Outcome == StepSkipped)
 }
 
-// JournalProblem is one line of the journal file that could not be read:
+// JournalProblem is one line of a v1 journal file that could not be read:
 // a torn last line after a crash, or damage in the middle. Reading goes on.
 type JournalProblem struct {
+	File string // the v1 file, when known
 	Line int
 	Torn bool // the last line, cut short by a crash
 	Err  error
 }
 
 func (p JournalProblem) String() string {
+	where := fmt.Sprintf("line %d", p.Line)
+	if p.File != "" {
+		where = p.File + " " + where
+	}
 	if p.Torn {
-		return fmt.Sprintf("line %d was cut short by a crash and was skipped", p.Line)
+		return where + " was cut short by a crash and was skipped"
 	}
-	return fmt.Sprintf("line %d is damaged and was skipped (%v)", p.Line, p.Err)
-}
-
-// Journal is the station's append-only record of device attempts: JSON
-// lines, one fsync per line. It is safe for concurrent use.
-type Journal struct {
-	mu     sync.Mutex
-	path   string
-	f      *os.File
-	order  []string
-	latest map[string]Record
-	// written is when each attempt's latest version was read or appended,
-	// as a count of versions: the order of the last writes.
-	written  map[string]int
-	versions int
-	problems []JournalProblem
-	// write appends to f (tests make it fail half-way).
-	write func([]byte) (int, error)
-	// partial says a failed write may have left part of a line: the next
-	// record starts on a new line so it is not glued to the fragment.
-	partial bool
-}
-
-// OpenJournal opens (or creates) the journal at path and reads it. A torn
-// last line is skipped and reported in Problems, never fatal; a missing
-// final newline is repaired so the next record starts on its own line.
-func OpenJournal(path string) (*Journal, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the journal folder: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the journal %s: %w", path, err)
-	}
-	j := &Journal{path: path, f: f, latest: map[string]Record{}, written: map[string]int{}, write: f.Write}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cannot read the journal %s: %w", path, err)
-	}
-	j.load(data)
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		if _, err := f.Write([]byte{'\n'}); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("cannot repair the journal's torn last line: %w", err)
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	return j, nil
-}
-
-// ReadJournal reads the journal at path without opening it for writing
-// (no repair, no lock-step with a running station): for exports and
-// look-ups. Append on it fails.
-func ReadJournal(path string) (*Journal, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the journal %s: %w", path, err)
-	}
-	j := &Journal{path: path, latest: map[string]Record{}, written: map[string]int{}}
-	j.load(data)
-	return j, nil
-}
-
-// load parses the journal's lines; unreadable ones become problems.
-func (j *Journal) load(data []byte) {
-	lines := bytes.Split(data, []byte{'\n'})
-	endsClean := len(data) == 0 || data[len(data)-1] == '\n'
-	for i, line := range lines {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		last := i == len(lines)-1 || (i == len(lines)-2 && endsClean)
-		var r Record
-		err := json.Unmarshal(line, &r)
-		if err == nil && r.Attempt == "" {
-			err = errors.New("record without an attempt ID")
-		}
-		if err != nil {
-			j.problems = append(j.problems, JournalProblem{Line: i + 1, Torn: last && !endsClean, Err: err})
-			continue
-		}
-		j.remember(r)
-	}
-}
-
-func (j *Journal) remember(r Record) {
-	if _, ok := j.latest[r.Attempt]; !ok {
-		j.order = append(j.order, r.Attempt)
-	}
-	j.latest[r.Attempt] = r
-	j.versions++
-	j.written[r.Attempt] = j.versions
-}
-
-// Path is the journal file's path.
-func (j *Journal) Path() string { return j.path }
-
-// Problems lists the lines skipped when the journal was opened.
-func (j *Journal) Problems() []JournalProblem {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return append([]JournalProblem(nil), j.problems...)
-}
-
-// Append writes r as one line and fsyncs before returning: once Append
-// returns nil the record survives a crash.
-func (j *Journal) Append(r Record) error {
-	if r.Attempt == "" {
-		return errors.New("journal: record without an attempt ID")
-	}
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.f == nil {
-		return errors.New("journal: closed")
-	}
-	if j.partial {
-		b = append([]byte{'\n'}, b...)
-	}
-	if _, err := j.write(b); err != nil {
-		j.partial = true
-		return fmt.Errorf("cannot write the journal %s: %w", j.path, err)
-	}
-	j.partial = false
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("cannot flush the journal %s to disk: %w", j.path, err)
-	}
-	j.remember(r)
-	return nil
-}
-
-// Close closes the journal file.
-func (j *Journal) Close() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.f == nil {
-		return nil
-	}
-	err := j.f.Close()
-	j.f = nil
-	return err
-}
-
-// Records returns the latest version of every attempt, oldest first.
-func (j *Journal) Records() []Record {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make([]Record, 0, len(j.order))
-	for _, a := range j.order {
-		out = append(out, j.latest[a])
-	}
-	return out
-}
-
-// ByDevice returns the attempts for one device ID (any case), oldest first.
-func (j *Journal) ByDevice(deviceID string) []Record {
-	id := strings.ToLower(deviceID)
-	var out []Record
-	for _, r := range j.Records() {
-		if r.DeviceID == id {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// Interrupted returns the attempts that never reached PASS or FAIL: the
-// process stopped (crash, kill, power cut) in the middle.
-func (j *Journal) Interrupted() []Record {
-	var out []Record
-	for _, r := range j.Records() {
-		if !r.Finished() {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// LastInterrupted returns the newest interrupted attempt for a device that
-// no later attempt superseded, if any.
-func (j *Journal) LastInterrupted(deviceID string) (Record, bool) {
-	recs := j.ByDevice(deviceID)
-	if len(recs) == 0 {
-		return Record{}, false
-	}
-	last := recs[len(recs)-1]
-	if last.Finished() {
-		return Record{}, false
-	}
-	return last, true
-}
-
-// LatestOnPort returns the attempt, other than except, that last held a
-// serial port: of those that opened it, the one whose latest version was
-// written last. Attempts refused before they opened the port (another
-// program had it) do not count: they never touched the Photon there.
-func (j *Journal) LatestOnPort(port, except string) (Record, bool) {
-	if port == "" {
-		return Record{}, false
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var found Record
-	last := 0
-	for a, r := range j.latest {
-		if r.Port != port || a == except || !r.heldPort() || j.written[a] < last {
-			continue
-		}
-		found, last = r, j.written[a]
-	}
-	return found, last > 0
+	return fmt.Sprintf("%s is damaged and was skipped (%v)", where, p.Err)
 }
 
 // heldPort tells whether the attempt opened its device channel; a line
 // written before Opened was journaled shows it by a finished identify.
 func (r Record) heldPort() bool { return r.Opened || r.Completed(StepIdentify) }
-
-// InterruptedOnPort returns the attempt that last held a serial port
-// (LatestOnPort) when it never reached PASS or FAIL: the process stopped
-// while it had the port. Its InFlight step says what the device may still
-// be doing. An attempt that finished, or none, gives false.
-func (j *Journal) InterruptedOnPort(port, except string) (Record, bool) {
-	r, ok := j.LatestOnPort(port, except)
-	if !ok || r.Finished() {
-		return Record{}, false
-	}
-	return r, true
-}
 
 // InFlight returns the step the attempt had begun and not ended in its
 // latest version: for an interrupted attempt, the step the process died
@@ -409,61 +178,4 @@ func (r Record) InFlight() (StepEntry, bool) {
 		}
 	}
 	return StepEntry{}, false
-}
-
-// CSVHeader is the first row ExportCSV writes.
-var CSVHeader = []string{"attempt", "resumed_from", "started", "ended", "station", "profile", "operator",
-	"slot", "port", "channel", "device_id", "mac", "firmware", "product", "customer", "outcome",
-	"failed_step", "message", "action", "steps"}
-
-// ExportCSV writes every attempt as one CSV row for the factory's records.
-// Cells that a spreadsheet would run as a formula are prefixed with '.
-func (j *Journal) ExportCSV(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	cw := csv.NewWriter(bw)
-	if err := cw.Write(CSVHeader); err != nil {
-		return err
-	}
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	for _, r := range j.Records() {
-		outcome := string(r.Outcome)
-		if outcome == "" {
-			outcome = "interrupted"
-		}
-		var steps []string
-		for _, s := range r.Steps {
-			d := ""
-			if !s.Ended.IsZero() {
-				d = " " + s.Ended.Sub(s.Started).Round(time.Millisecond).String()
-			}
-			steps = append(steps, fmt.Sprintf("%s:%s%s", s.Step, s.Outcome, d))
-		}
-		row := []string{r.Attempt, r.ResumedFrom, ts(r.Started), ts(r.Ended), r.Station, r.Profile, r.Operator,
-			r.Slot, r.Port, string(r.Channel), r.DeviceID, r.MAC, r.Firmware, r.Product, r.Customer, outcome,
-			string(r.FailedStep), r.Message, r.Action, strings.Join(steps, "; ")}
-		for i, c := range row {
-			row[i] = csvSafe(c)
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-// csvSafe defuses spreadsheet formula injection.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

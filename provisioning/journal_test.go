@@ -3,10 +3,7 @@ package provisioning
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,7 +26,7 @@ func sampleRecord(attempt, device string, outcome Outcome) Record {
 }
 
 func TestJournalAppendAndReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", "journal.jsonl")
+	path := filepath.Join(t.TempDir(), "sub", "journal.db")
 	j, err := OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +48,7 @@ func TestJournalAppendAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if diff := cmp.Diff([]Record{a1done, a2}, j.Records()); diff != "" {
+	if diff := cmp.Diff([]Record{a1done, a2}, j.Records(), ignoreRevision); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
 	if got := j.ByDevice(strings.ToUpper(devID)); len(got) != 1 || got[0].Attempt != "a1" {
@@ -65,75 +62,8 @@ func TestJournalAppendAndReopen(t *testing.T) {
 	}
 }
 
-// A crash mid-write leaves a torn last line: it is skipped, reported, and
-// the next record starts on a line of its own.
-func TestJournalTornLastLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	good, _ := json.Marshal(sampleRecord("a1", devID, OutcomePass))
-	torn, _ := json.Marshal(sampleRecord("a2", devID, OutcomePending))
-	os.WriteFile(path, append(append(good, '\n'), torn[:len(torn)/2]...), 0o600)
-
-	j, err := OpenJournal(path)
-	if err != nil {
-		t.Fatalf("a torn line must never be fatal: %v", err)
-	}
-	if got := j.Records(); len(got) != 1 || got[0].Attempt != "a1" {
-		t.Fatalf("records: %+v", got)
-	}
-	probs := j.Problems()
-	if len(probs) != 1 || !probs[0].Torn || probs[0].Line != 2 || !strings.Contains(probs[0].String(), "cut short") {
-		t.Fatalf("problems: %+v", probs)
-	}
-	if err := j.Append(sampleRecord("a3", devID, OutcomePass)); err != nil {
-		t.Fatal(err)
-	}
-	j.Close()
-	j, err = OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	var ids []string
-	for _, r := range j.Records() {
-		ids = append(ids, r.Attempt)
-	}
-	if diff := cmp.Diff([]string{"a1", "a3"}, ids); diff != "" {
-		t.Errorf("after repair (-want +got):\n%s", diff)
-	}
-	if len(j.Problems()) != 1 {
-		t.Errorf("the torn fragment should stay reported once: %v", j.Problems())
-	}
-}
-
-// Damage in the middle of the file (a disk error, a hand edit) costs only
-// that line.
-func TestJournalDamagedMiddleLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	var b bytes.Buffer
-	for i, line := range []string{"", "garbage{", "", `{"no_attempt":true}`, ""} {
-		if line == "" {
-			r, _ := json.Marshal(sampleRecord(fmt.Sprintf("a%d", i), devID, OutcomePass))
-			line = string(r)
-		}
-		b.WriteString(line + "\n")
-	}
-	os.WriteFile(path, b.Bytes(), 0o600)
-	j, err := OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	if n := len(j.Records()); n != 3 {
-		t.Errorf("%d records, want 3", n)
-	}
-	probs := j.Problems()
-	if len(probs) != 2 || probs[0].Line != 2 || probs[1].Line != 4 || probs[0].Torn || !strings.Contains(probs[0].String(), "damaged") {
-		t.Errorf("problems: %+v", probs)
-	}
-}
-
 func TestJournalConcurrentAppends(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	path := filepath.Join(t.TempDir(), "journal.db")
 	j, err := OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +90,7 @@ func TestJournalConcurrentAppends(t *testing.T) {
 }
 
 func TestJournalExportCSV(t *testing.T) {
-	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,85 +140,6 @@ func TestJournalExportCSV(t *testing.T) {
 	}
 }
 
-// FuzzJournalLoad: whatever bytes the file holds, opening never fails or
-// panics, and every readable line is a record with an attempt ID.
-func FuzzJournalLoad(f *testing.F) {
-	good, _ := json.Marshal(sampleRecord("a1", devID, OutcomePass))
-	f.Add(append(good, '\n'))
-	f.Add(good[:20])
-	f.Add([]byte("\n\n{}\n"))
-	f.Add([]byte(`{"attempt":"x","steps":[{"step":"wifi"}]}` + "\n" + `{"attempt":`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		path := filepath.Join(t.TempDir(), "j.jsonl")
-		os.WriteFile(path, b, 0o600)
-		j, err := OpenJournal(path)
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		defer j.Close()
-		for _, r := range j.Records() {
-			if r.Attempt == "" {
-				t.Fatal("a record without an attempt ID")
-			}
-		}
-		if err := j.Append(sampleRecord("after", devID, OutcomePass)); err != nil {
-			t.Fatal(err)
-		}
-		j.Close()
-		j2, err := OpenJournal(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j2.Close()
-		recs := j2.Records()
-		if len(recs) == 0 || recs[len(recs)-1].Attempt != "after" {
-			t.Fatalf("the record appended after damage was lost: %d records", len(recs))
-		}
-	})
-}
-
-// A write that fails half-way (a full disk) leaves part of a line; the
-// next acknowledged record must still start on its own line and survive
-// a reopen.
-func TestJournalFailedWriteDoesNotSwallowTheNext(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	j, err := OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	if err := j.Append(sampleRecord("a1", devID, OutcomePass)); err != nil {
-		t.Fatal(err)
-	}
-	j.write = func(b []byte) (int, error) {
-		n, _ := j.f.Write(b[:len(b)/2])
-		return n, errors.New("no space left on device")
-	}
-	if err := j.Append(sampleRecord("a2", devID, OutcomePass)); err == nil {
-		t.Fatal("a failed write was acknowledged")
-	}
-	j.write = j.f.Write
-	if err := j.Append(sampleRecord("a3", devID, OutcomePass)); err != nil {
-		t.Fatal(err)
-	}
-	j.Close()
-	j2, err := OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j2.Close()
-	var got []string
-	for _, r := range j2.Records() {
-		got = append(got, r.Attempt)
-	}
-	if diff := cmp.Diff([]string{"a1", "a3"}, got); diff != "" {
-		t.Errorf("attempts after reopen (-want +got):\n%s", diff)
-	}
-	if p := j2.Problems(); len(p) != 1 || p[0].Torn {
-		t.Errorf("problems %v, want the one damaged fragment", p)
-	}
-}
-
 // Every cell a spreadsheet would run as a formula is defused; others are
 // left alone.
 func TestCSVSafe(t *testing.T) {
@@ -310,5 +161,124 @@ func TestCSVSafe(t *testing.T) {
 				t.Errorf("csvSafe(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// The journal view's filter and pages are queries: newest first, outcome
+// and text (any case, in any of the technician's fields).
+func TestJournalPageFilter(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	a1 := sampleRecord("a1", "3c0021000447363339343137", OutcomePass)
+	a1.Profile, a1.Slot = "Line 3 thermostats", "ttyACM0"
+	a2 := sampleRecord("a2", "1e0032000c47343432313031", OutcomeFail)
+	a2.Profile, a2.Message = "Line 3 thermostats", "The device did not come online within 3 minutes."
+	a3 := sampleRecord("a3", "", OutcomePending)
+	a3.Profile, a3.Customer, a3.Operator, a3.Station = "Spares", "", "", ""
+	for _, r := range []Record{a1, a2, a3} {
+		if err := j.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		filter JournalFilter
+		want   []string
+	}{
+		{"all newest first", JournalFilter{}, []string{"a3", "a2", "a1"}},
+		{"passed", JournalFilter{Outcome: "pass"}, []string{"a1"}},
+		{"failed", JournalFilter{Outcome: "fail"}, []string{"a2"}},
+		{"unfinished", JournalFilter{Outcome: "unfinished"}, []string{"a3"}},
+		{"device ID, any case", JournalFilter{Text: "343137"}, []string{"a1"}},
+		{"message text", JournalFilter{Text: "COME ONLINE"}, []string{"a2"}},
+		{"profile and outcome", JournalFilter{Text: "line 3", Outcome: "fail"}, []string{"a2"}},
+		{"operator", JournalFilter{Text: "KIM"}, []string{"a2", "a1"}},
+		{"nothing", JournalFilter{Text: "nope"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := j.Count(tc.filter)
+			if err != nil || n != len(tc.want) {
+				t.Errorf("count %d, %v; want %d", n, err, len(tc.want))
+			}
+			var got []string
+			for off := 0; ; off++ {
+				page, err := j.Page(tc.filter, off, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				got = append(got, page[0].Attempt)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("pages of one (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The look-ups the station makes while it works (resume, "already
+// provisioned", the port's latest word, the fleet outbox) are answered from
+// an index, not by reading every attempt.
+func TestJournalLookupsUseIndexes(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for name, clause := range map[string]string{
+		"by device": byDeviceClause, "last of a device": lastOfDeviceClause, "interrupted": interruptedClause,
+		"latest on a port": latestOnPortClause, "unsent": unsentClause,
+	} {
+		n := strings.Count(clause, "?")
+		args := make([]any, n)
+		for i := range args {
+			args[i] = "x"
+		}
+		rows, err := j.db.Query(`EXPLAIN QUERY PLAN SELECT * FROM attempts a `+clause, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if !strings.Contains(step, "USING INDEX") && !strings.Contains(step, "USING COVERING INDEX") {
+				t.Errorf("%s: %q reads without an index (plan %q)", name, clause, plan)
+			}
+		}
+	}
+}
+
+// The schema has a version: a new database is brought to this build's,
+// and one written by a newer build is refused, not written in a shape
+// this build does not know.
+func TestJournalSchemaVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	if err := j.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != len(journalMigrations) {
+		t.Errorf("user_version %d (%v), want %d", v, err, len(journalMigrations))
+	}
+	if _, err := j.db.Exec(`PRAGMA user_version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if _, err := OpenJournal(path); err == nil || !strings.Contains(err.Error(), "newer Photon Station") {
+		t.Errorf("a newer schema opened: %v", err)
 	}
 }

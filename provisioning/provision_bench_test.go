@@ -65,7 +65,7 @@ func benchRun(b *testing.B, headless bool, n int) benchResult {
 	defer c.Close()
 	c.AddProduct(cloudtest.Product{ID: productID, Slug: productSlug, Name: "Acme Sensor"})
 	c.AddOAuthClient(cloudtest.OAuthClient{ID: clientID, Secret: clientSecret, Name: "bench", ProductID: productID})
-	j, err := OpenJournal(filepath.Join(b.TempDir(), "journal.jsonl"))
+	j, err := OpenJournal(filepath.Join(b.TempDir(), "journal.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

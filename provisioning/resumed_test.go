@@ -2,7 +2,10 @@ package provisioning
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -262,5 +265,56 @@ func TestStationStopsWhenTheJournalCannotBeWritten(t *testing.T) {
 	}
 	if _, ok := sb.station.Halted(); ok {
 		t.Error("still halted after a Start")
+	}
+}
+
+// A resumed attempt is closed: the "Unfinished" filter of the journal view
+// and the interrupted look-ups leave it out, and the export names its
+// resumer (read from the resumer's resumed_from, never stored twice).
+func TestJournalUnfinishedLeavesOutResumed(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	old := Record{Attempt: "old", DeviceID: "3b0021001747353236343033", Started: t0, Outcome: OutcomeResumed,
+		Ended: t0.Add(time.Minute), Message: "Resumed by attempt new."}
+	nu := Record{Attempt: "new", DeviceID: "3b0021001747353236343033", ResumedFrom: "old", Started: t0.Add(time.Minute)}
+	for _, r := range []Record{nu, old} {
+		if err := j.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.Page(JournalFilter{Outcome: "unfinished"}, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Attempt != "new" {
+		t.Errorf("unfinished: %+v", got)
+	}
+	if n := len(j.Interrupted()); n != 1 {
+		t.Errorf("%d interrupted, want only the new attempt", n)
+	}
+	recs := j.ByDevice(old.DeviceID)
+	for _, r := range recs {
+		if r.Attempt == "old" && r.ResumedBy != "new" {
+			t.Errorf("old attempt reads resumed by %q", r.ResumedBy)
+		}
+	}
+	var b strings.Builder
+	if err := j.ExportCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "resumed_by")
+	for _, row := range rows[1:] {
+		want := map[string]string{"old": "new", "new": ""}[row[0]]
+		if col < 0 || row[col] != want {
+			t.Errorf("export row %s: resumed_by %q, want %q (header %v)", row[0], row[min(max(col, 0), len(row)-1)], want, rows[0])
+		}
 	}
 }

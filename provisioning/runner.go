@@ -100,8 +100,8 @@ func (a *attempt) begin(s Step, msg string) {
 	a.emit(Event{Step: s, Kind: EventStarted, Message: msg})
 }
 
-// end closes a step and journals the record; only then is the step's end
-// announced. A journal that cannot be written stops the attempt: the
+// end closes a step and journals the record; only once the record is
+// committed is the step's end announced. A journal that cannot be written stops the attempt: the
 // station never acts without a record.
 func (a *attempt) end(s Step, out StepOutcome, msg string, ev *Evidence) error {
 	a.jmu.Lock()
@@ -122,7 +122,9 @@ func (a *attempt) end(s Step, out StepOutcome, msg string, ev *Evidence) error {
 	a.mu.Unlock()
 	jerr := a.journalLocked(s)
 	a.jmu.Unlock()
-	if out != StepFailed {
+	// A step is done only once its row is committed: a failed write
+	// announces no "done" (the attempt fails with the journal's error).
+	if out != StepFailed && jerr == nil {
 		kind := EventDone
 		if out == StepSkipped {
 			kind = EventSkipped

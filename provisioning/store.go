@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -36,14 +37,58 @@ func DefaultProfileDir() (string, error) {
 	return filepath.Join(d, "profiles"), nil
 }
 
+// JournalFile is the journal database's name in the data folder.
+const JournalFile = "journal.db"
+
 // DefaultJournalPath is where the journal lives unless told otherwise:
-// os.UserConfigDir()/photon-station/journal.jsonl.
+// DefaultDataDir()/journal.db.
 func DefaultJournalPath() (string, error) {
+	d, err := DefaultDataDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, JournalFile), nil
+}
+
+// LegacyJournalPath is where releases before the database kept their v1
+// JSON-lines journal: os.UserConfigDir()/photon-station/journal.jsonl.
+func LegacyJournalPath() (string, error) {
 	d, err := DefaultConfigDir()
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(d, "journal.jsonl"), nil
+}
+
+// DefaultDataDir is the folder under the user's data directory where the
+// station keeps what it records (the journal), apart from its settings:
+// $XDG_DATA_HOME (or ~/.local/share) on Linux and other Unix systems,
+// %LOCALAPPDATA% on Windows, ~/Library/Application Support on macOS.
+func DefaultDataDir() (string, error) {
+	var base string
+	switch runtime.GOOS {
+	case "windows":
+		base = os.Getenv("LOCALAPPDATA")
+		if base == "" {
+			return "", errors.New("cannot find the user data folder: %LOCALAPPDATA% is not set")
+		}
+	case "darwin", "ios":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find the user data folder: %w", err)
+		}
+		base = filepath.Join(home, "Library", "Application Support")
+	default:
+		base = os.Getenv("XDG_DATA_HOME")
+		if base == "" || !filepath.IsAbs(base) {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", fmt.Errorf("cannot find the user data folder: %w", err)
+			}
+			base = filepath.Join(home, ".local", "share")
+		}
+	}
+	return filepath.Join(base, ConfigDirName), nil
 }
 
 // ErrProfileNotFound is returned by Load for a name with no file.

@@ -22,64 +22,30 @@ import (
 )
 
 // JournalSource is the part of *provisioning.Journal the journal view
-// reads: the latest version of every attempt, and the CSV export.
+// reads: how many attempts match a filter, a page of them newest first,
+// and the CSV export. The view holds one page, whatever the journal's
+// size.
 type JournalSource interface {
-	Records() []provisioning.Record
+	Count(f provisioning.JournalFilter) (int, error)
+	Page(f provisioning.JournalFilter, offset, limit int) ([]provisioning.Record, error)
 	ExportCSV(w io.Writer) error
 }
 
-// journalFilter is what the supervisor filters the attempts by.
-type journalFilter struct {
-	Text    string // matched against device ID, slot, port, profile, customer, message
-	Outcome string // "", "pass", "fail", "unfinished"
-}
-
-func (f journalFilter) match(r provisioning.Record) bool {
-	switch f.Outcome {
-	case "pass":
-		if r.Outcome != provisioning.OutcomePass {
-			return false
-		}
-	case "fail":
-		if r.Outcome != provisioning.OutcomeFail {
-			return false
-		}
-	case "unfinished":
-		if r.Finished() {
-			return false
-		}
-	}
-	t := strings.ToLower(strings.TrimSpace(f.Text))
-	if t == "" {
-		return true
-	}
-	for _, s := range []string{r.DeviceID, r.Slot, r.Port, r.Profile, r.Customer, r.Message, r.Operator, r.Station} {
-		if strings.Contains(strings.ToLower(s), t) {
-			return true
-		}
-	}
-	return false
-}
-
-// filterRecords returns the matching records, newest first.
-func filterRecords(all []provisioning.Record, f journalFilter) []provisioning.Record {
-	var out []provisioning.Record
-	for i := len(all) - 1; i >= 0; i-- {
-		if f.match(all[i]) {
-			out = append(out, all[i])
-		}
-	}
-	return out
-}
+// journalPageSize is how many attempts the view reads at a time.
+const journalPageSize = 200
 
 // JournalView is the supervisor's record of every attempt: a filterable
 // table, the steps of the chosen attempt, and CSV export.
 type JournalView struct {
-	win     fyne.Window
-	source  JournalSource
-	now     clock
-	filter  journalFilter
-	rows    []provisioning.Record
+	win    fyne.Window
+	source JournalSource
+	now    clock
+	filter provisioning.JournalFilter
+	// shown is how many attempts match the filter; page holds those
+	// from pageAt on (newest first), read when a row outside it shows.
+	shown   int
+	pageAt  int
+	page    []provisioning.Record
 	chosen  int
 	search  *widget.Entry
 	outcome *widget.Select
@@ -115,7 +81,7 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 	v.outcome = widget.NewSelect(outcomeWords(), func(s string) { v.filter.Outcome = unpick(outcomeWords(), outcomeVals, s); v.apply() })
 	v.outcome.SetSelected(outcomeWords()[0])
 	v.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(v.rows), len(journalColumns()) },
+		func() (int, int) { return v.shown, len(journalColumns()) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis
@@ -123,7 +89,7 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			c := o.(*fyne.Container)
-			r := v.rows[id.Row]
+			r, _ := v.row(id.Row)
 			tint := c.Objects[0].(*canvas.Rectangle)
 			want := color.Color(color.Transparent)
 			if id.Col == journalResultCol {
@@ -187,19 +153,29 @@ func (v *JournalView) apply() {
 	if v.table == nil {
 		return // still building
 	}
+	v.page, v.pageAt, v.shown = nil, 0, 0
 	if v.source == nil {
-		v.rows = nil
 		v.count.SetText(lang.L("No journal is open."))
 		v.showEmpty(lang.L("No journal is open."))
 		v.table.Refresh()
 		return
 	}
-	all := v.source.Records()
-	v.rows = filterRecords(all, v.filter)
+	total, err := v.source.Count(provisioning.JournalFilter{})
+	if err == nil {
+		v.shown, err = v.source.Count(v.filter)
+	}
+	if err != nil {
+		v.shown = 0
+		msg := lang.L("The journal could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()})
+		v.count.SetText(msg)
+		v.showEmpty(msg)
+		v.table.Refresh()
+		return
+	}
 	switch {
-	case len(all) == 0:
+	case total == 0:
 		v.showEmpty(lang.L("The journal is empty. Every Photon the bench or One device works on adds a row here."))
-	case len(v.rows) == 0:
+	case v.shown == 0:
 		v.showEmpty(lang.L("No attempt matches the filter."))
 	default:
 		v.showEmpty("")
@@ -208,8 +184,27 @@ func (v *JournalView) apply() {
 	v.chosen = -1
 	v.table.UnselectAll()
 	v.table.Refresh()
-	v.count.SetText(lang.L("{{.Shown}} of {{.Total}} attempts", map[string]any{"Shown": len(v.rows), "Total": len(all)}))
+	v.count.SetText(lang.L("{{.Shown}} of {{.Total}} attempts", map[string]any{"Shown": v.shown, "Total": total}))
 	v.steps.SetText(lang.L("Choose an attempt to see its steps."))
+}
+
+// row returns the i-th attempt the table shows (newest first), reading
+// its page when it is not the one held.
+func (v *JournalView) row(i int) (provisioning.Record, bool) {
+	if i < 0 || i >= v.shown {
+		return provisioning.Record{}, false
+	}
+	if i < v.pageAt || i >= v.pageAt+len(v.page) {
+		at := i / journalPageSize * journalPageSize
+		page, err := v.source.Page(v.filter, at, journalPageSize)
+		if err != nil || i-at >= len(page) {
+			// Rows went away meanwhile (or the read failed): the
+			// next Reload counts again.
+			return provisioning.Record{}, false
+		}
+		v.page, v.pageAt = page, at
+	}
+	return v.page[i-v.pageAt], true
 }
 
 // showEmpty shows why the table is empty over it, or hides the note when
@@ -226,7 +221,7 @@ func (v *JournalView) showEmpty(msg string) {
 // fitRowNumbers widens the row-number column so the largest number shows
 // whole.
 func (v *JournalView) fitRowNumbers() {
-	v.numberWidth = widget.NewLabelWithStyle(strconv.Itoa(max(len(v.rows), 9)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}).MinSize().Width
+	v.numberWidth = widget.NewLabelWithStyle(strconv.Itoa(max(v.shown, 9)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}).MinSize().Width
 	v.table.SetColumnWidth(-1, v.numberWidth)
 }
 
@@ -250,7 +245,17 @@ func outcomeTint(o provisioning.Outcome) color.Color {
 }
 
 // Rows returns the attempts the table shows, newest first.
-func (v *JournalView) Rows() []provisioning.Record { return v.rows }
+func (v *JournalView) Rows() []provisioning.Record {
+	out := make([]provisioning.Record, 0, v.shown)
+	for i := range v.shown {
+		r, ok := v.row(i)
+		if !ok {
+			break
+		}
+		out = append(out, r)
+	}
+	return out
+}
 
 func journalCell(r provisioning.Record, col int) string {
 	switch col {
@@ -288,10 +293,9 @@ func journalCell(r provisioning.Record, col int) string {
 }
 
 func (v *JournalView) showSteps() {
-	if v.chosen < 0 || v.chosen >= len(v.rows) {
-		return
+	if r, ok := v.row(v.chosen); ok {
+		v.steps.SetText(stepsText(r))
 	}
-	v.steps.SetText(stepsText(v.rows[v.chosen]))
 }
 
 // stepsText is one attempt's steps as aligned lines.
@@ -325,8 +329,9 @@ func (v *JournalView) exportTo(w io.WriteCloser, name string) error {
 		return err
 	}
 	// The export holds every attempt; the filter only narrows the view.
+	total, _ := v.source.Count(provisioning.JournalFilter{})
 	v.count.SetText(lang.L("Exported all {{.Total}} attempts to {{.Name}} (the filter narrows only this view).",
-		map[string]any{"Total": len(v.source.Records()), "Name": name}))
+		map[string]any{"Total": total, "Name": name}))
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -95,8 +96,9 @@ func TestJournalRowNumbersWhole(t *testing.T) {
 	}
 }
 
-// An attempt a later one went on from reads "resumed by" that attempt: not
-// unfinished (the "Unfinished" filter leaves it out), not a verdict.
+// An attempt a later one went on from reads "resumed by" that attempt, not
+// a verdict. (The "Unfinished" filter is a query: provisioning's
+// TestJournalUnfinishedLeavesOutResumed.)
 func TestJournalShowsResumedAttempts(t *testing.T) {
 	recs := []provisioning.Record{
 		{Attempt: "old", DeviceID: "3b0021001747353236343033", Outcome: provisioning.OutcomeResumed, ResumedBy: "new",
@@ -115,8 +117,48 @@ func TestJournalShowsResumedAttempts(t *testing.T) {
 	if outcomeTint(old.Outcome) == color.Transparent {
 		t.Error("a resumed attempt is tinted like an unfinished one")
 	}
-	v.outcome.SetSelected(outcomeWords()[3]) // Unfinished
-	if rows := v.Rows(); len(rows) != 1 || rows[0].Attempt != "open" {
-		t.Errorf("unfinished: %+v", rows)
+}
+
+// pageCounter is a fakeJournal that remembers the largest page asked for.
+type pageCounter struct {
+	fakeJournal
+	largest int
+}
+
+func (j *pageCounter) Page(f provisioning.JournalFilter, offset, limit int) ([]provisioning.Record, error) {
+	j.largest = max(j.largest, limit)
+	return j.fakeJournal.Page(f, offset, limit)
+}
+
+// The view reads the journal a page at a time: a long history is never
+// read whole to show a screenful, and every row is still reachable.
+func TestJournalViewPages(t *testing.T) {
+	lightApp(t)
+	var recs []provisioning.Record
+	for i := range 450 {
+		recs = append(recs, provisioning.Record{Attempt: fmt.Sprintf("a%03d", i), Started: shiftStart.Add(time.Duration(i) * time.Minute)})
+	}
+	src := &pageCounter{fakeJournal: fakeJournal{records: recs}}
+	win := test.NewTempWindow(t, nil)
+	v := newJournalView(win, src, (&fixedClock{t: shiftStart}).now)
+	win.SetContent(v.Content())
+	win.Resize(fyne.NewSize(1280, 800))
+	if rows, _ := v.table.Length(); rows != 450 {
+		t.Fatalf("the table has %d rows, want 450", rows)
+	}
+	if !strings.Contains(v.count.Text, "450 of 450") {
+		t.Errorf("count %q", v.count.Text)
+	}
+	if src.largest == 0 || src.largest > journalPageSize {
+		t.Errorf("the view read %d attempts at once, want pages of at most %d", src.largest, journalPageSize)
+	}
+	for i, want := range map[int]string{0: "a449", 199: "a250", 200: "a249", 449: "a000"} {
+		if r, ok := v.row(i); !ok || r.Attempt != want {
+			t.Errorf("row %d = %q, want %s", i, r.Attempt, want)
+		}
+	}
+	v.table.Select(widget.TableCellID{Row: 449, Col: 0})
+	if v.chosen != 449 || strings.Contains(v.steps.Text, "Choose an attempt") {
+		t.Errorf("choosing the last row: chosen %d, steps %q", v.chosen, v.steps.Text)
 	}
 }

@@ -26,8 +26,7 @@ func ExampleList() {
 		fmt.Println(err) // says which secret and how to provide it
 		return
 	}
-	path, _ := provisioning.DefaultJournalPath()
-	journal, err := provisioning.OpenJournal(path)
+	journal, err := provisioning.OpenDefaultJournal()
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,0 +1,120 @@
+package provisioning
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// journalMigrations bring a journal database from one schema version to
+// the next: migration i takes PRAGMA user_version from i to i+1. They run
+// in order, each in the transaction that sets the new version, and are
+// never edited once released (a change is a new migration).
+var journalMigrations = []string{
+	// 1: one row per attempt, one per step.
+	`CREATE TABLE attempts (
+		seq            INTEGER PRIMARY KEY AUTOINCREMENT, -- order of first write
+		attempt        TEXT NOT NULL UNIQUE,
+		resumed_from   TEXT NOT NULL DEFAULT '',
+		station        TEXT NOT NULL DEFAULT '',
+		profile        TEXT NOT NULL DEFAULT '',
+		operator       TEXT NOT NULL DEFAULT '',
+		slot           TEXT NOT NULL DEFAULT '',
+		port           TEXT NOT NULL DEFAULT '',
+		channel        TEXT NOT NULL DEFAULT '',
+		device_id      TEXT NOT NULL DEFAULT '',
+		mac            TEXT NOT NULL DEFAULT '',
+		firmware       TEXT NOT NULL DEFAULT '',
+		product        TEXT NOT NULL DEFAULT '',
+		customer       TEXT NOT NULL DEFAULT '',
+		started        TEXT,
+		ended          TEXT,
+		opened         INTEGER NOT NULL DEFAULT 0,
+		held_port      INTEGER NOT NULL DEFAULT 0, -- opened, or identify finished (older records)
+		left_in        TEXT NOT NULL DEFAULT '',
+		claim_code_at  TEXT,
+		wifi_sent_at   TEXT,
+		cloud_before   INTEGER NOT NULL DEFAULT 0,
+		cloud_before_handshake TEXT,
+		cloud_before_heard     TEXT,
+		evidence_kind   TEXT NOT NULL DEFAULT '',
+		evidence_at     TEXT,
+		evidence_before TEXT,
+		evidence_owner  TEXT NOT NULL DEFAULT '',
+		outcome        TEXT NOT NULL DEFAULT '',
+		failed_step    TEXT NOT NULL DEFAULT '',
+		message        TEXT NOT NULL DEFAULT '',
+		action         TEXT NOT NULL DEFAULT '',
+		details        TEXT NOT NULL DEFAULT '',
+		written        INTEGER NOT NULL, -- order of last write, over all processes
+		revision       INTEGER NOT NULL DEFAULT 1,
+		fleet_revision INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX attempts_device ON attempts(device_id, seq);
+	CREATE INDEX attempts_port ON attempts(port, written) WHERE held_port;
+	CREATE INDEX attempts_written ON attempts(written);
+	CREATE INDEX attempts_resumed_from ON attempts(resumed_from) WHERE resumed_from != '';
+	CREATE INDEX attempts_unfinished ON attempts(seq) WHERE outcome = '';
+	CREATE INDEX attempts_unsent ON attempts(written) WHERE revision > fleet_revision;
+	CREATE TABLE steps (
+		attempt INTEGER NOT NULL REFERENCES attempts(seq) ON DELETE CASCADE,
+		pos     INTEGER NOT NULL, -- place in the attempt's list of steps
+		step    TEXT NOT NULL,
+		started TEXT,
+		ended   TEXT,
+		outcome TEXT NOT NULL,
+		message TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (attempt, pos)
+	) WITHOUT ROWID;`,
+}
+
+// journalSchemaVersion is the schema version this build writes.
+var journalSchemaVersion = len(journalMigrations)
+
+// migrate brings the database to journalSchemaVersion. A database from a
+// newer build is refused rather than written in a shape it does not know.
+func migrate(ctx context.Context, db *sql.DB) error {
+	return withWrite(ctx, db, func(c *sql.Conn) error {
+		var v int
+		if err := c.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+			return err
+		}
+		if v > journalSchemaVersion {
+			return fmt.Errorf("the journal was written by a newer Photon Station (schema %d, this one knows %d): update Photon Station", v, journalSchemaVersion)
+		}
+		for ; v < journalSchemaVersion; v++ {
+			if _, err := c.ExecContext(ctx, journalMigrations[v]); err != nil {
+				return fmt.Errorf("journal schema migration %d: %w", v+1, err)
+			}
+			if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// withWrite runs fn in one write transaction on one connection, taken with
+// BEGIN IMMEDIATE so a second writer waits (busy timeout) for the lock up
+// front instead of failing half-way when a read turns into a write.
+func withWrite(ctx context.Context, db *sql.DB, fn func(c *sql.Conn) error) (err error) {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		// A failed statement may have rolled back already; the
+		// rollback's own error says nothing new.
+		_, _ = c.ExecContext(context.Background(), `ROLLBACK`)
+		return err
+	}
+	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
+		_, _ = c.ExecContext(context.Background(), `ROLLBACK`)
+		return err
+	}
+	return nil
+}
