@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/photon-station/photon-station/fleet"
+	"github.com/photon-station/photon-station/provisioning"
 )
 
 // fleetSendWait is how long a headless provision waits for the fleet
@@ -85,7 +86,7 @@ func waiting(n int) string {
 // fleet database is set, waiting at most fleetSendWait. A failure is a
 // note on stderr, not a failure of the provision: the attempt waits in
 // the journal for `journal sync`.
-func sendToFleet(ctx context.Context, outbox fleet.Outbox, ch fleet.Change, lookup fleet.PasswordLookup, stderr io.Writer) {
+func sendToFleet(ctx context.Context, outbox fleet.Outbox, r provisioning.Record, lookup fleet.PasswordLookup, stderr io.Writer) {
 	cfg, set, err := fleetConfig(lookup)
 	if !set {
 		return
@@ -93,12 +94,12 @@ func sendToFleet(ctx context.Context, outbox fleet.Outbox, ch fleet.Change, look
 	if err == nil {
 		sctx, cancel := context.WithTimeout(ctx, fleetSendWait)
 		defer cancel()
-		err = fleet.SendNow(sctx, cfg, outbox, ch)
+		err = fleet.SendNow(sctx, cfg, outbox, r)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "photon-station provision: note: "+oneLine(fmt.Sprintf(
 			"attempt %s is in the local journal and not yet in the fleet database: %v Run photon-station journal sync later.",
-			ch.Record.Attempt, err)))
+			r.Attempt, err)))
 	}
 }
 

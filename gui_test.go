@@ -479,7 +479,9 @@ func TestDemoSupervisorSignInAndNewClient(t *testing.T) {
 		}
 	}
 	g.tap("Test connection")
-	g.waitFor("the connection test", func() bool { return g.shows("Connected. Product "+demo.ProductName) || g.shows("did not accept the test") })
+	g.waitFor("the connection test", func() bool {
+		return g.shows("Connected. Product "+demo.ProductName) || g.shows("did not accept the test")
+	})
 	if !g.shows("Connected. Product " + demo.ProductName) {
 		t.Errorf("the new client does not connect; the screen shows:\n%s", strings.Join(g.shown(), "\n"))
 	}

@@ -44,7 +44,7 @@ func TestBackoffDoublesUpToTheCap(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clk := &waitsClock{enough: 7, done: cancel}
-	bench := newMemOutbox()
+	bench := newBench(t)
 	NewSender(mustConfig(t, "postgres://bench:pw@"+addr+"/fleet", nil), SenderOptions{Outbox: bench, Clock: clk,
 		MinBackoff: time.Second, MaxBackoff: 10 * time.Second}).Run(ctx)
 	want := []time.Duration{1, 2, 4, 8, 10, 10, 10}

@@ -37,18 +37,17 @@ ON CONFLICT (attempt_id, step) DO UPDATE SET position = EXCLUDED.position, start
 // transaction. It reports false, writing nothing, when the database
 // already holds that revision or a newer one: a repeat or a late, older
 // delivery never overwrites a newer row nor adds one.
-func (d *DB) Deliver(ctx context.Context, ch Change) (applied bool, err error) {
+func (d *DB) Deliver(ctx context.Context, r provisioning.Record) (applied bool, err error) {
 	if err := d.ReadOnly(); err != nil {
 		return false, err
 	}
-	r := ch.Record
 	if r.Attempt == "" {
 		return false, errors.New("fleet: a change without an attempt ID")
 	}
 	qctx, cancel := d.query(ctx)
 	defer cancel()
 	err = pgx.BeginFunc(qctx, d.conn, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(qctx, upsertAttempt, attemptRow(r, ch.Revision)...)
+		tag, err := tx.Exec(qctx, upsertAttempt, attemptRow(r, r.Revision)...)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}

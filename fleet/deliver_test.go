@@ -14,14 +14,16 @@ func TestDeliverRepeatedAndOutOfOrder(t *testing.T) {
 	f := newFleetDB(t)
 	db := mustOpen(t, mustConfig(t, f.benchURL(), nil))
 	ctx := context.Background()
-	rev := func(done int, revision int64) Change {
-		return Change{Record: attempt("Bench 1", 0, done), Revision: revision}
+	rev := func(done int, revision int64) provisioning.Record {
+		r := attempt("Bench 1", 0, done)
+		r.Revision = revision
+		return r
 	}
-	deliver := func(ch Change, want bool) {
+	deliver := func(r provisioning.Record, want bool) {
 		t.Helper()
-		applied, err := db.Deliver(ctx, ch)
+		applied, err := db.Deliver(ctx, r)
 		if err != nil || applied != want {
-			t.Fatalf("revision %d: applied %v, %v; want %v", ch.Revision, applied, err, want)
+			t.Fatalf("revision %d: applied %v, %v; want %v", r.Revision, applied, err, want)
 		}
 	}
 	state := func() string {
@@ -54,7 +56,8 @@ func TestDeliverOddRecords(t *testing.T) {
 	again.Outcome, again.Message = provisioning.StepFailed, "no answer\x00 \xff"
 	r.Steps = append(r.Steps, again)
 	r.Outcome, r.Message = provisioning.OutcomeFail, "bad\x00byte"
-	if _, err := db.Deliver(context.Background(), Change{Record: r, Revision: 1}); err != nil {
+	r.Revision = 1
+	if _, err := db.Deliver(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	got := f.query(t, `SELECT step, outcome, message FROM photon_station_steps ORDER BY position`)

@@ -38,7 +38,7 @@ func TestExportCSVMatchesTheLocalExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	bench := newMemOutbox()
+	bench := newBench(t)
 	for _, r := range records {
 		if err := j.Append(r); err != nil {
 			t.Fatal(err)

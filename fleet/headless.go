@@ -1,17 +1,21 @@
 package fleet
 
-import "context"
+import (
+	"context"
 
-// SendNow delivers one change (the attempt a headless command has just
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// SendNow delivers one attempt's revision (the attempt a headless command has just
 // run) and marks it sent, within ctx: the caller bounds the wait (a few
 // seconds) and leaves what is not sent for Drain.
-func SendNow(ctx context.Context, cfg *Config, outbox Outbox, ch Change) error {
+func SendNow(ctx context.Context, cfg *Config, outbox Outbox, r provisioning.Record) error {
 	db, err := Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return deliverAndMark(ctx, db, outbox, ch)
+	return deliverAndMark(ctx, db, outbox, r)
 }
 
 // Drain delivers every unsent change, oldest first, until none is left,
@@ -34,12 +38,12 @@ func Drain(ctx context.Context, cfg *Config, outbox Outbox) (sent, left int, err
 		return 0, 0, err
 	}
 	for {
-		changes, err := outbox.Unsent(100)
-		if err != nil || len(changes) == 0 {
+		recs, err := outbox.UnsentRecords(100)
+		if err != nil || len(recs) == 0 {
 			return sent, 0, err
 		}
-		for _, ch := range changes {
-			if err := deliverAndMark(ctx, db, outbox, ch); err != nil {
+		for _, r := range recs {
+			if err := deliverAndMark(ctx, db, outbox, r); err != nil {
 				return sent, 0, err
 			}
 			sent++

@@ -2,19 +2,12 @@ package fleet
 
 import "github.com/photon-station/photon-station/provisioning"
 
-// Change is one revision of an attempt waiting to be sent: the attempt as
-// the local journal holds it, and which of its writes that is.
-type Change struct {
-	Record   provisioning.Record
-	Revision int64
-}
-
 // Outbox is the local side of the delivery: the journal's attempts the
 // fleet database has not acknowledged yet.
 type Outbox interface {
-	// Unsent returns up to limit attempts whose latest revision was not
-	// acknowledged, oldest change first.
-	Unsent(limit int) ([]Change, error)
+	// UnsentRecords returns up to limit attempts whose latest revision
+	// (Record.Revision) was not acknowledged, oldest change first.
+	UnsentRecords(limit int) ([]provisioning.Record, error)
 	// MarkSent records that the fleet database holds revision of attempt.
 	// A later revision written meanwhile stays unsent.
 	MarkSent(attempt string, revision int64) error

@@ -2,74 +2,49 @@ package fleet
 
 import (
 	"fmt"
-	"sort"
-	"sync"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/photon-station/photon-station/provisioning"
 )
 
-// memOutbox stands in for the local journal: it keeps each attempt's
-// latest revision and which revision the fleet acknowledged, and signals
-// Wake after each write, as the journal's Changed does.
-type memOutbox struct {
-	mu      sync.Mutex
-	latest  map[string]Change
-	changed map[string]int // order of each attempt's last write
-	sent    map[string]int64
-	writes  int
-	wake    chan struct{}
+// benchJournal is a station's own local journal (SQLite in a temporary
+// folder): the outbox a sender reads, as in the app.
+type benchJournal struct {
+	*provisioning.Journal
+	t *testing.T
 }
 
-func newMemOutbox() *memOutbox {
-	return &memOutbox{latest: map[string]Change{}, changed: map[string]int{}, sent: map[string]int64{},
-		wake: make(chan struct{}, 1)}
-}
-
-// Write stores a new revision of r and returns it.
-func (o *memOutbox) Write(r provisioning.Record) Change {
-	o.mu.Lock()
-	ch := Change{Record: r, Revision: o.latest[r.Attempt].Revision + 1}
-	o.latest[r.Attempt] = ch
-	o.writes++
-	o.changed[r.Attempt] = o.writes
-	o.mu.Unlock()
-	select {
-	case o.wake <- struct{}{}:
-	default:
+func newBench(t *testing.T) *benchJournal {
+	t.Helper()
+	j, err := provisioning.OpenJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ch
+	t.Cleanup(func() { j.Close() })
+	return &benchJournal{Journal: j, t: t}
 }
 
-func (o *memOutbox) Unsent(limit int) ([]Change, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []Change
-	for a, ch := range o.latest {
-		if ch.Revision > o.sent[a] {
-			out = append(out, ch)
+// Write journals r and returns it as the journal holds it now (with its
+// revision).
+func (b *benchJournal) Write(r provisioning.Record) provisioning.Record {
+	b.t.Helper()
+	if err := b.Append(r); err != nil {
+		b.t.Fatal(err)
+	}
+	return b.latest(r.Attempt, r.DeviceID)
+}
+
+func (b *benchJournal) latest(attempt, deviceID string) provisioning.Record {
+	b.t.Helper()
+	for _, got := range b.ByDevice(deviceID) {
+		if got.Attempt == attempt {
+			return got
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		return o.changed[out[i].Record.Attempt] < o.changed[out[j].Record.Attempt]
-	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
-}
-
-func (o *memOutbox) MarkSent(attempt string, revision int64) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent[attempt] = max(o.sent[attempt], revision)
-	return nil
-}
-
-func (o *memOutbox) UnsentCount() (int, error) {
-	ch, err := o.Unsent(1 << 30)
-	return len(ch), err
+	b.t.Fatalf("attempt %s is not in the journal", attempt)
+	return provisioning.Record{}
 }
 
 var t0 = time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
@@ -108,14 +83,16 @@ func (c statuses) waitFor(t *testing.T, what string, ok func(Status) bool) Statu
 	t.Helper()
 	timeout := time.NewTimer(60 * time.Second)
 	defer timeout.Stop()
+	var seen []string
 	for {
 		select {
 		case s := <-c:
 			if ok(s) {
 				return s
 			}
+			seen = append(seen, fmt.Sprintf("%s/%d", s.State, s.Waiting))
 		case <-timeout.C:
-			t.Fatalf("no status %s within a minute", what)
+			t.Fatalf("no status %s within a minute; saw %v", what, seen)
 		}
 	}
 }

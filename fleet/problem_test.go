@@ -110,7 +110,7 @@ func TestSlowDatabaseTimesOut(t *testing.T) {
 
 	// The sender reports it, and keeps the waiting count up to date while
 	// the bench writes on.
-	bench := newMemOutbox()
+	bench := newBench(t)
 	bench.Write(attempt("Bench 1", 0, 1))
 	st := runSender(t, c, bench)
 	st.waitFor(t, "offline, timed out", func(s Status) bool {
@@ -126,7 +126,7 @@ func TestSlowDatabaseTimesOut(t *testing.T) {
 // them sends too; a role that may only read is refused in words.
 func TestLeastPrivilegedRoles(t *testing.T) {
 	f := newFleetDB(t)
-	bench := newMemOutbox()
+	bench := newBench(t)
 	bench.Write(attempt("Bench 1", 0, len(pipelineSteps)))
 	if _, _, err := Drain(context.Background(), mustConfig(t, f.benchURL(), nil), bench); err != nil {
 		t.Fatal(err)
@@ -137,13 +137,13 @@ func TestLeastPrivilegedRoles(t *testing.T) {
 		"GRANT SELECT, INSERT, UPDATE ON photon.photon_station_attempts, photon.photon_station_steps TO bench2",
 		"GRANT SELECT ON photon.photon_station_schema_version TO bench2, viewer",
 		"GRANT SELECT ON photon.photon_station_attempts, photon.photon_station_steps TO viewer")
-	other := newMemOutbox()
+	other := newBench(t)
 	other.Write(attempt("Bench 2", 0, len(pipelineSteps)))
 	if _, left, err := Drain(context.Background(), mustConfig(t, f.URL("bench2", pw2, "fleet")+"&search_path=photon", nil), other); err != nil || left != 0 {
 		t.Fatalf("bench2: left %d, %v", left, err)
 	}
 	viewer := mustConfig(t, f.URL("viewer", pw3, "fleet")+"&search_path=photon", nil)
-	third := newMemOutbox()
+	third := newBench(t)
 	third.Write(attempt("Bench 3", 0, 1))
 	_, _, err := Drain(context.Background(), viewer, third)
 	if p := problemOf(t, err, KindPermission); !strings.Contains(p.Msg, `"viewer"`) {
@@ -182,7 +182,7 @@ func TestTLSRefused(t *testing.T) {
 func TestLockedTablesTimeOut(t *testing.T) {
 	f := newFleetDB(t)
 	c := mustConfig(t, f.benchURL(), nil)
-	bench := newMemOutbox()
+	bench := newBench(t)
 	bench.Write(attempt("Bench 1", 0, 2))
 	if _, _, err := Drain(context.Background(), c, bench); err != nil {
 		t.Fatal(err)
@@ -215,5 +215,5 @@ func TestLockedTablesTimeOut(t *testing.T) {
 		return s.State == StateOffline && s.Waiting == 1 && errors.As(s.Err, &p) && p.Kind == KindTimeout
 	})
 	tx.Rollback(ctx)
-	st.waitFor(t, "caught up", caughtUp)
+	st.waitFor(t, "caught up", caughtUp(bench))
 }

@@ -21,7 +21,7 @@ func TestRecentReadsBackWhatWasSent(t *testing.T) {
 	resumed.ResumedFrom = "Bench 2-000"
 	resumed.Steps = append(resumed.Steps, provisioning.StepEntry{Step: provisioning.StepImport,
 		Started: resumed.Steps[1].Ended, Outcome: provisioning.StepRunning})
-	bench := newMemOutbox()
+	bench := newBench(t)
 	bench.Write(passed)
 	bench.Write(resumed)
 	if _, _, err := Drain(context.Background(), c, bench); err != nil {

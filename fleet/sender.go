@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/photon-station/photon-station/internal/clock"
+	"github.com/photon-station/photon-station/provisioning"
 )
 
 // State is where the sender stands with the fleet database.
@@ -162,25 +163,25 @@ func (s *Sender) Run(ctx context.Context) {
 // sendBatch delivers one batch from the outbox; more says the outbox may
 // hold others.
 func (s *Sender) sendBatch(ctx context.Context, db *DB) (more bool, err error) {
-	changes, err := s.opts.Outbox.Unsent(s.opts.Batch)
+	recs, err := s.opts.Outbox.UnsentRecords(s.opts.Batch)
 	if err != nil {
 		return false, fmt.Errorf("cannot read the local journal's unsent attempts: %w", err)
 	}
-	for _, ch := range changes {
-		if err := deliverAndMark(ctx, db, s.opts.Outbox, ch); err != nil {
+	for _, r := range recs {
+		if err := deliverAndMark(ctx, db, s.opts.Outbox, r); err != nil {
 			return false, err
 		}
 	}
-	return len(changes) == s.opts.Batch, nil
+	return len(recs) == s.opts.Batch, nil
 }
 
 // deliverAndMark delivers one change and marks it sent in the outbox.
-func deliverAndMark(ctx context.Context, db *DB, outbox Outbox, ch Change) error {
-	if _, err := db.Deliver(ctx, ch); err != nil {
+func deliverAndMark(ctx context.Context, db *DB, outbox Outbox, r provisioning.Record) error {
+	if _, err := db.Deliver(ctx, r); err != nil {
 		return err
 	}
-	if err := outbox.MarkSent(ch.Record.Attempt, ch.Revision); err != nil {
-		return fmt.Errorf("the fleet database has attempt %s, and the local journal could not note it (it will be sent again, harmlessly): %w", ch.Record.Attempt, err)
+	if err := outbox.MarkSent(r.Attempt, r.Revision); err != nil {
+		return fmt.Errorf("the fleet database has attempt %s, and the local journal could not note it (it will be sent again, harmlessly): %w", r.Attempt, err)
 	}
 	return nil
 }
@@ -195,6 +196,7 @@ func (s *Sender) idle(ctx context.Context) bool {
 	case <-t.C():
 		return true
 	case <-s.opts.Wake:
+		s.report(StateConnected, nil) // what waits now, before it is sent
 		return true
 	}
 }

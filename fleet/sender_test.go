@@ -13,10 +13,10 @@ import (
 
 // runSender runs a sender of outbox until the test ends and returns its
 // reports.
-func runSender(t *testing.T, c *Config, outbox *memOutbox) statuses {
+func runSender(t *testing.T, c *Config, outbox *benchJournal) statuses {
 	t.Helper()
 	st := make(statuses, 10000)
-	s := NewSender(c, SenderOptions{Outbox: outbox, Wake: outbox.wake, Report: st.report,
+	s := NewSender(c, SenderOptions{Outbox: outbox, Wake: outbox.Changed(), Report: st.report,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -26,11 +26,19 @@ func runSender(t *testing.T, c *Config, outbox *memOutbox) statuses {
 	return st
 }
 
-func caughtUp(s Status) bool { return s.State == StateConnected && s.Waiting == 0 }
+// caughtUp is a status saying the bench's journal has nothing left to send
+// and, read now, it has not: a report made before the latest writes does
+// not count.
+func caughtUp(b *benchJournal) func(Status) bool {
+	return func(s Status) bool {
+		n, err := b.UnsentCount()
+		return s.State == StateConnected && s.Waiting == 0 && err == nil && n == 0
+	}
+}
 
 // shift writes attempts from..to-1 of a station, each through every
 // revision (one per step), interleaving the attempts as a bench does.
-func shift(o *memOutbox, station string, from, to int) {
+func shift(o *benchJournal, station string, from, to int) {
 	for done := 0; done <= len(pipelineSteps); done++ {
 		for n := from; n < to; n++ {
 			o.Write(attempt(station, n, done))
@@ -41,12 +49,12 @@ func shift(o *memOutbox, station string, from, to int) {
 // checkArrived checks that the database holds each attempt of the
 // outboxes once, at its latest revision with all its steps, and (from the
 // audit) that no revision was written twice nor after a newer one.
-func checkArrived(t *testing.T, f *fleetDB, outboxes ...*memOutbox) {
+func checkArrived(t *testing.T, f *fleetDB, outboxes ...*benchJournal) {
 	t.Helper()
 	want := map[string]string{}
 	for _, o := range outboxes {
-		for a, ch := range o.latest {
-			want[a] = fmt.Sprintf("%s %d %s %d", ch.Record.Station, ch.Revision, ch.Record.Outcome, len(ch.Record.Steps))
+		for _, r := range o.Records() {
+			want[r.Attempt] = fmt.Sprintf("%s %d %s %d", r.Station, r.Revision, r.Outcome, len(r.Steps))
 		}
 	}
 	rows := f.query(t, `SELECT a.attempt_id, a.station, a.revision, a.outcome, count(s.step)
@@ -73,15 +81,15 @@ func checkArrived(t *testing.T, f *fleetDB, outboxes ...*memOutbox) {
 func TestTwoStationsOneDatabase(t *testing.T) {
 	f := newFleetDB(t)
 	c := mustConfig(t, f.benchURL(), nil)
-	bench1, bench2 := newMemOutbox(), newMemOutbox()
+	bench1, bench2 := newBench(t), newBench(t)
 	st1, st2 := runSender(t, c, bench1), runSender(t, c, bench2)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); shift(bench1, "Bench 1", 0, 10) }()
 	go func() { defer wg.Done(); shift(bench2, "Bench 2", 0, 10) }()
 	wg.Wait()
-	st1.waitFor(t, "bench 1 caught up", caughtUp)
-	st2.waitFor(t, "bench 2 caught up", caughtUp)
+	st1.waitFor(t, "bench 1 caught up", caughtUp(bench1))
+	st2.waitFor(t, "bench 2 caught up", caughtUp(bench2))
 	checkArrivedNoAudit(t, f, bench1, bench2)
 	got := f.query(t, `SELECT station, count(*) FILTER (WHERE outcome = 'pass') FROM photon_station_attempts GROUP BY 1 ORDER BY 1`)
 	if fmt.Sprint(got) != "[[Bench 1 10] [Bench 2 10]]" {
@@ -89,7 +97,7 @@ func TestTwoStationsOneDatabase(t *testing.T) {
 	}
 }
 
-func checkArrivedNoAudit(t *testing.T, f *fleetDB, outboxes ...*memOutbox) {
+func checkArrivedNoAudit(t *testing.T, f *fleetDB, outboxes ...*benchJournal) {
 	t.Helper()
 	f.Exec("fleet", `CREATE TABLE IF NOT EXISTS photon.audit (attempt_id text, revision bigint)`)
 	checkArrived(t, f, outboxes...)
@@ -102,12 +110,12 @@ func TestDatabaseRestartedMidShift(t *testing.T) {
 	c := mustConfig(t, f.benchURL(), nil)
 	mustOpen(t, c).Close() // the schema, for the audit trigger
 	f.audit(t)
-	bench1, bench2 := newMemOutbox(), newMemOutbox()
+	bench1, bench2 := newBench(t), newBench(t)
 	st1, st2 := runSender(t, c, bench1), runSender(t, c, bench2)
 	shift(bench1, "Bench 1", 0, 4)
 	shift(bench2, "Bench 2", 0, 4)
-	st1.waitFor(t, "bench 1 caught up", caughtUp)
-	st2.waitFor(t, "bench 2 caught up", caughtUp)
+	st1.waitFor(t, "bench 1 caught up", caughtUp(bench1))
+	st2.waitFor(t, "bench 2 caught up", caughtUp(bench2))
 
 	f.Stop()
 	shift(bench1, "Bench 1", 4, 9)
@@ -126,8 +134,8 @@ func TestDatabaseRestartedMidShift(t *testing.T) {
 	}
 
 	f.Start()
-	st1.waitFor(t, "bench 1 caught up after the restart", caughtUp)
-	st2.waitFor(t, "bench 2 caught up after the restart", caughtUp)
+	st1.waitFor(t, "bench 1 caught up after the restart", caughtUp(bench1))
+	st2.waitFor(t, "bench 2 caught up after the restart", caughtUp(bench2))
 	checkArrived(t, f, bench1, bench2)
 	for _, pw := range []string{f.benchPW, f.Password()} {
 		if hits := pgtest.ProcessArgsWith(pw); len(hits) > 0 {
@@ -144,7 +152,7 @@ func TestDatabaseRestartedMidShift(t *testing.T) {
 func TestNewerSchemaIsReadOnly(t *testing.T) {
 	f := newFleetDB(t)
 	c := mustConfig(t, f.benchURL(), nil)
-	bench := newMemOutbox()
+	bench := newBench(t)
 	ch := bench.Write(attempt("Bench 1", 0, len(pipelineSteps)))
 	if _, _, err := Drain(context.Background(), c, bench); err != nil {
 		t.Fatal(err)
@@ -183,7 +191,7 @@ func TestNewerSchemaIsReadOnly(t *testing.T) {
 func TestHeadlessWithDatabaseDownThenSync(t *testing.T) {
 	f := newFleetDB(t)
 	c := mustConfig(t, f.benchURL(), nil)
-	bench := newMemOutbox()
+	bench := newBench(t)
 	shift(bench, "Bench 1", 0, 2)
 	f.Stop()
 	last := bench.Write(attempt("Bench 1", 2, len(pipelineSteps)))
@@ -220,11 +228,11 @@ func TestDatabaseDownAtStart(t *testing.T) {
 	f := newFleetDB(t)
 	c := mustConfig(t, f.benchURL(), nil)
 	f.Stop()
-	bench := newMemOutbox()
+	bench := newBench(t)
 	st := runSender(t, c, bench)
 	shift(bench, "Bench 1", 0, 3)
 	st.waitFor(t, "offline with 3 waiting", func(s Status) bool { return s.State == StateOffline && s.Waiting == 3 })
 	f.Start()
-	st.waitFor(t, "caught up", caughtUp)
+	st.waitFor(t, "caught up", caughtUp(bench))
 	checkArrivedNoAudit(t, f, bench)
 }

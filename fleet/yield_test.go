@@ -36,7 +36,7 @@ func TestDocumentedYieldQuery(t *testing.T) {
 	f := newFleetDB(t)
 	c := mustConfig(t, f.benchURL(), nil)
 	now := time.Now()
-	bench := newMemOutbox()
+	bench := newBench(t)
 	n := 0
 	add := func(station, device string, outcome provisioning.Outcome, started time.Time) {
 		r := attempt(station, n, 1)
