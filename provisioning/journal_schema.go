@@ -3,7 +3,11 @@ package provisioning
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // journalMigrations bring a journal database from one schema version to
@@ -97,7 +101,35 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // withWrite runs fn in one write transaction on one connection, taken with
 // BEGIN IMMEDIATE so a second writer waits (busy timeout) for the lock up
 // front instead of failing half-way when a read turns into a write.
-func withWrite(ctx context.Context, db *sql.DB, fn func(c *sql.Conn) error) (err error) {
+// SQLite can still answer SQLITE_BUSY before its busy timeout (a
+// connection opening while another sets up the WAL, a busy handler
+// starved on a loaded machine): the whole transaction, of which nothing
+// was written, is then tried again until journalBusyTimeout has passed.
+func withWrite(ctx context.Context, db *sql.DB, fn func(c *sql.Conn) error) error {
+	deadline := time.Now().Add(journalBusyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 250*time.Millisecond) {
+		err := writeOnce(ctx, db, fn)
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// isBusy tells SQLite's "database is locked" (SQLITE_BUSY, any extended
+// code) from other failures.
+func isBusy(err error) bool {
+	var coded interface{ Code() int }
+	return errors.As(err, &coded) && coded.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+func writeOnce(ctx context.Context, db *sql.DB, fn func(c *sql.Conn) error) error {
 	c, err := db.Conn(ctx)
 	if err != nil {
 		return err

@@ -17,8 +17,9 @@ import (
 )
 
 // journalBusyTimeout is how long a write waits for another process (the
-// GUI, a headless command) holding the journal's write lock.
-const journalBusyTimeout = 5 * time.Second
+// GUI, a headless command) holding the journal's write lock: past it the
+// attempt stops with the journal's message.
+const journalBusyTimeout = 15 * time.Second
 
 // Journal is the station's record of device attempts: an SQLite database
 // (docs/journal.md) in WAL mode, shared by every process of the station
@@ -30,6 +31,11 @@ type Journal struct {
 	readOnly bool
 	problems []JournalProblem
 	changed  chan struct{}
+
+	// writing lets one of this process's writers at a time contend for
+	// SQLite's lock, so the busy timeout is spent waiting for other
+	// processes, not for the bench's own sixteen slots.
+	writing sync.Mutex
 
 	mu     sync.Mutex
 	closed bool
@@ -187,6 +193,8 @@ func (j *Journal) write(fn func(ctx context.Context, c *sql.Conn) error) error {
 		return fmt.Errorf("journal %s: opened for reading only", j.path)
 	}
 	ctx := context.Background()
+	j.writing.Lock()
+	defer j.writing.Unlock()
 	err := withWrite(ctx, j.db, func(c *sql.Conn) error {
 		if maxPages > 0 {
 			if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, maxPages)); err != nil {
