@@ -86,10 +86,14 @@ func runJournalSync(path string, stdout, stderr io.Writer) int {
 	defer cancel()
 	sent, left, err := fleet.Drain(ctx, cfg, j)
 	if err != nil {
-		return fail(exitFailed, fmt.Sprintf("%v Sent %d; %s on this station.", err, sent, stillWaiting(left)))
+		msg := sentence(err.Error())
+		if sent > 0 {
+			msg += fmt.Sprintf(" Sent %d before that.", sent)
+		}
+		return fail(exitFailed, msg+" "+waiting(left))
 	}
 	if left != 0 {
-		return fail(exitFailed, fmt.Sprintf("Sent %d to %s, and %s: run photon-station journal sync again.", sent, cfg, stillWaiting(left)))
+		return fail(exitFailed, fmt.Sprintf("Sent %d to %s; %s Run photon-station journal sync again.", sent, cfg, waiting(left)))
 	}
 	if sent == 0 {
 		fmt.Fprintf(stdout, "Nothing waits: %s has every attempt of this station.\n", cfg)
@@ -125,15 +129,17 @@ func openSyncJournal(path string) (*provisioning.Journal, string, error) {
 	return j, db, err
 }
 
-// stillWaiting says how many attempts wait, in a sentence's words.
-func stillWaiting(n int) string {
+// waiting says how many attempts wait to be sent, as a sentence.
+func waiting(n int) string {
 	switch {
 	case n < 0:
-		return "an unknown number of attempts still wait"
+		return "The journal could not say how many attempts wait."
+	case n == 0:
+		return "Nothing waits on this station."
 	case n == 1:
-		return "1 attempt still waits"
+		return "1 attempt waits on this station."
 	}
-	return fmt.Sprintf("%d attempts still wait", n)
+	return fmt.Sprintf("%d attempts wait on this station.", n)
 }
 
 // sendToFleet sends the attempt a headless provision has just run, if a

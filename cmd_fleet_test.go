@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/csv"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/fleet"
+	"github.com/photon-station/photon-station/internal/pgtest"
+	"github.com/photon-station/photon-station/serialio/serialtest"
+)
+
+// fleetServer is a throwaway PostgreSQL with database fleet, schema photon
+// and a role bench that may only create tables there (docs/fleet.md).
+type fleetServer struct {
+	*pgtest.Server
+	password string // the bench role's
+}
+
+func newFleetServer(t *testing.T) *fleetServer {
+	t.Helper()
+	s := pgtest.Start(t)
+	b := make([]byte, 12)
+	rand.Read(b)
+	f := &fleetServer{Server: s, password: hex.EncodeToString(b)}
+	s.Exec("postgres", "CREATE DATABASE fleet")
+	s.Exec("fleet", "CREATE SCHEMA photon", "CREATE ROLE bench LOGIN PASSWORD '"+f.password+"'",
+		"GRANT USAGE, CREATE ON SCHEMA photon TO bench")
+	return f
+}
+
+// point sets the headless environment at the fleet database: the URL
+// without a password in PHOTON_STATION_FLEET_DB, the password in
+// PGPASSWORD.
+func (f *fleetServer) point(t *testing.T, password string) {
+	t.Setenv(fleet.EnvURL, f.URL("bench", "", "fleet")+"&search_path=photon")
+	t.Setenv("PGPASSWORD", password)
+}
+
+// attempts returns the fleet database's rows as "attempt station device
+// outcome revision", sorted.
+func (f *fleetServer) attempts(t *testing.T) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, f.URL(pgtest.Superuser, f.Password(), "fleet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT attempt_id || ' ' || station || ' ' || device_id || ' ' || outcome || ' ' || revision
+		FROM photon.photon_station_attempts`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// bench is one station: its own name and home (config, data, journal).
+type bench struct {
+	name, home string
+}
+
+// use makes the next commands run as this station.
+func (s bench) use(t *testing.T) {
+	t.Setenv("HOME", s.home)
+	t.Setenv("XDG_CONFIG_HOME", s.home)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(s.home, "data"))
+	was := hostname
+	hostname = func() string { return s.name }
+	t.Cleanup(func() { hostname = was })
+}
+
+// filesWith lists the files under root whose bytes contain secret.
+func filesWith(t *testing.T, root, secret string) []string {
+	t.Helper()
+	var hits []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(b, []byte(secret)) {
+			hits = append(hits, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hits
+}
+
+// Two benches with their own homes and names provision into one fleet
+// database: each attempt arrives once with its station, provision leaves
+// nothing for journal sync, export --fleet has both, and the password is
+// in no file, output, process argument or server log line.
+func TestFleetTwoStationsOneDatabase(t *testing.T) {
+	h := newHeadless(t)
+	f := newFleetServer(t)
+	f.point(t, f.password)
+	benches := []bench{{"bench-a", h.home}, {"bench-b", t.TempDir()}}
+	ids := []string{h.cloud.AddDevice(cloudtest.Device{ID: tDeviceID}), h.cloud.AddDevice(cloudtest.Device{ID: "3a001d000247343339373599"})}
+	var mu sync.Mutex
+	var argHits []string
+	var outputs []string
+	attempts := map[string]string{} // attempt → station
+	for i, b := range benches {
+		b.use(t)
+		_, port := h.photon(serialtest.Config{DeviceID: ids[i], Password: tWiFiPassword,
+			OnOnline: func(string, string) { // while provision runs
+				mu.Lock()
+				argHits = append(argHits, pgtest.ProcessArgsWith(f.password)...)
+				mu.Unlock()
+			}})
+		code, stdout, stderr := h.run(h.provisionArgs(port, "--json")...)
+		outputs = append(outputs, stdout, stderr)
+		if code != 0 || stderr != "" {
+			t.Fatalf("%s: provision exit %d\nstdout:\n%s\nstderr:\n%s", b.name, code, stdout, stderr)
+		}
+		_, res := jsonLines(t, stdout)
+		attempts[res.Attempt] = b.name
+	}
+	var want []string
+	for a, st := range attempts {
+		want = append(want, a+" "+st)
+	}
+	var got []string
+	for _, row := range f.attempts(t) {
+		fields := strings.Fields(row)
+		got = append(got, fields[0]+" "+fields[1])
+		if fields[3] != "pass" {
+			t.Errorf("fleet row %q: not a pass", row)
+		}
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("fleet database has %q, want each attempt once with its station %q", got, want)
+	}
+	// provision marked its attempt sent: nothing waits on either bench.
+	for _, b := range benches {
+		b.use(t)
+		code, stdout, stderr := h.run("journal", "sync")
+		outputs = append(outputs, stdout, stderr)
+		if code != 0 || !strings.HasPrefix(stdout, "Nothing waits") {
+			t.Errorf("%s: journal sync after provision: exit %d %q %q", b.name, code, stdout, stderr)
+		}
+	}
+	dest := filepath.Join(benches[1].home, "fleet.csv")
+	code, stdout, stderr := h.run("journal", "export", "--csv", dest, "--fleet")
+	outputs = append(outputs, stdout, stderr)
+	if code != 0 || !strings.Contains(stdout, "Exported 2 attempts of every station") {
+		t.Fatalf("export --fleet: exit %d %q %q", code, stdout, stderr)
+	}
+	file, err := os.Open(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	rows, err := csv.NewReader(file).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("fleet CSV: %d rows, %v", len(rows), err)
+	}
+	col := slices.Index(rows[0], "station")
+	attemptCol := slices.Index(rows[0], "attempt")
+	if col < 0 || attemptCol < 0 || !slices.Equal(rows[0], fleet.CSVHeader) {
+		t.Fatalf("fleet CSV header %q", rows[0])
+	}
+	for _, r := range rows[1:] {
+		if attempts[r[attemptCol]] != r[col] {
+			t.Errorf("fleet CSV row of attempt %s names station %q, want %q", r[attemptCol], r[col], attempts[r[attemptCol]])
+		}
+	}
+
+	for _, b := range benches {
+		if hits := filesWith(t, b.home, f.password); len(hits) > 0 {
+			t.Errorf("the fleet password is in %v", hits)
+		}
+	}
+	for _, o := range outputs {
+		if strings.Contains(o, f.password) {
+			t.Errorf("the fleet password is in the output %q", o)
+		}
+	}
+	mu.Lock()
+	argHits = append(argHits, pgtest.ProcessArgsWith(f.password)...)
+	mu.Unlock()
+	if len(argHits) > 0 {
+		t.Errorf("the fleet password is in process arguments: %q", argHits)
+	}
+	if hits := f.LogWith(f.password); len(hits) > 0 {
+		t.Errorf("the fleet password is in the server's log: %q", hits)
+	}
+}
+
+// A headless provision with the fleet database down still passes, with
+// its exit code and JSON lines as always and a note on stderr; journal
+// sync fails while the database is down, sends the attempt once it is
+// back, and then has nothing to send. A wrong password is one line that
+// names no password.
+func TestFleetHeadlessWithTheDatabaseDown(t *testing.T) {
+	h := newHeadless(t)
+	f := newFleetServer(t)
+	f.point(t, f.password)
+	id := h.cloud.AddDevice(cloudtest.Device{ID: tDeviceID})
+	_, port := h.photon(serialtest.Config{Password: tWiFiPassword})
+	f.Stop()
+	var outputs []string
+	code, stdout, stderr := h.run(h.provisionArgs(port, "--json")...)
+	outputs = append(outputs, stdout, stderr)
+	if code != 0 {
+		t.Fatalf("provision with the fleet database down: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	_, res := jsonLines(t, stdout)
+	if res.DeviceID != id {
+		t.Errorf("result %+v", res)
+	}
+	oneLineWith(t, "provision's note", stderr, "photon-station provision: note: attempt "+res.Attempt,
+		"will be sent by `photon-station journal sync` or the station's GUI")
+
+	code, stdout, stderr = h.run("journal", "sync")
+	outputs = append(outputs, stdout, stderr)
+	if code != exitFailed {
+		t.Errorf("journal sync with the database down: exit %d, want %d", code, exitFailed)
+	}
+	oneLineWith(t, "journal sync with the database down", stderr, "photon-station journal sync: Nothing answers at postgres://bench@127.0.0.1:",
+		"1 attempt waits on this station.")
+
+	f.Start()
+	code, stdout, stderr = h.run("journal", "sync")
+	outputs = append(outputs, stdout, stderr)
+	if code != 0 || !strings.HasPrefix(stdout, "Sent 1 attempts") || stderr != "" {
+		t.Errorf("journal sync with the database back: exit %d %q %q", code, stdout, stderr)
+	}
+	if rows := f.attempts(t); len(rows) != 1 || !strings.HasPrefix(rows[0], res.Attempt+" "+hostname()+" "+id+" pass ") {
+		t.Errorf("fleet database has %q, want attempt %s once", rows, res.Attempt)
+	}
+	code, stdout, stderr = h.run("journal", "sync")
+	outputs = append(outputs, stdout, stderr)
+	if code != 0 || !strings.HasPrefix(stdout, "Nothing waits") {
+		t.Errorf("second journal sync: exit %d %q %q", code, stdout, stderr)
+	}
+
+	const wrong = "not-the-bench-password"
+	f.point(t, wrong)
+	for _, args := range [][]string{{"journal", "sync"}, {"journal", "export", "--csv", filepath.Join(h.home, "x.csv"), "--fleet"}} {
+		code, stdout, stderr = h.run(args...)
+		outputs = append(outputs, stdout, stderr)
+		if code != exitFailed {
+			t.Errorf("%s with a wrong password: exit %d, want %d", args[1], code, exitFailed)
+		}
+		oneLineWith(t, args[1]+" with a wrong password", stderr, "refused the password for user \"bench\" (taken from PGPASSWORD)")
+		if strings.Contains(stderr, wrong) {
+			t.Errorf("the message names the password: %q", stderr)
+		}
+	}
+	if hits := filesWith(t, h.home, f.password); len(hits) > 0 {
+		t.Errorf("the fleet password is in %v", hits)
+	}
+	for _, o := range outputs {
+		if strings.Contains(o, f.password) {
+			t.Errorf("the fleet password is in the output %q", o)
+		}
+	}
+}
+
+// oneLineWith checks that text is exactly one line holding every part.
+func oneLineWith(t *testing.T, what, text string, parts ...string) {
+	t.Helper()
+	if strings.Count(text, "\n") != 1 || !strings.HasSuffix(text, "\n") {
+		t.Errorf("%s is not one line: %q", what, text)
+	}
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			t.Errorf("%s does not say %q: %q", what, p, text)
+		}
+	}
+}
+
+// The fleet options' usage errors: exit 2 and one line that says what to
+// do, before any database is asked.
+func TestJournalFleetUsage(t *testing.T) {
+	h := newHeadless(t)
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"journal", "sync"}, "no fleet database is set: put its URL in PHOTON_STATION_FLEET_DB"},
+		{[]string{"journal", "export", "--csv", "x.csv", "--fleet"}, "no fleet database is set: put its URL in PHOTON_STATION_FLEET_DB"},
+		{[]string{"journal", "export", "--jsonl", "x.jsonl", "--fleet"}, "--fleet exports CSV only: use export --csv FILE --fleet"},
+		{[]string{"journal", "export", "--csv", "x.csv", "--fleet", "--journal", "j.db"}, "--fleet reads the fleet database, not a journal"},
+		{[]string{"journal", "show", "--device", tDeviceID, "--fleet"}, "--fleet goes with export --csv FILE only"},
+		{[]string{"journal", "sync", "now"}, `unexpected argument "now"`},
+	} {
+		code, _, stderr := h.run(tc.args...)
+		if code != exitBadUsage {
+			t.Errorf("%q: exit %d, want %d", tc.args, code, exitBadUsage)
+		}
+		oneLineWith(t, strings.Join(tc.args, " "), stderr, tc.says)
+	}
+	t.Setenv(fleet.EnvURL, "postgres://bench@127.0.0.1:1/fleet?sslmode=disable")
+	code, stdout, stderr := h.run("journal", "sync")
+	if code != 0 || !strings.HasPrefix(stdout, "Nothing waits: there is no journal at "+h.journalPath()) || stderr != "" {
+		t.Errorf("journal sync on a station without a journal: exit %d %q %q", code, stdout, stderr)
+	}
+	code, stdout, _ = h.run("journal", "--help")
+	if code != 0 || !strings.Contains(stdout, "journal export --csv FILE --fleet") || !strings.Contains(stdout, "journal sync") {
+		t.Errorf("journal --help does not show the fleet commands: %q", stdout)
+	}
+}
