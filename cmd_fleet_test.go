@@ -53,6 +53,13 @@ func (f *fleetServer) point(t *testing.T, password string) {
 // attempts returns the fleet database's rows as "attempt station device
 // outcome revision", sorted.
 func (f *fleetServer) attempts(t *testing.T) []string {
+	return f.rows(t, `SELECT attempt_id || ' ' || station || ' ' || device_id || ' ' || outcome || ' ' || revision
+		FROM photon.photon_station_attempts`)
+}
+
+// rows runs a query that gives one text column, as the superuser, and
+// returns its values sorted.
+func (f *fleetServer) rows(t *testing.T, query string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -61,8 +68,7 @@ func (f *fleetServer) attempts(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT attempt_id || ' ' || station || ' ' || device_id || ' ' || outcome || ' ' || revision
-		FROM photon.photon_station_attempts`)
+	rows, err := conn.Query(ctx, query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +78,31 @@ func (f *fleetServer) attempts(t *testing.T) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// audit has the station create its tables (as its first connection does)
+// and counts every write of an attempt's row from then on.
+func (f *fleetServer) audit(t *testing.T) {
+	t.Helper()
+	cfg, err := fleet.ParseURL(f.URL("bench", f.password, "fleet")+"&search_path=photon", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := fleet.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	f.Exec("fleet", `CREATE TABLE photon.audit (attempt_id text, revision bigint)`,
+		`CREATE FUNCTION photon.audit_write() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+		BEGIN INSERT INTO photon.audit VALUES (NEW.attempt_id, NEW.revision); RETURN NEW; END $$`,
+		`CREATE TRIGGER audit AFTER INSERT OR UPDATE ON photon.photon_station_attempts
+		FOR EACH ROW EXECUTE FUNCTION photon.audit_write()`)
+}
+
+// writes returns the audited writes as "attempt revision", sorted.
+func (f *fleetServer) writes(t *testing.T) []string {
+	return f.rows(t, `SELECT attempt_id || ' ' || revision FROM photon.audit`)
 }
 
 // bench is one station: its own name and home (config, data, journal).
@@ -116,6 +147,7 @@ func filesWith(t *testing.T, root, secret string) []string {
 func TestFleetTwoStationsOneDatabase(t *testing.T) {
 	h := newHeadless(t)
 	f := newFleetServer(t)
+	f.audit(t)
 	f.point(t, f.password)
 	benches := []bench{{"bench-a", h.home}, {"bench-b", t.TempDir()}}
 	ids := []string{h.cloud.AddDevice(cloudtest.Device{ID: tDeviceID}), h.cloud.AddDevice(cloudtest.Device{ID: "3a001d000247343339373599"})}
@@ -143,10 +175,11 @@ func TestFleetTwoStationsOneDatabase(t *testing.T) {
 	for a, st := range attempts {
 		want = append(want, a+" "+st)
 	}
-	var got []string
+	var got, sent []string
 	for _, row := range f.attempts(t) {
 		fields := strings.Fields(row)
 		got = append(got, fields[0]+" "+fields[1])
+		sent = append(sent, fields[0]+" "+fields[4])
 		if fields[3] != "pass" {
 			t.Errorf("fleet row %q: not a pass", row)
 		}
@@ -163,6 +196,9 @@ func TestFleetTwoStationsOneDatabase(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(stdout, "Nothing waits") {
 			t.Errorf("%s: journal sync after provision: exit %d %q %q", b.name, code, stdout, stderr)
 		}
+	}
+	if w := f.writes(t); !slices.Equal(w, sent) {
+		t.Errorf("the fleet database took the writes %q, want each attempt's final revision once %q", w, sent)
 	}
 	dest := filepath.Join(benches[1].home, "fleet.csv")
 	code, stdout, stderr := h.run("journal", "export", "--csv", dest, "--fleet")
@@ -235,6 +271,19 @@ func TestFleetHeadlessWithTheDatabaseDown(t *testing.T) {
 	}
 	oneLineWith(t, "provision's note", stderr, "photon-station provision: note: attempt "+res.Attempt,
 		"will be sent by `photon-station journal sync` or the station's GUI")
+	// A failed provision keeps its exit code and its one line, the note
+	// at its end.
+	h.cloud.AddProduct(cloudtest.Product{ID: 99, Name: "Other"})
+	other := h.cloud.AddDevice(cloudtest.Device{ID: "3a001d000247343339373599", ProductID: 99})
+	_, port2 := h.photon(serialtest.Config{DeviceID: other})
+	code, stdout, stderr = h.run(h.provisionArgs(port2, "--json")...)
+	outputs = append(outputs, stdout, stderr)
+	if code != exitFailed {
+		t.Errorf("a failed provision with the fleet database down: exit %d, want %d", code, exitFailed)
+	}
+	_, failed := jsonLines(t, stdout)
+	oneLineWith(t, "a failed provision's line", stderr, "another product", "note: attempt "+failed.Attempt,
+		"will be sent by `photon-station journal sync` or the station's GUI")
 
 	code, stdout, stderr = h.run("journal", "sync")
 	outputs = append(outputs, stdout, stderr)
@@ -242,16 +291,18 @@ func TestFleetHeadlessWithTheDatabaseDown(t *testing.T) {
 		t.Errorf("journal sync with the database down: exit %d, want %d", code, exitFailed)
 	}
 	oneLineWith(t, "journal sync with the database down", stderr, "photon-station journal sync: Nothing answers at postgres://bench@127.0.0.1:",
-		"1 attempt waits on this station.")
+		"2 attempts wait on this station.")
 
 	f.Start()
 	code, stdout, stderr = h.run("journal", "sync")
 	outputs = append(outputs, stdout, stderr)
-	if code != 0 || !strings.HasPrefix(stdout, "Sent 1 attempts") || stderr != "" {
+	if code != 0 || !strings.HasPrefix(stdout, "Sent 2 attempts") || stderr != "" {
 		t.Errorf("journal sync with the database back: exit %d %q %q", code, stdout, stderr)
 	}
-	if rows := f.attempts(t); len(rows) != 1 || !strings.HasPrefix(rows[0], res.Attempt+" "+hostname()+" "+id+" pass ") {
-		t.Errorf("fleet database has %q, want attempt %s once", rows, res.Attempt)
+	want := []string{res.Attempt + " " + hostname() + " " + id + " pass", failed.Attempt + " " + hostname() + " " + other + " fail"}
+	slices.Sort(want)
+	if rows := f.attempts(t); len(rows) != 2 || !strings.HasPrefix(rows[0], want[0]+" ") || !strings.HasPrefix(rows[1], want[1]+" ") {
+		t.Errorf("fleet database has %q, want %q", rows, want)
 	}
 	code, stdout, stderr = h.run("journal", "sync")
 	outputs = append(outputs, stdout, stderr)
