@@ -20,6 +20,7 @@ import (
 	"github.com/photon-station/photon-station/cloud/cloudtest"
 	"github.com/photon-station/photon-station/fleet"
 	"github.com/photon-station/photon-station/internal/pgtest"
+	"github.com/photon-station/photon-station/provisioning"
 	"github.com/photon-station/photon-station/serialio/serialtest"
 )
 
@@ -375,5 +376,43 @@ func TestJournalFleetUsage(t *testing.T) {
 	code, stdout, _ = h.run("journal", "--help")
 	if code != 0 || !strings.Contains(stdout, "journal export --csv FILE --fleet") || !strings.Contains(stdout, "journal sync") {
 		t.Errorf("journal --help does not show the fleet commands: %q", stdout)
+	}
+}
+
+// With neither the URL nor PGPASSWORD holding it, the headless commands
+// take the fleet database's password from the keyring entry the GUI's
+// station settings write (service photon-station, the database's Target).
+// CI runs this under gnome-keyring; elsewhere it skips without a Secret
+// Service.
+func TestFleetPasswordFromTheKeyring(t *testing.T) {
+	ctx := context.Background()
+	kr := provisioning.Keyring{}
+	if err := kr.Probe(ctx); err != nil {
+		if os.Getenv("PHOTON_STATION_KEYRING_REQUIRED") == "1" {
+			t.Fatalf("CI requires the real Secret Service, and it is not usable: %v", err)
+		}
+		t.Skipf("no usable Secret Service here (%v); CI runs this test under gnome-keyring", err)
+	}
+	h := newHeadless(t)
+	f := newFleetServer(t)
+	f.point(t, "")
+	cfg, err := fleet.ParseURL(os.Getenv(fleet.EnvURL), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(h.home, "fleet.csv")
+	if code, _, stderr := h.run("journal", "export", "--csv", dest, "--fleet"); code != exitFailed {
+		t.Errorf("export --fleet with no password anywhere: exit %d %q", code, stderr)
+	}
+	if err := kr.Set(ctx, cfg.Target(), provisioning.SecretFleetPassword, f.password); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kr.Delete(ctx, cfg.Target(), provisioning.SecretFleetPassword) })
+	code, stdout, stderr := h.run("journal", "export", "--csv", dest, "--fleet")
+	if code != 0 || !strings.Contains(stdout, "Exported 0 attempts of every station") {
+		t.Errorf("export --fleet with the password in the keyring: exit %d %q %q", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, f.password) {
+		t.Error("the keyring's password is in the output")
 	}
 }
