@@ -373,6 +373,11 @@ func TestJournalFleetUsage(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, "Nothing waits: there is no journal at "+h.journalPath()) || stderr != "" {
 		t.Errorf("journal sync on a station without a journal: exit %d %q %q", code, stdout, stderr)
 	}
+	other := filepath.Join(h.home, "other.db")
+	code, stdout, stderr = h.run("journal", "sync", "--journal", other)
+	if code != 0 || !strings.HasPrefix(stdout, "Nothing waits: there is no journal at "+other) || exists(other) {
+		t.Errorf("journal sync --journal naming no journal: exit %d %q %q", code, stdout, stderr)
+	}
 	code, stdout, _ = h.run("journal", "--help")
 	if code != 0 || !strings.Contains(stdout, "journal export --csv FILE --fleet") || !strings.Contains(stdout, "journal sync") {
 		t.Errorf("journal --help does not show the fleet commands: %q", stdout)

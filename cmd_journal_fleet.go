@@ -104,29 +104,17 @@ func runJournalSync(path string, stdout, stderr io.Writer) int {
 }
 
 // openSyncJournal opens the journal at path for `journal sync` (the
-// station's own when empty); a station journal that does not exist yet
-// is os.ErrNotExist, not created.
+// station's own when empty); one that does not exist yet is
+// os.ErrNotExist, not created.
 func openSyncJournal(path string) (*provisioning.Journal, string, error) {
-	if path != "" {
-		if !exists(path) {
-			return nil, path, os.ErrNotExist
-		}
-		j, err := provisioning.OpenJournal(path)
-		return j, path, err
+	if path == "" {
+		return readStationJournal("")
 	}
-	db, err := provisioning.DefaultJournalPath()
-	if err != nil {
-		return nil, "", err
+	if !exists(path) {
+		return nil, path, os.ErrNotExist
 	}
-	legacy, err := provisioning.LegacyJournalPath()
-	if err != nil {
-		return nil, db, err
-	}
-	if !exists(db) && !exists(legacy) {
-		return nil, db, os.ErrNotExist
-	}
-	j, err := provisioning.OpenDefaultJournal()
-	return j, db, err
+	j, err := provisioning.OpenJournal(path)
+	return j, path, err
 }
 
 // waiting says how many attempts wait to be sent, as a sentence.
