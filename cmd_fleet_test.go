@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/csv"
 	"encoding/hex"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -419,5 +421,53 @@ func TestFleetPasswordFromTheKeyring(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, f.password) {
 		t.Error("the keyring's password is in the output")
+	}
+}
+
+// A fleet database that takes the connection and never answers holds a
+// headless provision for fleetSendWait at the most: it passes, says the
+// database did not answer in that time, and lets go of the connection.
+func TestFleetHungDatabaseHoldsProvisionBriefly(t *testing.T) {
+	h := newHeadless(t)
+	was := fleetSendWait
+	fleetSendWait = time.Second
+	t.Cleanup(func() { fleetSendWait = was })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	held := make(chan time.Duration, 8) // how long each connection stayed open
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				start := time.Now()
+				io.Copy(io.Discard, c) // reads the start-up message, answers nothing
+				held <- time.Since(start)
+				c.Close()
+			}()
+		}
+	}()
+	t.Setenv(fleet.EnvURL, "postgres://bench@"+l.Addr().String()+"/fleet?sslmode=disable")
+	t.Setenv("PGPASSWORD", "irrelevant-here")
+	h.cloud.AddDevice(cloudtest.Device{ID: tDeviceID})
+	_, port := h.photon(serialtest.Config{Password: tWiFiPassword})
+	code, stdout, stderr := h.run(h.provisionArgs(port, "--json")...)
+	if code != 0 {
+		t.Fatalf("provision with a hung fleet database: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	jsonLines(t, stdout)
+	oneLineWith(t, "provision's note", stderr, "did not answer within 1s", "will be sent by `photon-station journal sync`")
+	select {
+	case d := <-held:
+		if d > fleetSendWait+2*time.Second {
+			t.Errorf("provision held the hung database's connection for %s, more than its %s", d, fleetSendWait)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("provision exited and left its connection to the hung database open")
 	}
 }

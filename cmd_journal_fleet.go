@@ -17,8 +17,9 @@ import (
 
 // fleetSendWait is how long a headless provision waits for the fleet
 // database to take its own attempt before it exits; what is not sent by
-// then waits for the next `journal sync` (or the GUI's sender).
-const fleetSendWait = 5 * time.Second
+// then waits for the next `journal sync` (or the GUI's sender). A
+// variable for tests.
+var fleetSendWait = 5 * time.Second
 
 // fleetSyncWait bounds `journal sync` as a whole.
 const fleetSyncWait = 5 * time.Minute
@@ -141,6 +142,7 @@ func sendToFleet(journal *provisioning.Journal, attempt string) string {
 		return ""
 	}
 	if err == nil {
+		cfg.Timeout = fleetSendWait // so a timeout's message names this wait
 		ctx, cancel := context.WithTimeout(context.Background(), fleetSendWait)
 		defer cancel()
 		r, ok := journal.ByAttempt(attempt)
