@@ -13,9 +13,11 @@ import (
 )
 
 const journalUsage = `photon-station journal export --csv FILE [--journal PATH]
+photon-station journal export --csv FILE --fleet
 photon-station journal export --jsonl FILE [--journal PATH]
 photon-station journal show --device ID [--journal PATH]
 photon-station journal import FILE [--journal PATH]
+photon-station journal sync [--journal PATH]
 
 export --csv writes every device attempt as one CSV row; export --jsonl
 writes every attempt with all its steps as one JSON object per line (FILE
@@ -23,6 +25,10 @@ writes every attempt with all its steps as one JSON object per line (FILE
 import adds the attempts of a v1 JSON-lines journal (journal.jsonl, as
 releases before the database wrote it; from another bench too) that the
 journal does not have yet.
+With a fleet database (PHOTON_STATION_FLEET_DB, a PostgreSQL URL; its
+password from the URL, PGPASSWORD or the keyring), export --csv FILE
+--fleet writes every station's attempts from it, and sync sends the
+attempts it does not have yet; sync exits 0 when nothing is left to send.
 The journal defaults to the station's own (journal.db in the user data
 folder). --journal names another database, or a v1 journal.jsonl, which
 is then only read.`
@@ -53,7 +59,7 @@ func runJournal(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(args) == 0 {
-		return fail(exitBadUsage, "say what to do: export --csv FILE, export --jsonl FILE, show --device ID or import FILE (see photon-station journal --help)")
+		return fail(exitBadUsage, "say what to do: export --csv FILE, export --jsonl FILE, show --device ID, import FILE or sync (see photon-station journal --help)")
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(stdout, journalUsage)
@@ -66,6 +72,7 @@ func runJournal(args []string, stdout, stderr io.Writer) int {
 	csvFile := fs.String("csv", "", "export: write CSV to FILE (- for stdout)")
 	jsonlFile := fs.String("jsonl", "", "export: write JSON lines to FILE (- for stdout)")
 	device := fs.String("device", "", "show: the device ID")
+	fromFleet := fs.Bool("fleet", false, "export: every station's attempts from the fleet database")
 	rest, err := journalArgs(fs, args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -76,6 +83,16 @@ func runJournal(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(rest) > 0 && (sub != "import" || len(rest) > 1) {
 		return fail(exitBadUsage, fmt.Sprintf("unexpected argument %q", rest[len(rest)-1]))
+	}
+	if *fromFleet {
+		switch {
+		case sub != "export":
+			return fail(exitBadUsage, "--fleet goes with export --csv FILE only")
+		case *jsonlFile != "":
+			return fail(exitBadUsage, "--fleet exports CSV only: use export --csv FILE --fleet")
+		case *path != "":
+			return fail(exitBadUsage, "--fleet reads the fleet database, not a journal: leave out --journal")
+		}
 	}
 	switch sub {
 	case "export":
@@ -90,6 +107,9 @@ func runJournal(args []string, stdout, stderr io.Writer) int {
 				return fail(exitBadUsage, f+" is a folder: name the file to write, for example "+filepath.Join(f, "journal"+exportExt(*csvFile)))
 			}
 		}
+		if *fromFleet {
+			return runJournalExportFleet(*csvFile, stdout, stderr)
+		}
 	case "show":
 		if *device == "" {
 			return fail(exitBadUsage, "show needs --device ID")
@@ -99,8 +119,10 @@ func runJournal(args []string, stdout, stderr io.Writer) int {
 			return fail(exitBadUsage, "import needs the v1 journal FILE to import")
 		}
 		return journalImport(rest[0], *path, stdout, stderr)
+	case "sync":
+		return runJournalSync(*path, stdout, stderr)
 	default:
-		return fail(exitBadUsage, fmt.Sprintf("unknown journal command %q: use export, show or import", sub))
+		return fail(exitBadUsage, fmt.Sprintf("unknown journal command %q: use export, show, import or sync", sub))
 	}
 	j, where, err := readStationJournal(*path)
 	if errors.Is(err, os.ErrNotExist) {

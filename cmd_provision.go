@@ -236,6 +236,7 @@ func runProvision(args []string, stdout, stderr io.Writer) int {
 	}
 
 	r := pipeline.RunDevice(ctx, dev, out.event)
+	out.note = sendToFleet(journal, r.Attempt)
 	res.Outcome, res.DeviceID, res.Customer, res.Attempt = r.Outcome, r.DeviceID, r.Customer, r.Attempt
 	res.FailedStep, res.Message, res.Action = r.FailedStep, r.Message, r.Action
 	if r.Outcome != provisioning.OutcomePass {
@@ -261,9 +262,12 @@ func asksForJSON(args []string) bool {
 
 // provisionOutput writes what provision prints: events and the result on
 // stdout (JSON lines with --json), a single line on stderr when it fails.
+// A note (the fleet database did not take the attempt) goes to stderr:
+// its own line after a pass, the end of the one line after a failure.
 type provisionOutput struct {
 	stdout, stderr io.Writer
 	json           bool
+	note           string
 }
 
 func (o *provisionOutput) event(e provisioning.Event) {
@@ -299,6 +303,9 @@ func (o *provisionOutput) pass(res provisionResult) {
 	if !o.json {
 		fmt.Fprintf(o.stdout, "PASS %s: %s\n", res.DeviceID, res.Message)
 	}
+	if o.note != "" {
+		fmt.Fprintln(o.stderr, "photon-station provision: "+o.note)
+	}
 }
 
 func (o *provisionOutput) fail(code int, res provisionResult) int {
@@ -307,6 +314,9 @@ func (o *provisionOutput) fail(code int, res provisionResult) int {
 	msg := res.Message
 	if res.Action != "" {
 		msg += " " + res.Action
+	}
+	if o.note != "" {
+		msg += " (" + o.note + ")"
 	}
 	fmt.Fprintln(o.stderr, "photon-station provision: "+oneLine(headlessWords.Replace(msg)))
 	return code
@@ -423,7 +433,9 @@ func savedProfileFor(prof provisioning.Profile, kind provisioning.SecretKind) st
 // (a seam for tests).
 var photonJoiner = func() provisioning.PhotonJoiner { return provisioning.JoinerOf(&softap.Joiner{}) }
 
-func hostname() string {
+// hostname names the station in its journal and the fleet database (a
+// seam for tests, which run two stations in one process).
+var hostname = func() string {
 	h, err := os.Hostname()
 	if err != nil {
 		return "unknown"

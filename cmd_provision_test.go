@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/photon-station/photon-station/cloud/cloudtest"
+	"github.com/photon-station/photon-station/fleet"
 	"github.com/photon-station/photon-station/provisioning"
 	"github.com/photon-station/photon-station/serialio"
 	"github.com/photon-station/photon-station/serialio/serialtest"
@@ -46,6 +47,7 @@ func newHeadless(t *testing.T) *headless {
 	t.Setenv("PARTICLE_CLIENT_SECRET", tClientSecret)
 	t.Setenv("WIFI_PASSWORD", tWiFiPassword)
 	t.Setenv("PARTICLE_API_URL", "")
+	t.Setenv(fleet.EnvURL, "")
 	h.cloud = cloudtest.New(cloudtest.Options{})
 	t.Cleanup(h.cloud.Close)
 	h.cloud.AddProduct(cloudtest.Product{ID: tProductID, Slug: tProduct, Name: "Acme Sensor"})
@@ -71,7 +73,13 @@ func (h *headless) photon(cfg serialtest.Config) (*serialtest.Photon, string) {
 	if cfg.DeviceID == "" {
 		cfg.DeviceID = tDeviceID
 	}
-	cfg.OnOnline = func(id, code string) { h.cloud.DeviceOnline(id, code) }
+	also := cfg.OnOnline
+	cfg.OnOnline = func(id, code string) {
+		h.cloud.DeviceOnline(id, code)
+		if also != nil {
+			also(id, code)
+		}
+	}
 	ph := serialtest.New(cfg)
 	h.t.Cleanup(func() { ph.Close() })
 	path, err := ph.PTY()

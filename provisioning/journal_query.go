@@ -171,6 +171,7 @@ const (
 	interruptedClause  = `WHERE a.outcome = '' ORDER BY a.seq`
 	latestOnPortClause = `WHERE a.held_port AND a.port = ? AND a.attempt != ? ORDER BY a.written DESC LIMIT 1`
 	unsentClause       = `WHERE a.revision > a.fleet_revision ORDER BY a.written LIMIT ?`
+	byAttemptClause    = `WHERE a.attempt = ?`
 )
 
 // Records returns the latest version of every attempt, oldest first.
@@ -179,6 +180,16 @@ func (j *Journal) Records() []Record { return j.look(`ORDER BY a.seq`) }
 // ByDevice returns the attempts for one device ID (any case), oldest first.
 func (j *Journal) ByDevice(deviceID string) []Record {
 	return j.look(byDeviceClause, strings.ToLower(deviceID))
+}
+
+// ByAttempt returns the latest version of one attempt, with its Revision
+// (a headless provision sends its own attempt to the fleet database).
+func (j *Journal) ByAttempt(attempt string) (Record, bool) {
+	recs := j.look(byAttemptClause, attempt)
+	if len(recs) == 0 {
+		return Record{}, false
+	}
+	return recs[0], true
 }
 
 // Interrupted returns the attempts that never reached their end: the

@@ -232,7 +232,7 @@ func TestJournalLookupsUseIndexes(t *testing.T) {
 	defer j.Close()
 	for name, clause := range map[string]string{
 		"by device": byDeviceClause, "last of a device": lastOfDeviceClause, "interrupted": interruptedClause,
-		"latest on a port": latestOnPortClause, "unsent": unsentClause,
+		"latest on a port": latestOnPortClause, "unsent": unsentClause, "by attempt": byAttemptClause,
 	} {
 		n := strings.Count(clause, "?")
 		args := make([]any, n)
