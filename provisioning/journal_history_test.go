@@ -54,14 +54,16 @@ func historyAttempt(i int, t0 time.Time) Record {
 	return r
 }
 
+// historyT0 is when the first attempt of writeV1History began.
+var historyT0 = time.Date(2026, 1, 5, 7, 0, 0, 0, time.UTC)
+
 // writeV1History writes n attempts as the v1 journal did: a full copy of
 // the record each time a step ended.
 func writeV1History(w io.Writer, n int) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	t0 := time.Date(2026, 1, 5, 7, 0, 0, 0, time.UTC)
 	for i := range n {
-		full := historyAttempt(i, t0)
+		full := historyAttempt(i, historyT0)
 		v := full
 		v.Outcome, v.Ended, v.Evidence, v.Message, v.Action, v.Details, v.FailedStep = OutcomePending, time.Time{}, nil, "", "", "", ""
 		for k := range full.Steps {
