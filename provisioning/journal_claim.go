@@ -34,6 +34,11 @@ var (
 	onImportWait  func()
 )
 
+// importProgressAt is where the progress is in the claim's file: after
+// its first byte, which Windows locks (and so will not let another
+// process read).
+const importProgressAt = 1
+
 // importClaimPath is the claim's file beside the database at path.
 func importClaimPath(path string) string { return path + "-import.lock" }
 
@@ -65,7 +70,7 @@ func (j *Journal) claimImport() (release func(), err error) {
 				f.Close() // drops the lock
 			}, nil
 		}
-		cur, _ := io.ReadAll(io.NewSectionReader(f, 0, 64))
+		cur, _ := io.ReadAll(io.NewSectionReader(f, importProgressAt, 64))
 		if !bytes.Equal(cur, last) {
 			last, moved = cur, clk.Now()
 		}
@@ -92,6 +97,6 @@ func (j *Journal) importProgress(n int) {
 	if f != nil {
 		// Progress is advice for waiters: a failed write only makes them
 		// see none.
-		_, _ = f.WriteAt(fmt.Appendf(nil, "%020d\n", n), 0)
+		_, _ = f.WriteAt(fmt.Appendf(nil, "%020d\n", n), importProgressAt)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -36,6 +38,8 @@ func TestImportChild(t *testing.T) {
 		}
 	case "second":
 		onImportWait = func() { fmt.Println("WAITING") }
+	case "impatient":
+		importStall = 300 * time.Millisecond
 	}
 	dir := os.Getenv(importDirEnv)
 	j, err := OpenStationJournal(filepath.Join(dir, "journal.db"), filepath.Join(dir, "journal.jsonl"))
@@ -57,35 +61,8 @@ func TestSecondProcessWaitsForTheImport(t *testing.T) {
 		t.Skip("spawns child processes")
 	}
 	const n = 400
-	dir := t.TempDir()
-	f, err := os.Create(filepath.Join(dir, "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeV1History(f, n); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	start := func(role string) (*exec.Cmd, *bufio.Scanner) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestImportChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), importChildEnv+"="+role, importDirEnv+"="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd, bufio.NewScanner(out)
-	}
-	next := func(who string, sc *bufio.Scanner) string {
-		if !sc.Scan() {
-			t.Fatalf("%s ended without a word", who)
-		}
-		return sc.Text()
-	}
+	dir := v1Folder(t, n)
+	start, next := importChildren(t, dir)
 
 	importer, iout := start("importer")
 	if line := next("the importer", iout); line != fmt.Sprintf("BATCH %d", importTestBatch) {
@@ -135,5 +112,68 @@ func TestSecondProcessWaitsForTheImport(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "journal.jsonl.imported")); err != nil {
 		t.Errorf("the v1 file was not renamed: %v", err)
+	}
+}
+
+// v1Folder is a data folder holding a v1 journal of n attempts.
+func v1Folder(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeV1History(f, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// importChildren starts TestImportChild processes on dir (start) and
+// reads their next line (next).
+func importChildren(t *testing.T, dir string) (start func(role string) (*exec.Cmd, *bufio.Scanner), next func(who string, sc *bufio.Scanner) string) {
+	start = func(role string) (*exec.Cmd, *bufio.Scanner) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestImportChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), importChildEnv+"="+role, importDirEnv+"="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd, bufio.NewScanner(out)
+	}
+	next = func(who string, sc *bufio.Scanner) string {
+		if !sc.Scan() {
+			t.Fatalf("%s ended without a word", who)
+		}
+		return sc.Text()
+	}
+	return start, next
+}
+
+// An import that stops moving (its process hangs) is waited for only so
+// long: the second process then says what to do instead of waiting for
+// ever.
+func TestWaitForAStalledImportEnds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns child processes")
+	}
+	start, next := importChildren(t, v1Folder(t, 200))
+	_, iout := start("importer")
+	if line := next("the importer", iout); line != fmt.Sprintf("BATCH %d", importTestBatch) {
+		t.Fatalf("the importer said %q", line)
+	}
+	_, sout := start("impatient")
+	line := next("the second process", sout)
+	if !strings.HasPrefix(line, "ERROR") || !strings.Contains(line, "has made no progress for 300ms") ||
+		!strings.Contains(line, "close the other Photon Station windows and commands") {
+		t.Errorf("the second process said %q", line)
 	}
 }
