@@ -91,6 +91,12 @@ func TestWriteV1History(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PHOTON_STATION_V1_HISTORY=%q: want FILE,N", spec)
 	}
+	writeV1HistoryFile(t, path, n)
+}
+
+// writeV1HistoryFile writes n attempts as a v1 journal file at path.
+func writeV1HistoryFile(t *testing.T, path string, n int) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -108,14 +114,7 @@ func importHistory(t *testing.T, n int) *Journal {
 	t.Helper()
 	dir := t.TempDir()
 	v1 := filepath.Join(dir, "journal.jsonl")
-	f, err := os.Create(v1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeV1History(f, n); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	writeV1HistoryFile(t, v1, n)
 	j, err := OpenStationJournal(filepath.Join(dir, "journal.db"), v1)
 	if err != nil {
 		t.Fatal(err)

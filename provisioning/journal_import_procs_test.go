@@ -119,16 +119,7 @@ func TestSecondProcessWaitsForTheImport(t *testing.T) {
 func v1Folder(t *testing.T, n int) string {
 	t.Helper()
 	dir := t.TempDir()
-	f, err := os.Create(filepath.Join(dir, "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeV1History(f, n); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeV1HistoryFile(t, filepath.Join(dir, "journal.jsonl"), n)
 	return dir
 }
 
