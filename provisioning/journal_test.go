@@ -240,7 +240,8 @@ func TestJournalLookupsUseIndexes(t *testing.T) {
 		for i := range args {
 			args[i] = "x"
 		}
-		rows, err := j.db.Query(`EXPLAIN QUERY PLAN SELECT * FROM attempts a `+clause, args...)
+		// With the resumed_by column every look-up reads (a subquery).
+		rows, err := j.db.Query(`EXPLAIN QUERY PLAN SELECT a.*, `+resumedByCol+` FROM attempts a `+clause, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,6 +256,9 @@ func TestJournalLookupsUseIndexes(t *testing.T) {
 		}
 		rows.Close()
 		for _, step := range plan {
+			if strings.HasPrefix(step, "CORRELATED SCALAR SUBQUERY") {
+				continue // its own steps follow
+			}
 			if !strings.Contains(step, "USING INDEX") && !strings.Contains(step, "USING COVERING INDEX") {
 				t.Errorf("%s: %q reads without an index (plan %q)", name, clause, plan)
 			}
