@@ -55,7 +55,9 @@ func TestImportChild(t *testing.T) {
 // being imported (the GUI and a script, say). The second waits for the
 // import far beyond the busy timeout instead of failing on a locked
 // database; when the importer is killed part-way, the second takes over
-// and the journal ends with every attempt once, in the file's order.
+// and the journal ends with every attempt once, in the file's order. A
+// bench already running writes between the import's batches, and its
+// attempt stays its port's latest word.
 func TestSecondProcessWaitsForTheImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns child processes")
@@ -77,6 +79,19 @@ func TestSecondProcessWaitsForTheImport(t *testing.T) {
 			t.Fatalf("the second process said %q while the import ran", line)
 		}
 	}
+	// A bench already at work writes its attempt on a port the file
+	// names too, between the import's batches (well within the busy
+	// timeout).
+	bench, err := OpenJournal(filepath.Join(dir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bench.Close()
+	live := sampleRecord("live", devID, OutcomePass)
+	live.Port, live.Opened = historyAttempt(0, historyT0).Port, true
+	if err := bench.Append(live); err != nil {
+		t.Fatalf("a bench could not write while the import ran: %v", err)
+	}
 	importer.Process.Kill()
 	importer.Wait()
 	for {
@@ -94,21 +109,32 @@ func TestSecondProcessWaitsForTheImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	recs := j.Records()
+	var recs []Record
+	for _, r := range j.Records() {
+		if r.Attempt != live.Attempt {
+			recs = append(recs, r)
+		}
+	}
 	if len(recs) != n {
 		t.Fatalf("%d attempts after the import, want %d", len(recs), n)
 	}
-	t0 := historyAttempt(0, historyT0)
 	for i, r := range recs {
 		want := historyAttempt(i, historyT0)
 		if r.Attempt != want.Attempt || r.Outcome != want.Outcome || len(r.Steps) != len(want.Steps) || !r.Started.Equal(want.Started) {
 			t.Fatalf("attempt %d: %s %s with %d steps, want %s %s with %d", i, r.Attempt, r.Outcome, len(r.Steps), want.Attempt, want.Outcome, len(want.Steps))
 		}
 	}
-	// The order of the file's last lines is kept across the two batches'
-	// importers: a port's last attempt is the file's last on that port.
-	if r, ok := j.LatestOnPort(t0.Port, ""); !ok || r.Attempt != historyAttempt(n-8, historyT0).Attempt {
-		t.Errorf("the last attempt on %s: %s, want the file's last there", t0.Port, r.Attempt)
+	// The order of the file's last lines is kept across the two
+	// importers: a port's last attempt is the file's last on that port,
+	// below the bench's own.
+	if r, ok := j.LatestOnPort(live.Port, ""); !ok || r.Attempt != live.Attempt {
+		t.Errorf("the last attempt on %s: %s, want the bench's own", live.Port, r.Attempt)
+	}
+	if r, ok := j.LatestOnPort(live.Port, live.Attempt); !ok || r.Attempt != historyAttempt(n-8, historyT0).Attempt {
+		t.Errorf("the file's last attempt on %s: %s, want %s", live.Port, r.Attempt, historyAttempt(n-8, historyT0).Attempt)
+	}
+	if r, ok := j.LatestOnPort(historyAttempt(1, historyT0).Port, ""); !ok || r.Attempt != historyAttempt(n-7, historyT0).Attempt {
+		t.Errorf("the last attempt on %s: %s, want the file's last there", historyAttempt(1, historyT0).Port, r.Attempt)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "journal.jsonl.imported")); err != nil {
 		t.Errorf("the v1 file was not renamed: %v", err)
