@@ -14,10 +14,11 @@ import (
 )
 
 // v1Journal writes a v1 journal (JSON lines, several versions of one
-// attempt) at path: a1 stopped on ttyACM0, a2 resumed it and passed.
+// attempt) at path: a1 stopped on ttyACM0, a2 resumed it and passed. Its
+// times carry the bench's local offset, as v1 wrote them.
 func v1Journal(t *testing.T, path string) {
 	t.Helper()
-	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	t0 := time.Date(2026, 3, 4, 6, 6, 7, 0, time.FixedZone("CET", 3600)) // 05:06:07 UTC
 	step := func(s provisioning.Step, o provisioning.StepOutcome) provisioning.StepEntry {
 		return provisioning.StepEntry{Step: s, Started: t0, Ended: t0.Add(time.Second), Outcome: o}
 	}
@@ -138,6 +139,10 @@ func TestJournalShowReadsAV1File(t *testing.T) {
 	var r provisioning.Record
 	if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &r) != nil || r.Attempt != "a1" || r.Outcome != provisioning.OutcomeStopped {
 		t.Errorf("show: %q", stdout)
+	}
+	// Times are shown in UTC (docs/journal.md), whatever offset v1 wrote.
+	if !strings.Contains(lines[0], `"started":"2026-03-04T05:06:07Z"`) || strings.Contains(stdout, "+01:00") {
+		t.Errorf("show: times not in UTC: %q", lines[0])
 	}
 	if code, _, stderr := h.run("journal", "import", v1, "--journal", v1); code != exitFailed || !strings.Contains(stderr, "not a journal database") {
 		t.Errorf("import into a v1 file: %d %q", code, stderr)

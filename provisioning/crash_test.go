@@ -228,6 +228,7 @@ func TestCrashResume(t *testing.T) {
 			t.Errorf("interrupted attempt %s of %s was not resumed (next: %+v)", r.Attempt, r.DeviceID, next)
 		}
 	}
+	checkChains(t, recs)
 	for _, id := range ids {
 		rs := j.ByDevice(id)
 		if len(rs) == 0 || rs[len(rs)-1].Outcome != OutcomePass {
@@ -241,6 +242,52 @@ func TestCrashResume(t *testing.T) {
 	if n := len(c.Customers(productID)); n != len(ids) {
 		t.Errorf("%d customers for %d devices", n, len(ids))
 	}
+}
+
+// checkChains checks that every chain of attempts (each resuming the one
+// before) ends with exactly one final outcome: every attempt another went
+// on from is closed "resumed" by that one, no other attempt is, and no
+// attempt that knew its device is left unfinished.
+func checkChains(t *testing.T, recs []Record) {
+	t.Helper()
+	byAttempt := map[string]Record{}
+	for _, r := range recs {
+		byAttempt[r.Attempt] = r
+	}
+	resumer := map[string]string{}
+	for _, r := range recs {
+		if r.ResumedFrom == "" {
+			continue
+		}
+		if other, ok := resumer[r.ResumedFrom]; ok {
+			t.Errorf("attempt %s was resumed twice, by %s and %s", r.ResumedFrom, other, r.Attempt)
+		}
+		resumer[r.ResumedFrom] = r.Attempt
+		prev, ok := byAttempt[r.ResumedFrom]
+		switch {
+		case !ok:
+			t.Errorf("attempt %s resumed %s, which is missing", r.Attempt, r.ResumedFrom)
+		case prev.Outcome != OutcomeResumed || prev.ResumedBy != r.Attempt:
+			t.Errorf("attempt %s, which %s went on from, ended %q (resumed by %q), not resumed by its resumer",
+				prev.Attempt, r.Attempt, prev.Outcome, prev.ResumedBy)
+		}
+	}
+	chains, ends := 0, 0
+	for _, r := range recs {
+		if _, resumed := resumer[r.Attempt]; resumed {
+			continue
+		}
+		chains++ // r ends a chain: its outcome is the chain's one outcome
+		switch {
+		case r.Outcome == OutcomeResumed:
+			t.Errorf("attempt %s is closed resumed, but no attempt went on from it", r.Attempt)
+		case !r.Finished() && r.DeviceID != "":
+			t.Errorf("attempt %s of %s was left unfinished (steps %v)", r.Attempt, r.DeviceID, stepOutcomes(r))
+		case r.Finished():
+			ends++
+		}
+	}
+	t.Logf("%d attempts in %d chains, %d resumed, %d chains with a final outcome", len(recs), chains, len(resumer), ends)
 }
 
 // Two processes (a GUI bench and a script, say) provision into one journal

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/photon-station/photon-station/serialio/serialtest"
 )
@@ -32,8 +33,18 @@ func TestJournalFullMidAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	b.pipeline.Journal = j
-	ph, open := serialPhoton(t, b, serialtest.Config{})
+	// The Photon answers at 1 byte/ms, as old firmware did: identify's
+	// questions are still going when the product token's step ends beside
+	// them and its write fails.
+	ph, open := serialPhoton(t, b, serialtest.Config{ByteDelay: time.Millisecond})
+	// What the Photon had heard when the first write failed: the attempt
+	// stops before its next device write, so it hears nothing more.
+	heardAtFailure, commandsAtFailure := -1, ""
+	b.pipeline.Journal = failureWatch{Journal: j, failed: func() {
+		if heardAtFailure < 0 {
+			heardAtFailure, commandsAtFailure = ph.Heard(), ph.Commands()
+		}
+	}}
 
 	var mu sync.Mutex
 	var done []Step
@@ -88,5 +99,26 @@ func TestJournalFullMidAttempt(t *testing.T) {
 			t.Errorf("the device got %q (%s) though the journal never recorded the step", cmd, s)
 		}
 	}
-	t.Logf("done %v; committed steps %v; device commands %q", done, stepOutcomes(committed), ph.Commands())
+	if heardAtFailure < 0 {
+		t.Fatal("no journal write failed")
+	}
+	if heard := ph.Heard(); heard != heardAtFailure {
+		t.Errorf("the Photon heard %d bytes after the failed write (commands %q then, %q at the end)",
+			heard-heardAtFailure, commandsAtFailure, ph.Commands())
+	}
+	t.Logf("done %v; committed steps %v; device commands %q (%q at the failed write)", done, stepOutcomes(committed), ph.Commands(), commandsAtFailure)
+}
+
+// failureWatch is a journal that tells failed when a write fails.
+type failureWatch struct {
+	*Journal
+	failed func()
+}
+
+func (w failureWatch) Append(r Record) error {
+	err := w.Journal.Append(r)
+	if err != nil {
+		w.failed()
+	}
+	return err
 }

@@ -54,14 +54,16 @@ func historyAttempt(i int, t0 time.Time) Record {
 	return r
 }
 
+// historyT0 is when the first attempt of writeV1History began.
+var historyT0 = time.Date(2026, 1, 5, 7, 0, 0, 0, time.UTC)
+
 // writeV1History writes n attempts as the v1 journal did: a full copy of
 // the record each time a step ended.
 func writeV1History(w io.Writer, n int) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	t0 := time.Date(2026, 1, 5, 7, 0, 0, 0, time.UTC)
 	for i := range n {
-		full := historyAttempt(i, t0)
+		full := historyAttempt(i, historyT0)
 		v := full
 		v.Outcome, v.Ended, v.Evidence, v.Message, v.Action, v.Details, v.FailedStep = OutcomePending, time.Time{}, nil, "", "", "", ""
 		for k := range full.Steps {
@@ -89,6 +91,12 @@ func TestWriteV1History(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PHOTON_STATION_V1_HISTORY=%q: want FILE,N", spec)
 	}
+	writeV1HistoryFile(t, path, n)
+}
+
+// writeV1HistoryFile writes n attempts as a v1 journal file at path.
+func writeV1HistoryFile(t *testing.T, path string, n int) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -106,14 +114,7 @@ func importHistory(t *testing.T, n int) *Journal {
 	t.Helper()
 	dir := t.TempDir()
 	v1 := filepath.Join(dir, "journal.jsonl")
-	f, err := os.Create(v1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeV1History(f, n); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	writeV1HistoryFile(t, v1, n)
 	j, err := OpenStationJournal(filepath.Join(dir, "journal.db"), v1)
 	if err != nil {
 		t.Fatal(err)

@@ -78,13 +78,25 @@ var journalSchemaVersion = len(journalMigrations)
 // migrate brings the database to journalSchemaVersion. A database from a
 // newer build is refused rather than written in a shape it does not know.
 func migrate(ctx context.Context, db *sql.DB) error {
+	// A database already up to date is only read: opening it never
+	// waits for another process's write lock (an import, say).
+	var v int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v > journalSchemaVersion {
+		return newerSchema(v)
+	}
+	if v == journalSchemaVersion {
+		return nil
+	}
 	return withWrite(ctx, db, func(c *sql.Conn) error {
 		var v int
 		if err := c.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 			return err
 		}
 		if v > journalSchemaVersion {
-			return fmt.Errorf("the journal was written by a newer Photon Station (schema %d, this one knows %d): update Photon Station", v, journalSchemaVersion)
+			return newerSchema(v)
 		}
 		for ; v < journalSchemaVersion; v++ {
 			if _, err := c.ExecContext(ctx, journalMigrations[v]); err != nil {
@@ -96,6 +108,10 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 		return nil
 	})
+}
+
+func newerSchema(v int) error {
+	return fmt.Errorf("the journal was written by a newer Photon Station (schema %d, this one knows %d): update Photon Station", v, journalSchemaVersion)
 }
 
 // withWrite runs fn in one write transaction on one connection, taken with

@@ -45,6 +45,8 @@ type Journal struct {
 	// readErr is the last failed look-up (the look-ups keep their
 	// error-free signatures; Err reports it).
 	readErr error
+	// claim is the import claim's file while this process imports.
+	claim *os.File
 }
 
 // journalDSN is the connection string of the database file at path: every
@@ -274,7 +276,7 @@ func newAttemptWriter(ctx context.Context, c *sql.Conn) (*attemptWriter, error) 
 		dst **sql.Stmt
 		q   string
 	}{
-		{&w.next, `SELECT coalesce(max(written), 0) + 1 FROM attempts`},
+		{&w.next, `SELECT max(coalesce(max(written), 0), 0) + 1 FROM attempts`}, // imports write below 1
 		{&w.upsert, ins + `DO UPDATE SET ` + updateSet() + `, held_port = excluded.held_port, written = excluded.written,
 			revision = revision + 1 RETURNING seq`},
 		{&w.insert, ins + `DO NOTHING RETURNING seq`},

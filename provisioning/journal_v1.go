@@ -36,12 +36,15 @@ type v1Attempt struct {
 // parseV1 reads a v1 journal: the latest version of every attempt in the
 // order of their first line, and the lines it could not read. A torn last
 // line (a crash mid-write) and damaged lines are problems, never fatal.
-func parseV1(r io.Reader) ([]v1Attempt, []JournalProblem, error) {
+func parseV1(r io.Reader, progress func(lines int)) ([]v1Attempt, []JournalProblem, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	var out []v1Attempt
 	at := map[string]int{}
 	var problems []JournalProblem
 	for n := 1; ; n++ {
+		if progress != nil && n%1000 == 0 {
+			progress(n)
+		}
 		line, err := br.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, nil, err
@@ -73,16 +76,36 @@ func parseV1(r io.Reader) ([]v1Attempt, []JournalProblem, error) {
 }
 
 // ImportV1 adds the attempts of the v1 journal file at path that the
-// database does not have yet, keeping their IDs and times, in one
-// transaction: a crash part-way imports nothing, and importing the same
-// file again skips every attempt.
+// database does not have yet, keeping their IDs and times. One process
+// imports into a database at a time (claimImport); the others wait.
 func (j *Journal) ImportV1(path string) (V1Import, error) {
+	release, err := j.claimImport()
+	if err != nil {
+		return V1Import{}, err
+	}
+	defer release()
+	return j.importV1(path, j.importProgress)
+}
+
+// importV1 imports path in batches of importBatch attempts, each its own
+// transaction, so other processes' writes (a bench running while a
+// journal from another bench is imported) wait at most one batch, well
+// within the busy timeout. A crash part-way keeps the batches committed;
+// importing the file again skips them and adds the rest. progress, when
+// set, is told of the work as it goes (lines read, then attempts written).
+//
+// Imported attempts are ordered by their last lines, below every write
+// of the station itself (written counts up from 1; an import takes the
+// numbers line-rank minus the file's attempt count, the same on every
+// try): an attempt from the file is never what a port last held when the
+// station has used that port since.
+func (j *Journal) importV1(path string, progress func(n int)) (V1Import, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return V1Import{}, fmt.Errorf("cannot read the v1 journal %s: %w", path, err)
 	}
 	defer f.Close()
-	atts, problems, err := parseV1(f)
+	atts, problems, err := parseV1(f, progress)
 	if err != nil {
 		return V1Import{}, fmt.Errorf("cannot read the v1 journal %s: %w", path, err)
 	}
@@ -90,8 +113,6 @@ func (j *Journal) ImportV1(path string) (V1Import, error) {
 		problems[i].File = path
 	}
 	res := V1Import{Problems: problems}
-	// The order of their last lines is the order of the last writes
-	// (which attempt last held a port).
 	rank := make([]int, len(atts))
 	for i := range rank {
 		rank[i] = i
@@ -99,33 +120,38 @@ func (j *Journal) ImportV1(path string) (V1Import, error) {
 	sort.Slice(rank, func(a, b int) bool { return atts[rank[a]].line < atts[rank[b]].line })
 	written := make([]int64, len(atts))
 	for w, i := range rank {
-		written[i] = int64(w)
+		written[i] = int64(w - len(atts))
 	}
-	err = j.write(func(ctx context.Context, c *sql.Conn) error {
-		w, err := newAttemptWriter(ctx, c)
-		if err != nil {
-			return err
-		}
-		defer w.Close()
-		base, err := w.nextWrite()
-		if err != nil {
-			return err
-		}
-		for i, a := range atts {
-			added, err := w.put(a.rec, base+written[i], true)
+	for lo := 0; lo < len(atts); lo += importBatch {
+		hi := min(lo+importBatch, len(atts))
+		err = j.write(func(ctx context.Context, c *sql.Conn) error {
+			w, err := newAttemptWriter(ctx, c)
 			if err != nil {
-				return fmt.Errorf("attempt %s: %w", a.rec.Attempt, err)
+				return err
 			}
-			if added {
-				res.Imported++
-			} else {
-				res.Skipped++
+			defer w.Close()
+			for i := lo; i < hi; i++ {
+				added, err := w.put(atts[i].rec, written[i], true)
+				if err != nil {
+					return fmt.Errorf("attempt %s: %w", atts[i].rec.Attempt, err)
+				}
+				if added {
+					res.Imported++
+				} else {
+					res.Skipped++
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return V1Import{}, err
 		}
-		return nil
-	})
-	if err != nil {
-		return V1Import{}, err
+		if progress != nil {
+			progress(hi)
+		}
+		if onImportBatch != nil {
+			onImportBatch(hi)
+		}
 	}
 	return res, nil
 }
@@ -133,8 +159,10 @@ func (j *Journal) ImportV1(path string) (V1Import, error) {
 // OpenStationJournal opens the station's journal database at path; when a
 // v1 journal is still at legacy, it is imported first and then renamed
 // legacy+".imported" (after the import committed: a crash in between
-// imports it again next time, skipping what is already there). The
-// import's unreadable lines are in Problems.
+// imports it again next time, skipping what is already there). A second
+// process started meanwhile (the GUI and a script together) waits for
+// the import instead of failing on a locked database. The import's
+// unreadable lines are in Problems.
 func OpenStationJournal(path, legacy string) (*Journal, error) {
 	j, err := OpenJournal(path)
 	if err != nil {
@@ -143,26 +171,38 @@ func OpenStationJournal(path, legacy string) (*Journal, error) {
 	if legacy == "" {
 		return j, nil
 	}
-	res, err := j.ImportV1(legacy)
-	if errors.Is(err, os.ErrNotExist) {
-		// None, or another process (the GUI and a script started
-		// together) imported and renamed it first.
+	if _, err := os.Stat(legacy); errors.Is(err, os.ErrNotExist) {
 		return j, nil
 	}
-	if err != nil {
-		j.Close()
-		return nil, fmt.Errorf("cannot move the old journal %s into %s: %w", legacy, path, err)
-	}
-	j.problems = res.Problems
-	if err := os.Rename(legacy, legacy+".imported"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		j.Close()
-		return nil, fmt.Errorf("imported the old journal %s, but cannot rename it to %s.imported: %w", legacy, filepath.Base(legacy), err)
-	}
-	if err := syncDir(filepath.Dir(legacy)); err != nil {
+	if err := j.importLegacy(legacy); err != nil {
 		j.Close()
 		return nil, err
 	}
 	return j, nil
+}
+
+// importLegacy imports and renames the v1 journal at legacy, holding the
+// import claim throughout.
+func (j *Journal) importLegacy(legacy string) error {
+	release, err := j.claimImport()
+	if err != nil {
+		return err
+	}
+	defer release()
+	res, err := j.importV1(legacy, j.importProgress)
+	if errors.Is(err, os.ErrNotExist) {
+		// Another process (the GUI and a script started together)
+		// imported and renamed it while this one waited.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot move the old journal %s into %s: %w", legacy, j.path, err)
+	}
+	j.problems = res.Problems
+	if err := os.Rename(legacy, legacy+".imported"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("imported the old journal %s, but cannot rename it to %s.imported: %w", legacy, filepath.Base(legacy), err)
+	}
+	return syncDir(filepath.Dir(legacy))
 }
 
 // OpenDefaultJournal opens the station's own journal (DefaultJournalPath),
@@ -192,7 +232,7 @@ func readV1Journal(path string) (*Journal, error) {
 		db.Close()
 		return nil, err
 	}
-	res, err := j.ImportV1(path)
+	res, err := j.importV1(path, nil)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -38,6 +38,11 @@ type attempt struct {
 	secrets []string // values to scrub from every message
 
 	ch DeviceChannel // opened by identify, closed by run
+	// halt cancels the attempt's steps, with the journal's error as the
+	// cause, when a write fails: a step running beside the one whose
+	// write failed (identify's questions while the product token's end
+	// was written) stops before it sends the Photon anything more.
+	halt context.CancelCauseFunc
 }
 
 // secret registers a value to scrub from messages.
@@ -161,7 +166,12 @@ func (a *attempt) journalLocked(s Step) error {
 		return nil
 	}
 	if jerr := a.p.Journal.Append(snap); jerr != nil {
-		return journalWriteError(s, jerr)
+		se := journalWriteError(s, jerr)
+		a.abandoned.Store(true) // the steps it cancels end as skipped
+		if a.halt != nil {
+			a.halt(se)
+		}
+		return se
 	}
 	return nil
 }
@@ -329,7 +339,16 @@ func (a *attempt) run(ctx context.Context, body func(context.Context) error) (re
 			panic(r)
 		}
 	}()
-	return a.finish(ctx, body(ctx))
+	bctx, halt := context.WithCancelCause(ctx)
+	defer halt(nil)
+	a.halt = halt
+	err := body(bctx)
+	if cause := context.Cause(bctx); errors.Is(cause, ErrJournalWrite) && ctx.Err() == nil {
+		// A journal write failed, perhaps in a step beside the one
+		// that returned: that is what stopped the attempt.
+		err = cause
+	}
+	return a.finish(ctx, err)
 }
 
 // StoppedAction is what a technician does about an attempt stopped from

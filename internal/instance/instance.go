@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/photon-station/photon-station/internal/clock"
+	"github.com/photon-station/photon-station/internal/filelock"
 )
 
 // The files in the folder: the lock, and the running app's address and
@@ -80,7 +81,7 @@ func Acquire(dir string) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the instance lock: %w", err)
 	}
-	held, err := lockFile(f)
+	held, err := filelock.TryLock(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
