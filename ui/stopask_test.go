@@ -198,7 +198,8 @@ func TestCloseAsksWhilePhotonsAreAtWork(t *testing.T) {
 
 // A stop cuts the running step short, and the engine reports that step
 // as failed just before the attempt's verdict, stopped: the grey STOPPED
-// tile names the step it stopped at, never "Verify failed" in red.
+// tile names the step it stopped at, readably, never "Verify failed" in
+// red.
 func TestBenchStoppedTileShowsNoFailedStep(t *testing.T) {
 	lightApp(t)
 	r := newBenchRig(t)
@@ -221,5 +222,8 @@ func TestBenchStoppedTileShowsNoFailedStep(t *testing.T) {
 	}
 	if tl.step.bg.FillColor == theme.Color(theme.ColorNameError) {
 		t.Error("the stopped step is drawn red, as a failure")
+	}
+	if tl.step.label.Color == theme.Color(theme.ColorNameDisabled) {
+		t.Error("\"Stopped at verify\" is drawn in the faint disabled colour on the grey tile")
 	}
 }
