@@ -762,6 +762,8 @@ func (b *Bench) Tile(slot string) *Tile { return b.tiles[slot] }
 
 // Run is the bench's bridge: it brings events and clock ticks onto the UI
 // goroutine until ctx ends or events closes. Run it in its own goroutine.
+// Events that have queued up go over in one hand-over: each waits its turn
+// beside a repaint, so one at a time a full hub's events fall behind.
 func (b *Bench) Run(ctx context.Context, events <-chan provisioning.Event, ticks <-chan time.Time) {
 	for {
 		select {
@@ -771,11 +773,40 @@ func (b *Bench) Run(ctx context.Context, events <-chan provisioning.Event, ticks
 			if !ok {
 				return
 			}
-			b.do(func() { b.Apply(ev) })
+			batch, open := queued(events, ev)
+			b.do(func() {
+				for _, e := range batch {
+					b.Apply(e)
+				}
+			})
+			if !open {
+				return
+			}
 		case <-ticks:
 			b.do(b.Tick)
 		}
 	}
+}
+
+// maxHandOver bounds the events applied in one turn of the UI goroutine.
+const maxHandOver = 256
+
+// queued is first and the events already waiting behind it (up to
+// maxHandOver); open is false when events has closed.
+func queued(events <-chan provisioning.Event, first provisioning.Event) (batch []provisioning.Event, open bool) {
+	batch = append(batch, first)
+	for len(batch) < maxHandOver {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, ev)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 // naturalLess orders slot names so "ttyACM2" comes before "ttyACM10".

@@ -221,8 +221,10 @@ func (s *Slot) finish(ev provisioning.Event) {
 		s.Message, s.Action = ev.Message, ev.Action
 	case provisioning.OutcomeStopped:
 		s.Phase = PhaseStopped
+		// The step the stop cut short was stopped, not failed (the
+		// engine reports it failed just before this verdict).
 		for i, c := range s.Chips {
-			if c == ChipActive {
+			if c == ChipActive || c == ChipFailed {
 				s.Chips[i] = ChipSkipped
 			}
 		}

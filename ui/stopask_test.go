@@ -195,3 +195,35 @@ func TestCloseAsksWhilePhotonsAreAtWork(t *testing.T) {
 		t.Error("the window did not close on Stop them and quit")
 	}
 }
+
+// A stop cuts the running step short, and the engine reports that step
+// as failed just before the attempt's verdict, stopped: the grey STOPPED
+// tile names the step it stopped at, readably, never "Verify failed" in
+// red.
+func TestBenchStoppedTileShowsNoFailedStep(t *testing.T) {
+	lightApp(t)
+	r := newBenchRig(t)
+	r.start(t)
+	start := ev(1, "ttyACM0", provisioning.StepVerify, provisioning.EventStarted, "Waiting for the Photon to reach the cloud (blinking green, then cyan).")
+	start.DeviceID = "3c0021000447363339343100"
+	r.b.Apply(start)
+	cut := ev(4, "ttyACM0", provisioning.StepVerify, provisioning.EventFailed, "The station stopped waiting for the Photon.")
+	cut.Details = "context canceled"
+	r.b.Apply(cut)
+	res := ev(4, "ttyACM0", provisioning.StepRecord, provisioning.EventResult, "Stopped before the Photon was finished.")
+	res.Outcome, res.Action = provisioning.OutcomeStopped, provisioning.StoppedAction
+	r.b.Apply(res)
+	tl := r.b.Tile("ttyACM0")
+	if tl.phase.Text != "STOPPED" {
+		t.Fatalf("tile says %q, want STOPPED", tl.phase.Text)
+	}
+	if got := tl.step.label.Text; got != "Stopped at verify" {
+		t.Errorf("step line %q, want %q", got, "Stopped at verify")
+	}
+	if tl.step.bg.FillColor == theme.Color(theme.ColorNameError) {
+		t.Error("the stopped step is drawn red, as a failure")
+	}
+	if tl.step.label.Color == theme.Color(theme.ColorNameDisabled) {
+		t.Error("\"Stopped at verify\" is drawn in the faint disabled colour on the grey tile")
+	}
+}

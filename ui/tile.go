@@ -168,6 +168,11 @@ func (t *Tile) showStep(s Slot) {
 		t.step.label.Text = lang.L("Step {{.N}} of {{.Total}}: {{.Step}}", map[string]any{"N": int(c) + 1, "Total": int(chipCount), "Step": chipLabel(c)})
 	}
 	t.step.set(state)
+	if state == ChipSkipped {
+		// The step a stop cut short is the tile's news, not a faint aside.
+		t.step.label.Color = theme.Color(theme.ColorNameForeground)
+		t.step.label.Refresh()
+	}
 }
 
 // stepLine puts the skipped steps beside the current step when the tile is
