@@ -21,6 +21,11 @@ const (
 	SecretUserToken    SecretKind = "user-token"    // a supervisor's Particle user access token
 )
 
+// SecretFleetPassword is the fleet database's password, kept under the
+// database's name (fleet.Config.Target) instead of a profile's: one per
+// station, not per profile, so it is not in SecretKinds.
+const SecretFleetPassword SecretKind = "fleet-password"
+
 // SecretKinds lists every SecretKind.
 var SecretKinds = []SecretKind{SecretClientSecret, SecretWiFiPassword, SecretUserToken}
 
