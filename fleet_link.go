@@ -28,9 +28,10 @@ type fleetLink struct {
 	clk     clock.Clock
 	log     io.Writer // where a failed prune is told
 	// timeout bounds each connection and query (fleet.DefaultTimeout
-	// when zero); minBackoff is the sender's first wait after a failure.
-	timeout    time.Duration
-	minBackoff time.Duration
+	// when zero); minBackoff and maxBackoff bound the sender's wait
+	// after a failure (its defaults when zero).
+	timeout                time.Duration
+	minBackoff, maxBackoff time.Duration
 	// pruned, when set, is told each prune's result (tests wait on it).
 	pruned func(n int, err error)
 
@@ -149,7 +150,7 @@ func (l *fleetLink) Use(address string, keepMonths int, report func(ui.FleetStat
 		return
 	}
 	s := fleet.NewSender(cfg, fleet.SenderOptions{Outbox: l.journal, Wake: l.journal.Changed(), Clock: l.clk,
-		MinBackoff: l.minBackoff, Report: func(st fleet.Status) { report(fleetStatus(st)) }})
+		MinBackoff: l.minBackoff, MaxBackoff: l.maxBackoff, Report: func(st fleet.Status) { report(fleetStatus(st)) }})
 	l.running.Add(1)
 	go func() {
 		defer l.running.Done()

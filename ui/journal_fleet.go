@@ -94,6 +94,10 @@ func (v *JournalView) setFleet(link FleetLink, configured bool) {
 	v.scope.Show()
 }
 
+// ChooseScope shows "This station" or "All stations", as choosing it
+// does.
+func (v *JournalView) ChooseScope(choice string) { v.scope.SetSelected(choice) }
+
 // chooseScope switches between this station's journal and every
 // station's attempts in the fleet database.
 func (v *JournalView) chooseScope(choice string) {
