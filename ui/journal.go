@@ -106,14 +106,15 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 			r, _ := v.row(id.Row)
 			tint := c.Objects[0].(*canvas.Rectangle)
 			want := color.Color(color.Transparent)
-			if id.Col == journalResultCol {
+			col := v.columnAt(id.Col)
+			if col == journalResultCol {
 				want = outcomeTint(r.Outcome)
 			}
 			if tint.FillColor != want {
 				tint.FillColor = want
 				tint.Refresh()
 			}
-			c.Objects[1].(*widget.Label).SetText(journalCell(r, id.Col))
+			c.Objects[1].(*widget.Label).SetText(journalCell(r, col))
 		})
 	v.table.CreateHeader = func() fyne.CanvasObject {
 		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -122,16 +123,14 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 		l := o.(*widget.Label)
 		switch {
 		case id.Row < 0 && id.Col >= 0:
-			l.SetText(journalColumns()[id.Col])
+			l.SetText(journalColumns()[v.columnAt(id.Col)])
 		case id.Col < 0 && id.Row >= 0:
 			l.SetText(strconv.Itoa(id.Row + 1))
 		default:
 			l.SetText("")
 		}
 	}
-	for i, w := range journalWidths {
-		v.table.SetColumnWidth(i, w)
-	}
+	v.setColumnWidths()
 	v.table.OnSelected = func(id widget.TableCellID) {
 		v.chosen = id.Row
 		v.showSteps()

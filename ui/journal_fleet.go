@@ -106,6 +106,7 @@ func (v *JournalView) chooseScope(choice string) {
 		return
 	}
 	v.allStations = all
+	v.setColumnWidths()
 	setVisible(v.exportBtn, !all)
 	v.Reload()
 }
@@ -117,6 +118,24 @@ func (v *JournalView) columnCount() int {
 		return len(journalColumns())
 	}
 	return journalStationCol
+}
+
+// columnAt is the column (of journalColumns) shown at place i: for All
+// stations the station comes second, after the time.
+func (v *JournalView) columnAt(i int) int {
+	switch {
+	case !v.allStations || i < 1:
+		return i
+	case i == 1:
+		return journalStationCol
+	}
+	return i - 1
+}
+
+func (v *JournalView) setColumnWidths() {
+	for i := range v.columnCount() {
+		v.table.SetColumnWidth(i, journalWidths[v.columnAt(i)])
+	}
 }
 
 // loadFleet reads every station's latest attempts off the UI goroutine;

@@ -102,7 +102,7 @@ func (s *StationSettings) lookUpPassword() {
 	seq, addr := s.checked, strings.TrimSpace(s.address.Text)
 	link := s.view.fleet
 	if link == nil || addr == "" || link.Check(addr) != nil {
-		s.password.setStored(false)
+		s.showStored(false)
 		return
 	}
 	go func() {
@@ -113,9 +113,18 @@ func (s *StationSettings) lookUpPassword() {
 			if seq != s.checked {
 				return // the address changed meanwhile
 			}
-			s.password.setStored(has && err == nil)
+			s.showStored(has && err == nil)
 		})
 	}()
+}
+
+// showStored switches the password field to "Stored in the keychain" or
+// back to its entry; a password being typed stays while nothing is
+// stored.
+func (s *StationSettings) showStored(has bool) {
+	if has != s.password.has {
+		s.password.setStored(has)
+	}
 }
 
 // settings reads the form: the address and the months to keep.
