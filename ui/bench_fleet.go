@@ -3,7 +3,6 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/ui/lang"
@@ -14,15 +13,14 @@ import (
 // is kept while a fleet database is set, so the tiles never move when it
 // comes and goes.
 type fleetLine struct {
-	icon  *widget.Icon
 	label *widget.Label
 	box   *fyne.Container
 }
 
 func newFleetLine() *fleetLine {
-	l := &fleetLine{icon: widget.NewIcon(theme.UploadIcon()), label: widget.NewLabel("")}
+	l := &fleetLine{label: widget.NewLabel("")}
 	l.label.Wrapping = fyne.TextWrapWord
-	l.box = container.NewBorder(nil, nil, l.icon, nil, l.label)
+	l.box = container.NewStack(l.label)
 	l.box.Hide()
 	return l
 }
@@ -37,10 +35,6 @@ func (l *fleetLine) show(configured bool, st FleetStatus) {
 		l.label.Importance = widget.WarningImportance
 	}
 	l.label.SetText(text)
-	l.icon.SetResource(theme.UploadIcon())
-	if text == "" {
-		l.icon.SetResource(nil) // the place stays, empty
-	}
 }
 
 // fleetWords is the bench's sentence for st, "" when there is nothing to
