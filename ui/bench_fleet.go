@@ -10,8 +10,9 @@ import (
 
 // fleetLine is the bench's line about the fleet database: how many
 // records wait to be sent and, when it cannot be reached, why. Its place
-// is kept while a fleet database is set, so the tiles never move when it
-// comes and goes.
+// is kept while a fleet database is set, and it is one line (ending in
+// "…" when the reason is long; tapped, it shows whole), so the tiles never
+// move when it comes and goes.
 type fleetLine struct {
 	label *widget.Label
 	box   *fyne.Container
@@ -19,22 +20,26 @@ type fleetLine struct {
 
 func newFleetLine() *fleetLine {
 	l := &fleetLine{label: widget.NewLabel("")}
-	l.label.Wrapping = fyne.TextWrapWord
-	l.box = container.NewStack(l.label)
+	l.label.Truncation = fyne.TextTruncateEllipsis
+	l.box = container.NewStack(newFullText(l.label))
 	l.box.Hide()
 	return l
 }
 
-// show shows st, or keeps the line's place empty when nothing waits and
-// the database is reached. configured false hides the line altogether.
-func (l *fleetLine) show(configured bool, st FleetStatus) {
-	setVisible(l.box, configured)
-	text := fleetWords(st)
+// showFleet shows st on the bench's fleet line, or keeps the line's place
+// empty when nothing waits and the database is reached. configured false
+// takes the line away (the header changes height only then).
+func (b *Bench) showFleet(configured bool, st FleetStatus) {
+	l := b.fleet
 	l.label.Importance = widget.MediumImportance
 	if st.State == FleetOffline || st.State == FleetReadOnly {
 		l.label.Importance = widget.WarningImportance
 	}
-	l.label.SetText(text)
+	l.label.SetText(fleetWords(st))
+	if l.box.Visible() != configured {
+		setVisible(l.box, configured)
+		b.layoutAll()
+	}
 }
 
 // fleetWords is the bench's sentence for st, "" when there is nothing to

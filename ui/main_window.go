@@ -290,14 +290,14 @@ func (v *MainView) useFleet() {
 	prefs := fyne.CurrentApp().Preferences()
 	address := prefs.String(PrefFleetURL)
 	configured := address != ""
-	v.Bench.fleet.show(configured, FleetStatus{State: FleetConnecting})
+	v.Bench.showFleet(configured, FleetStatus{State: FleetConnecting})
 	v.Journal.setFleet(v.fleet, configured)
 	// A new post for each start: a late status of the sender before
 	// never shows.
 	post := &fleetStatusPost{do: v.do}
 	post.show = func(st FleetStatus) {
 		if v.fleetPost == post {
-			v.Bench.fleet.show(configured, st)
+			v.Bench.showFleet(configured, st)
 		}
 	}
 	v.fleetPost = post
