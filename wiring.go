@@ -59,6 +59,9 @@ type station struct {
 	// bench is the bench the screens drive (set by deps); shutdown stops
 	// it before close releases the journal.
 	bench *ui.StationBench
+	// fleet sends the journal to the fleet database and keeps its
+	// retention (made by deps); shutdown stops it before close.
+	fleet *fleetLink
 }
 
 // shutdownTimeout bounds how long closing the app waits for the bench's
@@ -74,6 +77,9 @@ func (s *station) shutdown(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
 		s.bench.Stop(ctx)
 		cancel()
+	}
+	if s.fleet != nil {
+		s.fleet.Close()
 	}
 	s.close()
 }
@@ -107,6 +113,12 @@ func (s *station) deps() ui.Deps {
 	}
 	if s.account != nil {
 		d.Account = s.account
+	}
+	if s.journal != nil {
+		if s.fleet == nil {
+			s.fleet = &fleetLink{journal: s.journal, secrets: s.secrets, log: os.Stderr}
+		}
+		d.Fleet = s.fleet
 	}
 	if s.toolsFrom != nil {
 		src := s.toolsFrom

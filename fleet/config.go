@@ -178,6 +178,10 @@ func (c *Config) String() string { return "postgres://" + c.Target() + "?sslmode
 // GoString keeps the password out of %#v.
 func (c *Config) GoString() string { return "fleet.Config(" + c.String() + ")" }
 
+// PasswordInAddress tells whether the address itself holds the password
+// (the GUI refuses such an address: its settings are a file).
+func (c *Config) PasswordInAddress() bool { return c.pwSource == "the fleet database URL" }
+
 // SSLMode is the TLS mode the station connects with.
 func (c *Config) SSLMode() string { return c.sslmode }
 

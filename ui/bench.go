@@ -90,6 +90,7 @@ type Bench struct {
 	attention        *widget.Label
 	attentionRow     *fyne.Container
 	attentionTap     *tapArea
+	fleet            *fleetLine
 	networkIcon      *widget.Icon
 	scroll           *container.Scroll
 	header           *fyne.Container // the top bar, the banner and the attention line
@@ -192,6 +193,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	b.attentionRow.Hide()
 	b.attentionTap = newTapArea(b.attentionRow, b.showNextFailed)
 	b.attentionTap.Hide()
+	b.fleet = newFleetLine()
 	b.passed = newCounterBox(theme.NewSuccessThemedResource(theme.ConfirmIcon()), lang.L("passed"))
 	b.failed = newCounterBox(theme.NewErrorThemedResource(theme.CancelIcon()), lang.L("failed"))
 	b.rate = newCounterBox(theme.HistoryIcon(), lang.L("devices per hour"))
@@ -225,7 +227,7 @@ func newBench(ctx context.Context, control BenchControl, profiles ProfileLibrary
 	bar := &topBar{}
 	top := container.New(bar, profileBox, container.NewHBox(counters, bigStart))
 	legend := ledLegend()
-	b.header = container.NewVBox(top, b.banner, b.bannerMore.acc, b.attentionTap, widget.NewSeparator())
+	b.header = container.NewVBox(top, b.fleet.box, b.banner, b.bannerMore.acc, b.attentionTap, widget.NewSeparator())
 	b.scroll = container.NewVScroll(b.grid)
 	b.content = container.New(benchLayout{grid: b.gridLayout, legend: legend.Layout.(*flowRow), bar: bar},
 		b.header,

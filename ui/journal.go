@@ -38,9 +38,19 @@ const journalPageSize = 200
 // table, the steps of the chosen attempt, and CSV export.
 type JournalView struct {
 	win    fyne.Window
-	source JournalSource
-	now    clock
-	filter provisioning.JournalFilter
+	source JournalSource // what the table shows: local, or the fleet's page
+	local  JournalSource // this station's journal
+	// fleet and allStations: "All stations" reads the fleet database
+	// (loads counts its reads, so only the latest is shown); do runs
+	// their answer on the UI goroutine.
+	fleet       FleetLink
+	allStations bool
+	loads       int
+	do          dispatcher
+	scope       *widget.Select
+	exportBtn   *widget.Button
+	now         clock
+	filter      provisioning.JournalFilter
 	// shown is how many attempts match the filter; page holds those
 	// from pageAt on (newest first), read when a row outside it shows.
 	shown   int
@@ -68,20 +78,24 @@ var outcomeVals = []string{"", "pass", "fail", "unfinished"}
 
 // journalColumns are the table's headings.
 func journalColumns() []string {
-	return []string{lang.L("Started"), lang.L("Slot"), lang.L("Device ID"), lang.L("Profile"), lang.L("Result"), lang.L("Failed step"), lang.L("Message")}
+	return []string{lang.L("Started"), lang.L("Slot"), lang.L("Device ID"), lang.L("Profile"), lang.L("Result"), lang.L("Failed step"), lang.L("Message"), lang.L("Station")}
 }
 
-var journalWidths = []float32{170, 110, 240, 170, 120, 110, 420}
+// journalStationCol is the column of the station's name, shown only for
+// All stations.
+const journalStationCol = 7
+
+var journalWidths = []float32{170, 110, 240, 170, 120, 110, 420, 160}
 
 func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalView {
-	v := &JournalView{win: win, source: source, now: now, chosen: -1}
+	v := &JournalView{win: win, source: source, local: source, now: now, chosen: -1, do: fyneDispatch}
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder(lang.L("Filter by device ID, slot, profile, customer or message"))
 	v.search.OnChanged = func(s string) { v.filter.Text = s; v.apply() }
 	v.outcome = widget.NewSelect(outcomeWords(), func(s string) { v.filter.Outcome = unpick(outcomeWords(), outcomeVals, s); v.apply() })
 	v.outcome.SetSelected(outcomeWords()[0])
 	v.table = widget.NewTableWithHeaders(
-		func() (int, int) { return v.shown, len(journalColumns()) },
+		func() (int, int) { return v.shown, v.columnCount() },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis
@@ -92,14 +106,15 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 			r, _ := v.row(id.Row)
 			tint := c.Objects[0].(*canvas.Rectangle)
 			want := color.Color(color.Transparent)
-			if id.Col == journalResultCol {
+			col := v.columnAt(id.Col)
+			if col == journalResultCol {
 				want = outcomeTint(r.Outcome)
 			}
 			if tint.FillColor != want {
 				tint.FillColor = want
 				tint.Refresh()
 			}
-			c.Objects[1].(*widget.Label).SetText(journalCell(r, id.Col))
+			c.Objects[1].(*widget.Label).SetText(journalCell(r, col))
 		})
 	v.table.CreateHeader = func() fyne.CanvasObject {
 		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -108,16 +123,14 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 		l := o.(*widget.Label)
 		switch {
 		case id.Row < 0 && id.Col >= 0:
-			l.SetText(journalColumns()[id.Col])
+			l.SetText(journalColumns()[v.columnAt(id.Col)])
 		case id.Col < 0 && id.Row >= 0:
 			l.SetText(strconv.Itoa(id.Row + 1))
 		default:
 			l.SetText("")
 		}
 	}
-	for i, w := range journalWidths {
-		v.table.SetColumnWidth(i, w)
-	}
+	v.setColumnWidths()
 	v.table.OnSelected = func(id widget.TableCellID) {
 		v.chosen = id.Row
 		v.showSteps()
@@ -128,9 +141,10 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 	// line it would make the window wider than the screen.
 	v.steps.Wrapping = fyne.TextWrapWord
 	v.count = widget.NewLabel("")
-	export := widget.NewButtonWithIcon(lang.L("Export to CSV…"), theme.DocumentSaveIcon(), v.export)
+	v.exportBtn = widget.NewButtonWithIcon(lang.L("Export to CSV…"), theme.DocumentSaveIcon(), v.export)
 	reload := widget.NewButtonWithIcon(lang.L("Reload"), theme.ViewRefreshIcon(), v.Reload)
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(v.outcome, reload, export), v.search)
+	v.scope = v.newScopeSelect()
+	top := container.NewBorder(nil, nil, v.scope, container.NewHBox(v.outcome, reload, v.exportBtn), v.search)
 	v.empty = widget.NewLabel("")
 	v.empty.Alignment = fyne.TextAlignCenter
 	v.empty.Wrapping = fyne.TextWrapWord
@@ -146,8 +160,15 @@ func newJournalView(win fyne.Window, source JournalSource, now clock) *JournalVi
 // Content is the screen's canvas object.
 func (v *JournalView) Content() fyne.CanvasObject { return v.content }
 
-// Reload reads the journal again.
-func (v *JournalView) Reload() { v.apply() }
+// Reload reads the journal again (for All stations, the fleet database).
+func (v *JournalView) Reload() {
+	if v.allStations {
+		v.loadFleet()
+		return
+	}
+	v.source = v.local
+	v.apply()
+}
 
 func (v *JournalView) apply() {
 	if v.table == nil {
@@ -167,6 +188,9 @@ func (v *JournalView) apply() {
 	if err != nil {
 		v.shown = 0
 		msg := lang.L("The journal could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()})
+		if v.allStations {
+			msg = lang.L("The fleet database cannot be reached, so only this station's journal can be shown: {{.Reason}}", map[string]any{"Reason": err.Error()})
+		}
 		v.count.SetText(msg)
 		v.showEmpty(msg)
 		v.table.Refresh()
@@ -288,6 +312,8 @@ func journalCell(r provisioning.Record, col int) string {
 			return lang.L("Resumed by attempt {{.Attempt}}", map[string]any{"Attempt": r.ResumedBy})
 		}
 		return r.Message
+	case journalStationCol:
+		return r.Station
 	}
 	return ""
 }

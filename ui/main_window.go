@@ -43,6 +43,10 @@ type Deps struct {
 	// Console opens a port's raw output for the serial monitor.
 	Console ConsoleOpener
 
+	// Fleet is the fleet database, set in the Station settings; nil
+	// leaves it out of the settings, the bench and the journal.
+	Fleet FleetLink
+
 	// DeviceTools builds the Device tools section. Nil shows a placeholder
 	// tab; the seam is for the engineer who writes those tabs.
 	DeviceTools func(w fyne.Window) fyne.CanvasObject
@@ -84,6 +88,13 @@ type MainView struct {
 	metadata fyne.AppMetadata
 	journal  JournalSource
 	openURL  func(*url.URL) error
+
+	// fleet, lock and do back the Station settings and the bench's
+	// fleet line.
+	fleet     FleetLink
+	lock      *supervisorLock
+	do        dispatcher
+	fleetPost *fleetStatusPost
 }
 
 // Preference keys the station keeps in the Fyne app's preferences.
@@ -158,6 +169,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	v := &MainView{Window: w, cancel: cancel, metadata: a.Metadata(), journal: deps.Journal, openURL: a.OpenURL}
 	lock := &supervisorLock{prefs: a.Preferences(), now: now}
 	locked := lock.locked
+	v.fleet, v.lock, v.do = deps.Fleet, lock, do
 
 	initial := deps.Profile
 	if initial == "" {
@@ -185,6 +197,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 		v.Wizard.refreshProfiles()
 	}
 	v.Journal = newJournalView(w, deps.Journal, now)
+	v.Journal.do = do
 	v.Monitor = newSerialMonitor(ctx, deps.Console, deps.Ports, do, newTicker)
 	v.Wizard.portPick.bench = v.Bench.portUse
 	v.Monitor.portPick.bench = v.Bench.portUse
@@ -228,6 +241,7 @@ func build(w fyne.Window, deps Deps, do dispatcher, newTicker tickerFunc) *MainV
 	w.SetCloseIntercept(v.RequestClose)
 	v.Bench.window = w
 
+	v.useFleet()
 	if deps.Events != nil {
 		ticks, stop := newTicker(time.Second)
 		go func() {
@@ -261,7 +275,33 @@ func (v *MainView) menu(a fyne.App) *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		quit,
 	)
-	return fyne.NewMainMenu(view, v.helpMenu())
+	station := fyne.NewMenu(lang.L("Station"),
+		fyne.NewMenuItem(lang.L("Station settings…"), func() { v.showStationSettings() }))
+	return fyne.NewMainMenu(view, station, v.helpMenu())
+}
+
+// useFleet applies the saved station settings: the sender restarts with
+// the fleet address, the journal keeps its months, and the bench and the
+// journal view show or leave out the fleet database.
+func (v *MainView) useFleet() {
+	if v.fleet == nil {
+		return
+	}
+	prefs := fyne.CurrentApp().Preferences()
+	address := prefs.String(PrefFleetURL)
+	configured := address != ""
+	v.Bench.showFleet(configured, FleetStatus{State: FleetConnecting})
+	v.Journal.setFleet(v.fleet, configured)
+	// A new post for each start: a late status of the sender before
+	// never shows.
+	post := &fleetStatusPost{do: v.do}
+	post.show = func(st FleetStatus) {
+		if v.fleetPost == post {
+			v.Bench.showFleet(configured, st)
+		}
+	}
+	v.fleetPost = post
+	v.fleet.Use(address, prefs.Int(PrefJournalKeepMonths), post.post)
 }
 
 // refreshAfterTheme redraws what paints its own colours and sizes.
