@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,33 +21,13 @@ import (
 	"github.com/photon-station/photon-station/ui"
 )
 
-// fleetServer is a throwaway PostgreSQL with a fleet database and the
-// bench role a supervisor creates (docs/fleet.md).
-type fleetServer struct {
-	*pgtest.Server
-	password string // the bench role's
-}
-
-func startFleetServer(t *testing.T) *fleetServer {
-	t.Helper()
-	s := pgtest.Start(t)
-	b := make([]byte, 12)
-	rand.Read(b)
-	f := &fleetServer{Server: s, password: hex.EncodeToString(b)}
-	s.Exec("postgres", "CREATE DATABASE fleet")
-	s.Exec("fleet", "CREATE SCHEMA photon",
-		"CREATE ROLE bench LOGIN PASSWORD '"+f.password+"'",
-		"GRANT USAGE, CREATE ON SCHEMA photon TO bench")
-	return f
-}
-
 // address is the bench's fleet address without its password, as a
 // supervisor types it in the Station settings.
 func (f *fleetServer) address() string { return f.URL("bench", "", "fleet") + "&search_path=photon" }
 
-// attempts is how many attempts the fleet database holds per station (0
+// perStation is how many attempts the fleet database holds per station (0
 // when its tables do not exist yet).
-func (f *fleetServer) attempts(t *testing.T) map[string]int {
+func (f *fleetServer) perStation(t *testing.T) map[string]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -134,7 +112,7 @@ func fastFleet(g *guiUnderTest) {
 // password is refused, and the password typed in its field goes to the
 // keyring and to no file.
 func TestStationSettingsBehindTheLock(t *testing.T) {
-	db := startFleetServer(t)
+	db := newFleetServer(t)
 	g := startDemoGUI(t)
 	fastFleet(g)
 	prefs := fyne.CurrentApp().Preferences()
@@ -245,7 +223,7 @@ func tablesExist(t *testing.T, db *fleetServer) bool {
 // line empties. All stations then shows another station's attempts, and
 // says so plainly when the database cannot be reached.
 func TestBenchSendsToTheFleet(t *testing.T) {
-	db := startFleetServer(t)
+	db := newFleetServer(t)
 	g := startDemoGUI(t)
 	fastFleet(g)
 	g.saveFleet(db.address(), db.password)
@@ -264,7 +242,7 @@ func TestBenchSendsToTheFleet(t *testing.T) {
 	})
 	local := func() int { n, _ := g.s.journal.Count(provisioning.JournalFilter{}); return n }
 	g.waitFor("every attempt in the fleet database", func() bool {
-		return db.attempts(t)[station] == local() && !g.shows("wait for the fleet database") && !g.shows("waits for the fleet database")
+		return db.perStation(t)[station] == local() && !g.shows("wait for the fleet database") && !g.shows("waits for the fleet database")
 	})
 	tile := g.view.Bench.Tile(notListening)
 	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(tile)
@@ -284,7 +262,7 @@ func TestBenchSendsToTheFleet(t *testing.T) {
 
 	db.Start()
 	g.waitFor("the waiting records sent after the restart", func() bool {
-		return db.attempts(t)[station] == local() && !g.shows("wait for the fleet database") && !g.shows("waits for the fleet database")
+		return db.perStation(t)[station] == local() && !g.shows("wait for the fleet database") && !g.shows("waits for the fleet database")
 	})
 
 	// Another station's attempt, sent by that station.
