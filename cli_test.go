@@ -14,9 +14,16 @@ import (
 // can look at a whole process: its start-up output and exit code.
 const cliArgsEnv = "PHOTON_STATION_TEST_CLI_ARGS"
 
+// cliArgvEnv holds a child's arguments one per line (an argument may hold
+// spaces).
+const cliArgvEnv = "PHOTON_STATION_TEST_CLI_ARGV"
+
 func TestMain(m *testing.M) {
 	if args, ok := os.LookupEnv(cliArgsEnv); ok {
 		os.Exit(run(strings.Fields(args), os.Stdout, os.Stderr))
+	}
+	if argv, ok := os.LookupEnv(cliArgvEnv); ok {
+		os.Exit(run(strings.Split(argv, "\n"), os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -25,6 +32,17 @@ func TestMain(m *testing.M) {
 // clean environment (no LANGUAGE, no LC_*).
 func runCLI(t *testing.T, args string, env ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runChild(t, append(env, cliArgsEnv+"="+args))
+}
+
+// runCLIArgv is runCLI for arguments that may hold spaces.
+func runCLIArgv(t *testing.T, argv []string, env ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runChild(t, append(env, cliArgvEnv+"="+strings.Join(argv, "\n")))
+}
+
+func runChild(t *testing.T, env []string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); k == "LANGUAGE" || k == "LANG" || strings.HasPrefix(k, "LC_") {
@@ -32,7 +50,7 @@ func runCLI(t *testing.T, args string, env ...string) (stdout, stderr string, co
 		}
 		cmd.Env = append(cmd.Env, kv)
 	}
-	cmd.Env = append(cmd.Env, append(env, cliArgsEnv+"="+args)...)
+	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
