@@ -11,16 +11,16 @@ import (
 	"github.com/photon-station/photon-station/provisioning"
 )
 
-// docsQuery returns the SQL block that follows marker in docs/fleet.md.
-func docsQuery(t *testing.T, marker string) string {
+// docsQuery returns the SQL block that follows marker in file.
+func docsQuery(t *testing.T, file, marker string) string {
 	t.Helper()
-	b, err := os.ReadFile("../docs/fleet.md")
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(b), marker)
 	if !ok {
-		t.Fatalf("docs/fleet.md has no %s", marker)
+		t.Fatalf("%s has no %s", file, marker)
 	}
 	_, rest, _ = strings.Cut(rest, "```sql\n")
 	sql, _, ok := strings.Cut(rest, "```")
@@ -30,9 +30,13 @@ func docsQuery(t *testing.T, marker string) string {
 	return sql
 }
 
-// The supervisor's query in docs/fleet.md gives today's yield per bench:
-// each device once, by its latest attempt today.
+// The supervisor's query in docs/fleet.md (and the README, word for word)
+// gives today's yield per bench: each device once, by its latest attempt
+// today.
 func TestDocumentedYieldQuery(t *testing.T) {
+	if docsQuery(t, "../README.md", "<!-- yield-per-bench -->") != docsQuery(t, "../docs/fleet.md", "<!-- yield-per-bench -->") {
+		t.Error("the README's yield query is not docs/fleet.md's")
+	}
 	f := newFleetDB(t)
 	c := mustConfig(t, f.benchURL(), nil)
 	now := time.Now()
@@ -55,7 +59,7 @@ func TestDocumentedYieldQuery(t *testing.T) {
 	if _, _, err := Drain(context.Background(), c, bench); err != nil {
 		t.Fatal(err)
 	}
-	got := fmt.Sprint(f.query(t, docsQuery(t, "<!-- yield-per-bench -->")))
+	got := fmt.Sprint(f.query(t, docsQuery(t, "../docs/fleet.md", "<!-- yield-per-bench -->")))
 	if want := "[[Bench 1 2 1 0 66.7] [Bench 2 1 0 1 100]]"; got != want {
 		t.Errorf("yield per bench: %s, want %s", got, want)
 	}
