@@ -109,6 +109,7 @@ func (g *tileGrid) pickGrow(objs []fyne.CanvasObject, width, height float32) {
 			}
 		}
 	}
+	probe.SetGrow(1)
 	set(best)
 	if best > 1 && !widthsFit(objs, tileWidth(width, bestCols)) {
 		set(1)
@@ -130,6 +131,7 @@ func (g *tileGrid) probeLike(objs []fyne.CanvasObject) *Tile {
 	}
 	g.probe.SetCompact(first.compact)
 	g.probe.SetDense(first.dense)
+	g.probe.SetGrow(first.grow)
 	return g.probe
 }
 
@@ -176,35 +178,49 @@ func balanced(c, n int) int {
 }
 
 // plan picks the column count and each row's height for the tiles in a
-// width, fitting the height when any column count can.
+// width, fitting the height when any column count can. For tiles it plans
+// with the grid's stand-in at its tallest in every place, so the columns
+// and the rows depend on the window and the number of tiles only: a
+// message that appears or grows moves no tile.
 func (g *tileGrid) plan(objs []fyne.CanvasObject, width, height float32) (cols int, rows []float32) {
 	n := len(objs)
 	preferred := g.cols(width, n)
 	if g.grow > 1 {
 		preferred = g.growCols // the columns the words grew for
 	}
+	probe := g.probeLike(objs)
 	if height <= 0 {
-		return preferred, g.rowHeights(objs, width, preferred)
+		return preferred, g.rowHeights(objs, width, preferred, probe)
 	}
 	most := g.colsFor(width, n, min(narrowestTile, g.minTile.Width))
-	var narrowest float32 // the widest of the tiles' minimum widths
-	for _, o := range objs {
-		narrowest = max(narrowest, o.MinSize().Width)
-	}
 	for c := preferred; c <= most; c++ {
 		if c != balanced(c, n) {
 			continue // the same rows as a smaller count, only narrower
 		}
-		if c > preferred && tileWidth(width, c) < narrowest {
+		if c > preferred && tooNarrow(objs, probe, tileWidth(width, c)) {
 			break
 		}
-		rows = g.rowHeights(objs, width, c)
+		rows = g.rowHeights(objs, width, c, probe)
 		if total(rows) <= height {
 			return c, rows
 		}
 	}
 	// Nothing fits: keep the widest tiles and let the bench scroll.
-	return preferred, g.rowHeights(objs, width, preferred)
+	return preferred, g.rowHeights(objs, width, preferred, probe)
+}
+
+// tooNarrow tells whether tiles w wide are narrower than their content:
+// the stand-in's when there is one, else the widest of objs.
+func tooNarrow(objs []fyne.CanvasObject, probe *Tile, w float32) bool {
+	if probe != nil {
+		return probe.widthFor(w) > w
+	}
+	for _, o := range objs {
+		if o.MinSize().Width > w {
+			return true
+		}
+	}
+	return false
 }
 
 // tileWidth is the width of one of cols columns.
@@ -212,9 +228,23 @@ func tileWidth(width float32, cols int) float32 {
 	return (width - theme.Padding()*float32(cols-1)) / float32(cols)
 }
 
-func (g *tileGrid) rowHeights(objs []fyne.CanvasObject, width float32, cols int) []float32 {
+// rowHeights is the height of each row of cols columns: the stand-in's
+// height at that width when there is one, else the tallest tile's.
+func (g *tileGrid) rowHeights(objs []fyne.CanvasObject, width float32, cols int, probe *Tile) []float32 {
 	w := tileWidth(width, cols)
 	rows := make([]float32, (len(objs)+cols-1)/cols)
+	for i, o := range objs {
+		if probe != nil {
+			o = probe
+		}
+		rows[i/cols] = max(rows[i/cols], heightAt(o, w))
+	}
+	return rows
+}
+
+// roomFor raises rows to the tiles' own heights at width w, for a tile
+// whose words are longer than the stand-in's.
+func roomFor(objs []fyne.CanvasObject, w float32, cols int, rows []float32) []float32 {
 	for i, o := range objs {
 		rows[i/cols] = max(rows[i/cols], heightAt(o, w))
 	}
@@ -254,9 +284,9 @@ func (g *tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	width := size.Width - 2*strokeInset
 	g.pickGrow(objs, width, height-2*strokeInset)
 	cols, rows := g.plan(objs, width, height-2*strokeInset)
-	rows = g.steady(width, cols, len(objs), rows)
-	pad := theme.Padding()
 	w := tileWidth(width, cols)
+	rows = g.steady(width, cols, len(objs), roomFor(objs, w, cols, rows))
+	pad := theme.Padding()
 	y := float32(strokeInset)
 	for i, o := range objs {
 		c, r := i%cols, i/cols

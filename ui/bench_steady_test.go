@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/photon-station/photon-station/provisioning"
+)
+
+// wrongWiFi is the engine's long failure for a wrong Wi-Fi password.
+func wrongWiFi(sec int, slot, id string) []provisioning.Event {
+	f := ev(sec, slot, provisioning.StepWiFi, provisioning.EventFailed,
+		"Photon "+id+" could not join \"Factory-Floor\" and went back to listening mode: the Wi-Fi password is most likely wrong.")
+	f.Action = `Ask a supervisor to check the Wi-Fi password of profile "Line 3 thermostats", then press Retry.`
+	r := ev(sec, slot, "", provisioning.EventResult, "")
+	r.Outcome = provisioning.OutcomeFail
+	return []provisioning.Event{f, r}
+}
+
+// hubRun is a running bench with n slots in a test window of the given
+// size, each slot WORKING on a short line.
+func hubRun(t *testing.T, n int, size fyne.Size) (*Bench, fyne.Window) {
+	t.Helper()
+	b, w, _ := runningBench(t, size)
+	for i := range n {
+		slot, id := hubSlot(i)
+		d := ev(i, slot, provisioning.StepDetect, provisioning.EventStarted, "Photon found")
+		d.DeviceID = id
+		b.Apply(d)
+		b.Apply(ev(i, slot, provisioning.StepIdentify, provisioning.EventStarted, "Checking"))
+	}
+	return b, w
+}
+
+func hubSlot(i int) (slot, id string) {
+	return fmt.Sprintf("ttyACM%d", i), fmt.Sprintf("3a00509849f20247343300%02x", i+9)
+}
+
+// placement is where every tile of a bench is in its window, and its size.
+func placement(b *Bench) map[string]fyne.Size {
+	d := fyne.CurrentApp().Driver()
+	at := map[string]fyne.Size{}
+	for _, n := range b.order {
+		tl := b.Tile(n)
+		p := d.AbsolutePositionForObject(tl)
+		at[n+" at"] = fyne.NewSize(p.X, p.Y)
+		at[n+" size"] = tl.Size()
+	}
+	return at
+}
+
+// TestBenchTilesStayPutAsMessagesChange runs a full hub through a shift's
+// messages (a short WORKING line, the long wrong-Wi-Fi failure with the
+// first "Needs attention", then PASS) at a laptop's and a desktop's size:
+// no tile may move or change size, because a tile that moves under the
+// pointer is a Retry pressed on the wrong Photon.
+func TestBenchTilesStayPutAsMessagesChange(t *testing.T) {
+	for _, size := range []fyne.Size{fyne.NewSize(1280, 800), fyne.NewSize(1920, 1080)} {
+		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
+			const n = 16
+			b, _ := hubRun(t, n, size)
+			want := placement(b)
+			check := func(stage string) {
+				t.Helper()
+				for k, got := range placement(b) {
+					if got != want[k] {
+						t.Errorf("%s: %s = %v, was %v", stage, k, got, want[k])
+					}
+				}
+			}
+			for i := range n {
+				slot, _ := hubSlot(i)
+				b.Apply(ev(20+i, slot, provisioning.StepWiFi, provisioning.EventStarted, "Sending Wi-Fi credentials"))
+			}
+			check("WORKING with a short line")
+			for _, i := range []int{5, 0, 13} {
+				slot, id := hubSlot(i)
+				for _, e := range wrongWiFi(40+i, slot, id) {
+					b.Apply(e)
+				}
+				check(fmt.Sprintf("%s failed on the Wi-Fi password", slot))
+			}
+			if !b.attentionRow.Visible() {
+				t.Errorf("no Needs attention line after three failures")
+			}
+			for i := range n {
+				slot, id := hubSlot(i)
+				d := ev(60+i, slot, provisioning.StepDetect, provisioning.EventStarted, "Photon found")
+				d.DeviceID = id
+				r := ev(80+i, slot, provisioning.StepVerify, provisioning.EventResult, "Photon "+id+" is provisioned and verified in the cloud.")
+				r.Outcome = provisioning.OutcomePass
+				b.Apply(d)
+				b.Apply(r)
+			}
+			check("PASS")
+		})
+	}
+}
+
+// TestFullHubFitsADesktop fills a 16-port hub at 1920x1080 with the
+// longest usual failure on every tile: all sixteen tiles, and their
+// Retry buttons, must be in view without scrolling.
+func TestFullHubFitsADesktop(t *testing.T) {
+	const n = 16
+	b, _ := hubRun(t, n, fyne.NewSize(1920, 1080))
+	for i := range n {
+		slot, id := hubSlot(i)
+		for _, e := range wrongWiFi(40+i, slot, id) {
+			b.Apply(e)
+		}
+	}
+	d := fyne.CurrentApp().Driver()
+	view, viewAt := b.scroll.Size(), d.AbsolutePositionForObject(b.scroll)
+	if grid := b.grid.Size(); grid.Height > view.Height+0.5 {
+		t.Errorf("sixteen failed tiles need %v of height, %v is visible: the bench scrolls", grid.Height, view.Height)
+	}
+	for _, slot := range b.order {
+		tl := b.Tile(slot)
+		at, size := d.AbsolutePositionForObject(tl), tl.Size()
+		if !inside(at, size, viewAt, view) {
+			t.Errorf("%s at %v size %v is not inside the visible area at %v size %v", slot, at, size, viewAt, view)
+		}
+		if m := tl.MinSize(); size.Height < m.Height-0.5 {
+			t.Errorf("%s is %v tall, its content needs %v", slot, size.Height, m.Height)
+		}
+		if rAt := d.AbsolutePositionForObject(tl.retry); !tl.retry.Visible() || !inside(rAt, tl.retry.Size(), at, size) {
+			t.Errorf("%s Retry is not inside its tile", slot)
+		}
+	}
+}
+
+// TestShotsHub captures a 4-port and a full 16-port bench in a shift
+// (passes, work under way, wrong-Wi-Fi failures) at a laptop's and a
+// desktop's size, for a person to look at (set UI_SHOTS to a folder).
+func TestShotsHub(t *testing.T) {
+	if os.Getenv("UI_SHOTS") == "" {
+		t.Skip("UI_SHOTS is not set")
+	}
+	for _, size := range []fyne.Size{fyne.NewSize(1280, 800), fyne.NewSize(1920, 1080)} {
+		for _, n := range []int{4, 16} {
+			name := fmt.Sprintf("hub-%d-%.0fx%.0f", n, size.Width, size.Height)
+			t.Run(name, func(t *testing.T) {
+				b, w := hubRun(t, n, size)
+				for i := range n {
+					slot, id := hubSlot(i)
+					switch i % 4 {
+					case 1:
+						for _, e := range wrongWiFi(40+i, slot, id) {
+							b.Apply(e)
+						}
+					case 2:
+						r := ev(80+i, slot, provisioning.StepVerify, provisioning.EventResult, "Photon "+id+" is provisioned and verified in the cloud.")
+						r.Outcome = provisioning.OutcomePass
+						b.Apply(r)
+					default:
+						b.Apply(ev(20+i, slot, provisioning.StepWiFi, provisioning.EventStarted, "Sending Wi-Fi credentials"))
+					}
+				}
+				shoot(t, name, w.Canvas())
+			})
+		}
+	}
+}
