@@ -3,9 +3,12 @@ package ui
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/photon-station/photon-station/provisioning"
 )
@@ -126,8 +129,42 @@ func TestFullHubFitsADesktop(t *testing.T) {
 		if m := tl.MinSize(); size.Height < m.Height-0.5 {
 			t.Errorf("%s is %v tall, its content needs %v", slot, size.Height, m.Height)
 		}
+		if lines := strings.Count(tl.message.Text, "\n") + 1; lines > clampedLines {
+			t.Errorf("%s reason takes %d lines: %q", slot, lines, tl.message.Text)
+		}
 		if rAt := d.AbsolutePositionForObject(tl.retry); !tl.retry.Visible() || !inside(rAt, tl.retry.Size(), at, size) {
 			t.Errorf("%s Retry is not inside its tile", slot)
+		}
+	}
+}
+
+// TestDenseTileShowsWholeSentencesOnTap taps the cut reason on a full
+// hub's tile: the whole reason and action appear.
+func TestDenseTileShowsWholeSentencesOnTap(t *testing.T) {
+	b, w := hubRun(t, 16, fyne.NewSize(1920, 1080))
+	slot, id := hubSlot(3)
+	for _, e := range wrongWiFi(40, slot, id) {
+		b.Apply(e)
+	}
+	tl := b.Tile(slot)
+	if strings.Contains(tl.message.Text, "most likely wrong") {
+		t.Fatalf("the reason is not cut on a dense tile: %q", tl.message.Text)
+	}
+	test.Tap(tl.messageTap)
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("tapping the cut reason showed nothing")
+	}
+	var shown []string
+	for _, o := range test.LaidOutObjects(top) {
+		if l, ok := o.(*widget.Label); ok {
+			shown = append(shown, l.Text)
+		}
+	}
+	whole := strings.Join(shown, " ")
+	for _, want := range []string{"the Wi-Fi password is most likely wrong.", `profile "Line 3 thermostats", then press Retry.`} {
+		if !strings.Contains(whole, want) {
+			t.Errorf("the pop-up says %q, want it to contain %q", whole, want)
 		}
 	}
 }

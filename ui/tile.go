@@ -466,6 +466,7 @@ type Tile struct {
 	// cuts them to clampedLines; cut tells whether it did.
 	wholeMessage, wholeAction string
 	cut                       bool
+	messageTap                *tapArea // shows the sentences whole
 	header                    *headerRow
 	// waitingHint is the sentence an empty slot shows; the bench changes it
 	// while it is stopped.
@@ -544,8 +545,9 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 	t.verdict = container.NewHBox(t.phaseImg, container.NewCenter(t.phase))
 	t.chipRow = container.New(&stepLine{}, t.step.box, t.skipped)
 	t.progressRow = container.NewBorder(nil, nil, nil, t.elapsed, t.progress.box)
+	t.messageTap = newTapArea(tight(t.message), t.showWhole)
 	words := container.New(column{},
-		newTapArea(tight(t.message), t.showWhole),
+		t.messageTap,
 		container.New(&actionRow{}, tight(t.action), container.NewStack(t.retry, t.claim)),
 	)
 	body := container.New(column{},
