@@ -105,20 +105,47 @@ func TestBenchTilesStayPutAsMessagesChange(t *testing.T) {
 
 // TestFullHubFitsADesktop fills a 16-port hub at 1920x1080 with the
 // longest usual failure on every tile: all sixteen tiles, and their
-// Retry buttons, must be in view without scrolling.
+// Retry buttons, must be in view without scrolling. It does so for the
+// bench alone and for the whole station window, with its tabs, less the
+// 28 px the window's menu bar takes on Linux.
 func TestFullHubFitsADesktop(t *testing.T) {
 	const n = 16
-	b, _ := hubRun(t, n, fyne.NewSize(1920, 1080))
-	for i := range n {
-		slot, id := hubSlot(i)
-		for _, e := range wrongWiFi(40+i, slot, id) {
-			b.Apply(e)
+	fail := func(b *Bench) {
+		for i := range n {
+			slot, id := hubSlot(i)
+			d := ev(i, slot, provisioning.StepDetect, provisioning.EventStarted, "Photon found")
+			d.DeviceID = id
+			b.Apply(d)
+			for _, e := range wrongWiFi(40+i, slot, id) {
+				b.Apply(e)
+			}
 		}
 	}
+	t.Run("bench", func(t *testing.T) {
+		b, _ := hubRun(t, 0, fyne.NewSize(1920, 1080))
+		fail(b)
+		allInView(t, b)
+	})
+	t.Run("station window", func(t *testing.T) {
+		s := newTestStation(t)
+		s.win.Resize(fyne.NewSize(1920, 1080-28))
+		b := s.view.Bench
+		test.Tap(b.startStop)
+		s.q.until(t, "bench running", func() bool { return b.running })
+		fail(b)
+		allInView(t, b)
+	})
+}
+
+// allInView checks that every tile of b and its Retry button are wholly in
+// the visible area with the scroll at the top, each reason in at most
+// clampedLines lines.
+func allInView(t *testing.T, b *Bench) {
+	t.Helper()
 	d := fyne.CurrentApp().Driver()
 	view, viewAt := b.scroll.Size(), d.AbsolutePositionForObject(b.scroll)
 	if grid := b.grid.Size(); grid.Height > view.Height+0.5 {
-		t.Errorf("sixteen failed tiles need %v of height, %v is visible: the bench scrolls", grid.Height, view.Height)
+		t.Errorf("%d failed tiles need %v of height, %v is visible: the bench scrolls", len(b.order), grid.Height, view.Height)
 	}
 	for _, slot := range b.order {
 		tl := b.Tile(slot)

@@ -113,9 +113,43 @@ func (g *tileGrid) pickGrow(objs []fyne.CanvasObject, width, height float32) {
 	set(best)
 	if best > 1 && !widthsFit(objs, tileWidth(width, bestCols)) {
 		set(1)
-		return
+		best = 1
 	}
 	g.grow, g.growCols = best, bestCols
+	probe.SetGrow(best)
+	g.pickReasonLines(objs, probe, width, height)
+}
+
+// pickReasonLines gives dense tiles' reasons two lines when a full bench
+// of failures fits the viewport so, and one line when only that fits.
+func (g *tileGrid) pickReasonLines(objs []fyne.CanvasObject, probe *Tile, width, height float32) {
+	lines := clampedLines
+	probe.SetReasonLines(lines)
+	if probe.dense && !g.fits(len(objs), probe, width, height) {
+		lines = 1
+	}
+	for _, o := range objs {
+		if t, ok := o.(*Tile); ok {
+			t.SetReasonLines(lines)
+		}
+	}
+}
+
+// fits tells whether n tiles as tall as probe fit width by height in any
+// column count the grid would choose.
+func (g *tileGrid) fits(n int, probe *Tile, width, height float32) bool {
+	most := g.colsFor(width, n, min(narrowestTile, g.minTile.Width))
+	for c := g.cols(width, n); c <= most; c++ {
+		w := tileWidth(width, c)
+		if c != balanced(c, n) || probe.widthFor(w) > w {
+			continue
+		}
+		rows := (n + c - 1) / c
+		if float32(rows)*probe.heightFor(w)+theme.Padding()*float32(rows-1) <= height {
+			return true
+		}
+	}
+	return false
 }
 
 // probeLike is the grid's stand-in tile, drawn as compact and dense as the
@@ -132,6 +166,7 @@ func (g *tileGrid) probeLike(objs []fyne.CanvasObject) *Tile {
 	g.probe.SetCompact(first.compact)
 	g.probe.SetDense(first.dense)
 	g.probe.SetGrow(first.grow)
+	g.probe.SetReasonLines(first.reasonLines)
 	return g.probe
 }
 

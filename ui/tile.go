@@ -463,10 +463,11 @@ type Tile struct {
 	// so a full 16-port hub fits a desktop screen without scrolling.
 	dense bool
 	// wholeMessage and wholeAction are the sentences before a dense tile
-	// cuts them to clampedLines; cut tells whether it did.
+	// cuts them to reasonLines and clampedLines; cut tells whether it did.
 	wholeMessage, wholeAction string
 	cut                       bool
 	messageTap                *tapArea // shows the sentences whole
+	reasonLines               int      // the lines a dense tile gives its reason
 	header                    *headerRow
 	// waitingHint is the sentence an empty slot shows; the bench changes it
 	// while it is stopped.
@@ -483,7 +484,7 @@ type Tile struct {
 // are called on the UI goroutine when the technician taps Retry, or Claim
 // on an already-provisioned Photon.
 func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
-	t := &Tile{onRetry: onRetry, onClaim: onClaim, grow: 1}
+	t := &Tile{onRetry: onRetry, onClaim: onClaim, grow: 1, reasonLines: clampedLines}
 	t.ExtendBaseWidget(t)
 	t.bg = canvas.NewRectangle(theme.Color(ColorNameTileWaiting))
 	t.bg.CornerRadius = 10
@@ -636,7 +637,9 @@ func (t *Tile) Resize(s fyne.Size) {
 
 // clampedLines is how many lines a dense tile gives each sentence: the
 // reason and the action each fit two lines, so a full hub fits a desktop
-// screen; tapping the reason shows both whole.
+// screen; tapping the reason shows both whole. When even that does not
+// fit the window, the grid gives the reason one line (SetReasonLines): the
+// action says what to do.
 const clampedLines = 2
 
 // tilePadding is the room between a tile's border and its words, each side.
@@ -650,7 +653,7 @@ func (t *Tile) showWords(w float32) {
 	if t.dense && w > 0 {
 		inner := w - 2*tilePadding - 2*tightPadding - 1
 		var cut bool
-		message, cut = clampLines(message, theme.Size(t.message.SizeName), t.message.TextStyle, inner, clampedLines)
+		message, cut = clampLines(message, theme.Size(t.message.SizeName), t.message.TextStyle, inner, t.reasonLines)
 		t.cut = cut
 		room := inner
 		if rm := t.retry.MinSize().Width + theme.Padding(); t.retry.Visible() && w-2*tilePadding-rm >= besideMin {
@@ -883,6 +886,14 @@ func (t *Tile) widthFor(w float32) float32 {
 func (t *Tile) SetCompact(compact bool) {
 	if t.compact != compact {
 		t.compact = compact
+		t.Display(t.slot, t.shownAt)
+	}
+}
+
+// SetReasonLines gives a dense tile's reason n lines (1 or clampedLines).
+func (t *Tile) SetReasonLines(n int) {
+	if t.reasonLines != n {
+		t.reasonLines = n
 		t.Display(t.slot, t.shownAt)
 	}
 }
