@@ -79,6 +79,12 @@ func TestBenchTilesStayPutAsMessagesChange(t *testing.T) {
 				b.Apply(ev(20+i, slot, provisioning.StepWiFi, provisioning.EventStarted, "Sending Wi-Fi credentials"))
 			}
 			check("WORKING with a short line")
+			for i := range n {
+				slot, _ := hubSlot(i)
+				b.Apply(ev(30+i, slot, provisioning.StepVerify, provisioning.EventStarted,
+					"Waiting for the Photon to reach the cloud (blinking green, then cyan). It can take a minute on a busy network."))
+			}
+			check("WORKING with a long line")
 			for _, i := range []int{5, 0, 13} {
 				slot, id := hubSlot(i)
 				for _, e := range wrongWiFi(40+i, slot, id) {

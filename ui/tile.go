@@ -638,8 +638,8 @@ func (t *Tile) Resize(s fyne.Size) {
 // clampedLines is how many lines a dense tile gives each sentence: the
 // reason and the action each fit two lines, so a full hub fits a desktop
 // screen; tapping the reason shows both whole. When even that does not
-// fit the window, the grid gives the reason one line (SetReasonLines): the
-// action says what to do.
+// fit the window, the grid gives a reason followed by an action one line
+// (SetReasonLines): the action says what to do.
 const clampedLines = 2
 
 // tilePadding is the room between a tile's border and its words, each side.
@@ -653,7 +653,11 @@ func (t *Tile) showWords(w float32) {
 	if t.dense && w > 0 {
 		inner := w - 2*tilePadding - 2*tightPadding - 1
 		var cut bool
-		message, cut = clampLines(message, theme.Size(t.message.SizeName), t.message.TextStyle, inner, t.reasonLines)
+		lines := t.reasonLines
+		if action == "" {
+			lines = clampedLines // no action under it: a step's words keep their LED colours
+		}
+		message, cut = clampLines(message, theme.Size(t.message.SizeName), t.message.TextStyle, inner, lines)
 		t.cut = cut
 		room := inner
 		if rm := t.retry.MinSize().Width + theme.Padding(); t.retry.Visible() && w-2*tilePadding-rm >= besideMin {
