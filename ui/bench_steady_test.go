@@ -28,6 +28,25 @@ func wrongWiFi(sec int, slot, id string) []provisioning.Event {
 func hubRun(t *testing.T, n int, size fyne.Size) (*Bench, fyne.Window) {
 	t.Helper()
 	b, w, _ := runningBench(t, size)
+	plugIn(b, n)
+	return b, w
+}
+
+// stationHub is the whole station window of the given size with its bench
+// started and n slots WORKING on a short line.
+func stationHub(t *testing.T, n int, size fyne.Size) *Bench {
+	t.Helper()
+	s := newTestStation(t)
+	s.win.Resize(size)
+	b := s.view.Bench
+	test.Tap(b.startStop)
+	s.q.until(t, "bench running", func() bool { return b.running })
+	plugIn(b, n)
+	return b
+}
+
+// plugIn brings n Photons to the bench, each starting its first step.
+func plugIn(b *Bench, n int) {
 	for i := range n {
 		slot, id := hubSlot(i)
 		d := ev(i, slot, provisioning.StepDetect, provisioning.EventStarted, "Photon found")
@@ -35,7 +54,6 @@ func hubRun(t *testing.T, n int, size fyne.Size) (*Bench, fyne.Window) {
 		b.Apply(d)
 		b.Apply(ev(i, slot, provisioning.StepIdentify, provisioning.EventStarted, "Checking"))
 	}
-	return b, w
 }
 
 func hubSlot(i int) (slot, id string) {
@@ -61,10 +79,17 @@ func placement(b *Bench) map[string]fyne.Size {
 // no tile may move or change size, because a tile that moves under the
 // pointer is a Retry pressed on the wrong Photon.
 func TestBenchTilesStayPutAsMessagesChange(t *testing.T) {
-	for _, size := range []fyne.Size{fyne.NewSize(1280, 800), fyne.NewSize(1920, 1080)} {
-		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
-			const n = 16
-			b, _ := hubRun(t, n, size)
+	const n = 16
+	for _, tc := range []struct {
+		name  string
+		bench func(t *testing.T) *Bench
+	}{
+		{"bench at 1280x800", func(t *testing.T) *Bench { b, _ := hubRun(t, n, fyne.NewSize(1280, 800)); return b }},
+		{"bench at 1920x1080", func(t *testing.T) *Bench { b, _ := hubRun(t, n, fyne.NewSize(1920, 1080)); return b }},
+		{"station window at 1920x1080 less the menu bar", func(t *testing.T) *Bench { return stationHub(t, n, fyne.NewSize(1920, 1080-28)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tc.bench(t)
 			want := placement(b)
 			check := func(stage string) {
 				t.Helper()
@@ -132,12 +157,23 @@ func TestFullHubFitsADesktop(t *testing.T) {
 		fail(b)
 		allInView(t, b)
 	})
+	t.Run("bench after the window got shorter", func(t *testing.T) {
+		// Two-line reasons fit 1920x1080; a window 80 px shorter needs
+		// one-line reasons, and rows as tall as two-line ones were must
+		// not be kept for it.
+		b, w := hubRun(t, 0, fyne.NewSize(1920, 1080))
+		fail(b)
+		if got := b.Tile("ttyACM0").reasonLines; got != clampedLines {
+			t.Fatalf("at 1920x1080 a reason has %d lines, want %d", got, clampedLines)
+		}
+		w.Resize(fyne.NewSize(1920, 1000))
+		if got := b.Tile("ttyACM0").reasonLines; got != 1 {
+			t.Errorf("at 1920x1000 a reason has %d lines, want 1", got)
+		}
+		allInView(t, b)
+	})
 	t.Run("station window", func(t *testing.T) {
-		s := newTestStation(t)
-		s.win.Resize(fyne.NewSize(1920, 1080-28))
-		b := s.view.Bench
-		test.Tap(b.startStop)
-		s.q.until(t, "bench running", func() bool { return b.running })
+		b := stationHub(t, 0, fyne.NewSize(1920, 1080-28))
 		fail(b)
 		allInView(t, b)
 	})
