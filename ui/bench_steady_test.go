@@ -110,6 +110,13 @@ func TestBenchTilesStayPutAsMessagesChange(t *testing.T) {
 					"Waiting for the Photon to reach the cloud (blinking green, then cyan). It can take a minute on a busy network."))
 			}
 			check("WORKING with a long line")
+			for i := range n {
+				slot, id := hubSlot(i)
+				again := wrongWiFi(35+i, slot, id)[0]
+				again.Kind = provisioning.EventProgress
+				b.Apply(again)
+			}
+			check("WORKING again after a reason and an action")
 			for _, i := range []int{5, 0, 13} {
 				slot, id := hubSlot(i)
 				for _, e := range wrongWiFi(40+i, slot, id) {

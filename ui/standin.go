@@ -11,12 +11,12 @@ import (
 // step under way with its LED colours), so the columns and rows depend on
 // the window and the number of tiles, never on what the tiles say now.
 type standIn struct {
-	tiles [2]*Tile
+	tiles [3]*Tile
 }
 
 func newStandIn() *standIn {
 	s := &standIn{}
-	for i, slot := range []Slot{longFailure, longStep} {
+	for i, slot := range []Slot{longFailure, longStep, longRetry} {
 		s.tiles[i] = NewTile(slot.Name, nil, nil)
 		s.tiles[i].Display(slot, time.Time{})
 	}
@@ -35,6 +35,15 @@ var longStep = Slot{Name: "ttyACM10", Port: "/dev/ttyACM10", Location: "1-1.4.4"
 	Phase: PhaseWorking, Step: provisioning.StepVerify, Chips: [chipCount]ChipState{ChipDone, ChipDone, ChipSkipped, ChipDone, ChipDone, ChipActive},
 	Message:   "Waiting for the Photon to reach the cloud (blinking green, then cyan). It can take a minute on a busy network.",
 	Remaining: 40 * time.Second}
+
+// longRetry is a step under way that failed once and is tried again, with
+// the reason and the action. Only a dense tile cuts its words to the
+// failure's lines; the other stand-ins decide for roomier tiles.
+var longRetry = func() Slot {
+	s := longStep
+	s.Message, s.Action = longFailure.Message, longFailure.Action
+	return s
+}()
 
 // like draws the stand-ins as compact, dense and grown as t.
 func (s *standIn) like(t *Tile) {
@@ -63,10 +72,18 @@ func (s *standIn) SetReasonLines(n int) {
 // dense tells whether the stand-ins are drawn dense.
 func (s *standIn) dense() bool { return s.tiles[0].dense }
 
+// measured is the stand-ins that bound the tiles as they are drawn now.
+func (s *standIn) measured() []*Tile {
+	if s.dense() {
+		return s.tiles[:]
+	}
+	return s.tiles[:2]
+}
+
 // heightFor is the tallest stand-in's height at width w.
 func (s *standIn) heightFor(w float32) float32 {
 	var h float32
-	for _, st := range s.tiles {
+	for _, st := range s.measured() {
 		h = max(h, st.heightFor(w))
 	}
 	return h
@@ -75,7 +92,7 @@ func (s *standIn) heightFor(w float32) float32 {
 // widthFor is the widest stand-in's need at width w.
 func (s *standIn) widthFor(w float32) float32 {
 	var m float32
-	for _, st := range s.tiles {
+	for _, st := range s.measured() {
 		m = max(m, st.widthFor(w))
 	}
 	return m

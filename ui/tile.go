@@ -653,9 +653,12 @@ func (t *Tile) showWords(w float32) {
 	if t.dense && w > 0 {
 		inner := w - 2*tilePadding - 2*tightPadding - 1
 		var cut bool
-		lines := t.reasonLines
-		if action == "" {
+		lines, actionLines := t.reasonLines, clampedLines
+		switch {
+		case action == "":
 			lines = clampedLines // no action under it: a step's words keep their LED colours
+		case t.slot.Phase == PhaseWorking:
+			actionLines = 1 // the progress line takes the other
 		}
 		message, cut = clampLines(message, theme.Size(t.message.SizeName), t.message.TextStyle, inner, lines)
 		t.cut = cut
@@ -663,7 +666,7 @@ func (t *Tile) showWords(w float32) {
 		if rm := t.retry.MinSize().Width + theme.Padding(); t.retry.Visible() && w-2*tilePadding-rm >= besideMin {
 			room -= rm
 		}
-		action, cut = clampLines(action, theme.Size(t.action.SizeName), t.action.TextStyle, room, clampedLines)
+		action, cut = clampLines(action, theme.Size(t.action.SizeName), t.action.TextStyle, room, actionLines)
 		t.cut = t.cut || cut
 	}
 	t.message.SetText(message)
