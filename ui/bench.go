@@ -418,6 +418,7 @@ func (b *Bench) currentCounters() provisioning.Counters { return b.tally.Counter
 func (b *Bench) setRunning(running bool) {
 	b.running = running
 	b.tally.Running(b.now(), running)
+	b.refreshAttention()
 }
 
 // InProgress is how many Photons are being set up now.
@@ -461,12 +462,16 @@ func (b *Bench) refreshAttention() {
 	if len(failed) > 0 {
 		text = lang.L("Needs attention: {{.Slots}}", map[string]any{"Slots": strings.Join(failed, ", ")})
 	}
-	if text == b.attention.Text && b.attentionRow.Visible() == (text != "") {
+	// While the bench runs the line keeps its place, empty, so the first
+	// failure moves no tile.
+	shown := text != "" || b.running
+	if text == b.attention.Text && b.attentionTap.Visible() == shown {
 		return
 	}
 	b.attention.SetText(text)
-	setVisible(b.attentionRow, text != "")
-	setVisible(b.attentionTap, text != "")
+	setVisible(b.attentionRow.Objects[0], text != "")
+	setVisible(b.attentionRow, shown)
+	setVisible(b.attentionTap, shown)
 	b.layoutAll()
 }
 

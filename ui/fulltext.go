@@ -48,18 +48,25 @@ func (f *fullText) Tapped(*fyne.PointEvent) {
 	if c == nil || !f.truncated() {
 		return
 	}
-	whole := widget.NewLabel(f.label.Text)
-	whole.TextStyle = f.label.TextStyle
-	whole.SizeName = f.label.SizeName
+	f.popUp = popUpWhole(c, f, f.label.Text, f.label.TextStyle, f.label.SizeName)
+}
+
+// popUpWhole shows text whole in a pop-up under the object from, as wide
+// as the text or as canvas c allows, wrapped.
+func popUpWhole(c fyne.Canvas, from fyne.CanvasObject, text string, style fyne.TextStyle, size fyne.ThemeSizeName) *widget.PopUp {
+	whole := widget.NewLabel(text)
+	whole.TextStyle = style
+	whole.SizeName = size
 	whole.Wrapping = fyne.TextWrapWord
 	// As wide as the text, or as the window allows, then as tall as the
 	// wrapped lines at that width.
 	room := c.Size().Width - 4*theme.Padding()
-	width := min(room, fyne.MeasureText(f.label.Text, theme.TextSize(), f.label.TextStyle).Width+2*theme.InnerPadding()+1)
+	width := min(room, fyne.MeasureText(text, theme.TextSize(), style).Width+2*theme.InnerPadding()+1)
 	whole.Resize(fyne.NewSize(width, whole.MinSize().Height))
-	f.popUp = widget.NewPopUp(container.NewGridWrap(fyne.NewSize(width, whole.MinSize().Height), whole), c)
-	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(f).AddXY(0, f.Size().Height)
-	f.popUp.ShowAtPosition(fyne.NewPos(max(0, min(at.X, c.Size().Width-width-theme.Padding())), at.Y))
+	p := widget.NewPopUp(container.NewGridWrap(fyne.NewSize(width, whole.MinSize().Height), whole), c)
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(from).AddXY(0, from.Size().Height)
+	p.ShowAtPosition(fyne.NewPos(max(0, min(at.X, c.Size().Width-width-theme.Padding())), at.Y))
+	return p
 }
 
 // Cursor is the pointing hand while the text is cut short.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"math"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -30,9 +29,10 @@ type tileGrid struct {
 	// held is the tallest each row has been at heldFor: a row keeps its
 	// height when a tile's message gets shorter or its progress line goes,
 	// so the tiles below and the buttons do not move under the pointer.
-	// A new width, column count or number of tiles starts afresh.
+	// A new viewport, column count or number of tiles starts afresh (the
+	// tiles' words may have been cut to fewer lines for it).
 	held    []float32
-	heldFor [3]float32
+	heldFor [4]float32
 	// grow is how much the tiles' words grow to use a large window,
 	// chosen for growFor (the viewport's size and the tile count) only:
 	// a new message never changes it, so nothing resizes under the
@@ -41,8 +41,8 @@ type tileGrid struct {
 	growFor [3]float32
 	// growCols is the column count grow was chosen for.
 	growCols int
-	// probe stands in for a tile at its tallest when choosing grow.
-	probe *Tile
+	// probe stands in for a tile at its tallest.
+	probe *standIn
 }
 
 // growable is a tile whose words can grow.
@@ -109,41 +109,72 @@ func (g *tileGrid) pickGrow(objs []fyne.CanvasObject, width, height float32) {
 			}
 		}
 	}
+	probe.SetGrow(1)
 	set(best)
 	if best > 1 && !widthsFit(objs, tileWidth(width, bestCols)) {
 		set(1)
-		return
+		best = 1
 	}
 	g.grow, g.growCols = best, bestCols
+	probe.SetGrow(best)
+	g.pickReasonLines(objs, probe, width, height)
 }
 
-// probeLike is the grid's stand-in tile, drawn as compact and dense as the
-// first of objs; nil when objs are not tiles.
-func (g *tileGrid) probeLike(objs []fyne.CanvasObject) *Tile {
+// pickReasonLines gives dense tiles' reasons two lines when a full bench
+// of failures fits the viewport so, and one line when only that fits.
+func (g *tileGrid) pickReasonLines(objs []fyne.CanvasObject, probe *standIn, width, height float32) {
+	lines := clampedLines
+	probe.SetReasonLines(lines)
+	if probe.dense() && !g.fits(len(objs), probe, width, height) {
+		lines = 1
+	}
+	for _, o := range objs {
+		if t, ok := o.(*Tile); ok {
+			t.SetReasonLines(lines)
+		}
+	}
+}
+
+// fits tells whether n tiles as tall as probe fit width by height in any
+// column count the grid would choose.
+func (g *tileGrid) fits(n int, probe *standIn, width, height float32) bool {
+	most := g.colsFor(width, n, min(narrowestTile, g.minTile.Width))
+	for c := g.cols(width, n); c <= most; c++ {
+		w := tileWidth(width, c)
+		if c != balanced(c, n) || probe.widthFor(w) > w {
+			continue
+		}
+		rows := (n + c - 1) / c
+		if float32(rows)*probe.heightFor(w)+theme.Padding()*float32(rows-1) <= height {
+			return true
+		}
+	}
+	return false
+}
+
+// probeLike is the grid's stand-in, drawn as compact, dense and grown as
+// the first of objs; nil when objs are not tiles.
+func (g *tileGrid) probeLike(objs []fyne.CanvasObject) *standIn {
 	first, ok := objs[0].(*Tile)
 	if !ok {
 		return nil
 	}
 	if g.probe == nil {
-		g.probe = NewTile("ttyACM10", nil, nil)
-		g.probe.Display(longFailure, time.Time{})
+		g.probe = newStandIn()
 	}
-	g.probe.SetCompact(first.compact)
-	g.probe.SetDense(first.dense)
+	g.probe.like(first)
 	return g.probe
 }
 
-// longFailure is a slot with the engine's longest usual sentences: the
-// wrong Wi-Fi password.
-var longFailure = Slot{Name: "ttyACM10", Port: "/dev/ttyACM10", Location: "1-1.4.4", DeviceID: "3a00509849f202473433000b",
-	Phase: PhaseFail, Chips: [chipCount]ChipState{ChipDone, ChipDone, ChipSkipped, ChipDone, ChipFailed},
-	Message: `Photon 3a00509849f202473433000b could not join "Factory-Floor" and went back to listening mode: the Wi-Fi password is most likely wrong.`,
-	Action:  `Ask a supervisor to check the Wi-Fi password of profile "Line 3 thermostats", then press Retry.`}
+// heldKey is what the held row heights are kept for.
+func (g *tileGrid) heldKey(width float32, cols, n int) [4]float32 {
+	return [4]float32{width, g.viewport.Height, float32(cols), float32(n)}
+}
 
-// steady raises rows to the heights they had before at the same width,
+// steady raises rows to the heights they had before at the same viewport,
 // columns and tile count, and remembers the result.
 func (g *tileGrid) steady(width float32, cols, n int, rows []float32) []float32 {
-	key := [3]float32{width, float32(cols), float32(n)}
+	key := g.heldKey(width, cols, n)
 	if key != g.heldFor || len(g.held) != len(rows) {
 		g.heldFor, g.held = key, make([]float32, len(rows))
 	}
@@ -176,35 +207,49 @@ func balanced(c, n int) int {
 }
 
 // plan picks the column count and each row's height for the tiles in a
-// width, fitting the height when any column count can.
+// width, fitting the height when any column count can. For tiles it plans
+// with the grid's stand-in at its tallest in every place, so the columns
+// and the rows depend on the window and the number of tiles only: a
+// message that appears or grows moves no tile.
 func (g *tileGrid) plan(objs []fyne.CanvasObject, width, height float32) (cols int, rows []float32) {
 	n := len(objs)
 	preferred := g.cols(width, n)
 	if g.grow > 1 {
 		preferred = g.growCols // the columns the words grew for
 	}
+	probe := g.probeLike(objs)
 	if height <= 0 {
-		return preferred, g.rowHeights(objs, width, preferred)
+		return preferred, g.rowHeights(objs, width, preferred, probe)
 	}
 	most := g.colsFor(width, n, min(narrowestTile, g.minTile.Width))
-	var narrowest float32 // the widest of the tiles' minimum widths
-	for _, o := range objs {
-		narrowest = max(narrowest, o.MinSize().Width)
-	}
 	for c := preferred; c <= most; c++ {
 		if c != balanced(c, n) {
 			continue // the same rows as a smaller count, only narrower
 		}
-		if c > preferred && tileWidth(width, c) < narrowest {
+		if c > preferred && tooNarrow(objs, probe, tileWidth(width, c)) {
 			break
 		}
-		rows = g.rowHeights(objs, width, c)
+		rows = g.rowHeights(objs, width, c, probe)
 		if total(rows) <= height {
 			return c, rows
 		}
 	}
 	// Nothing fits: keep the widest tiles and let the bench scroll.
-	return preferred, g.rowHeights(objs, width, preferred)
+	return preferred, g.rowHeights(objs, width, preferred, probe)
+}
+
+// tooNarrow tells whether tiles w wide are narrower than their content:
+// the stand-in's when there is one, else the widest of objs.
+func tooNarrow(objs []fyne.CanvasObject, probe *standIn, w float32) bool {
+	if probe != nil {
+		return probe.widthFor(w) > w
+	}
+	for _, o := range objs {
+		if o.MinSize().Width > w {
+			return true
+		}
+	}
+	return false
 }
 
 // tileWidth is the width of one of cols columns.
@@ -212,9 +257,24 @@ func tileWidth(width float32, cols int) float32 {
 	return (width - theme.Padding()*float32(cols-1)) / float32(cols)
 }
 
-func (g *tileGrid) rowHeights(objs []fyne.CanvasObject, width float32, cols int) []float32 {
+// rowHeights is the height of each row of cols columns: the stand-in's
+// height at that width when there is one, else the tallest tile's.
+func (g *tileGrid) rowHeights(objs []fyne.CanvasObject, width float32, cols int, probe *standIn) []float32 {
 	w := tileWidth(width, cols)
 	rows := make([]float32, (len(objs)+cols-1)/cols)
+	if probe != nil {
+		h := probe.heightFor(w)
+		for i := range rows {
+			rows[i] = h
+		}
+		return rows
+	}
+	return roomFor(objs, w, cols, rows)
+}
+
+// roomFor raises rows to the tiles' own heights at width w, for a tile
+// whose words are longer than the stand-in's.
+func roomFor(objs []fyne.CanvasObject, w float32, cols int, rows []float32) []float32 {
 	for i, o := range objs {
 		rows[i/cols] = max(rows[i/cols], heightAt(o, w))
 	}
@@ -254,9 +314,9 @@ func (g *tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	width := size.Width - 2*strokeInset
 	g.pickGrow(objs, width, height-2*strokeInset)
 	cols, rows := g.plan(objs, width, height-2*strokeInset)
-	rows = g.steady(width, cols, len(objs), rows)
-	pad := theme.Padding()
 	w := tileWidth(width, cols)
+	rows = g.steady(width, cols, len(objs), roomFor(objs, w, cols, rows))
+	pad := theme.Padding()
 	y := float32(strokeInset)
 	for i, o := range objs {
 		c, r := i%cols, i/cols
@@ -279,7 +339,7 @@ func (g *tileGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		return fyne.NewSize(g.minTile.Width, g.minTile.Height)
 	}
 	cols, rows := g.plan(objs, width-2*strokeInset, g.viewport.Height-2*strokeInset)
-	if key := [3]float32{width - 2*strokeInset, float32(cols), float32(len(objs))}; key == g.heldFor && len(g.held) == len(rows) {
+	if key := g.heldKey(width-2*strokeInset, cols, len(objs)); key == g.heldFor && len(g.held) == len(rows) {
 		for i := range rows {
 			rows[i] = max(rows[i], g.held[i])
 		}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"path"
 	"strings"
 	"time"
 
@@ -254,51 +255,68 @@ func (column) MinSize(objs []fyne.CanvasObject) fyne.Size {
 
 // headerRow puts the verdict badge to the right of the slot name and
 // device ID, or above them when the tile is too narrow for both side by
-// side.
+// side. A dense tile puts the badge on the name's line and the device ID
+// under both, always: its header is as tall whatever the words.
 type headerRow struct {
 	width float32
+	// nameLine is the dense form.
+	nameLine bool
 }
 
-func (h *headerRow) beside(width float32, ident, badge fyne.CanvasObject) bool {
-	return width >= ident.MinSize().Width+theme.Padding()+badge.MinSize().Width
+// ident is the size of the name over the device ID.
+func ident(name, id fyne.Size) fyne.Size {
+	return fyne.NewSize(max(name.Width, id.Width), name.Height+theme.Padding()+id.Height)
 }
 
-// Layout expects the name and ID, then the badge.
+func (h *headerRow) beside(width float32, im, bm fyne.Size) bool {
+	return width >= im.Width+theme.Padding()+bm.Width
+}
+
+// Layout expects the name, the device ID, then the badge.
 func (h *headerRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	h.width = size.Width
-	ident, badge := objs[0], objs[1]
-	im, bm := ident.MinSize(), badge.MinSize()
-	if !shown(badge) {
-		ident.Move(fyne.NewPos(0, 0))
-		ident.Resize(fyne.NewSize(size.Width, im.Height))
-		return
+	name, id, badge := objs[0], objs[1], objs[2]
+	nm, dm, bm := name.MinSize(), id.MinSize(), badge.MinSize()
+	pad := theme.Padding()
+	place := func(o fyne.CanvasObject, x, y, w, ht float32) {
+		o.Move(fyne.NewPos(x, y))
+		o.Resize(fyne.NewSize(w, ht))
 	}
-	if h.beside(size.Width, ident, badge) {
-		ident.Move(fyne.NewPos(0, 0))
-		ident.Resize(fyne.NewSize(size.Width-bm.Width-theme.Padding(), im.Height))
-		badge.Move(fyne.NewPos(size.Width-bm.Width, 0))
-		badge.Resize(bm)
-		return
+	switch {
+	case !shown(badge):
+		place(name, 0, 0, size.Width, nm.Height)
+		place(id, 0, nm.Height+pad, size.Width, dm.Height)
+	case h.nameLine:
+		line := max(nm.Height, bm.Height)
+		place(name, 0, (line-nm.Height)/2, size.Width-bm.Width-pad, nm.Height)
+		place(badge, size.Width-bm.Width, 0, bm.Width, bm.Height)
+		place(id, 0, line, size.Width, dm.Height)
+	case h.beside(size.Width, ident(nm, dm), bm):
+		place(name, 0, 0, size.Width-bm.Width-pad, nm.Height)
+		place(id, 0, nm.Height+pad, size.Width-bm.Width-pad, dm.Height)
+		place(badge, size.Width-bm.Width, 0, bm.Width, bm.Height)
+	default:
+		place(badge, 0, 0, bm.Width, bm.Height)
+		place(name, 0, bm.Height, size.Width, nm.Height)
+		place(id, 0, bm.Height+nm.Height+pad, size.Width, dm.Height)
 	}
-	badge.Move(fyne.NewPos(0, 0))
-	badge.Resize(bm)
-	ident.Move(fyne.NewPos(0, bm.Height))
-	ident.Resize(fyne.NewSize(size.Width, im.Height))
 }
 
 // MinSize is as narrow as the stacked form; its height is the form the
 // last width chose.
 func (h *headerRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	ident, badge := objs[0], objs[1]
-	im, bm := ident.MinSize(), badge.MinSize()
-	if !shown(badge) {
+	name, id, badge := objs[0], objs[1], objs[2]
+	nm, dm, bm := name.MinSize(), id.MinSize(), badge.MinSize()
+	im := ident(nm, dm)
+	switch {
+	case !shown(badge):
 		return im
+	case h.nameLine:
+		return fyne.NewSize(max(nm.Width+theme.Padding()+bm.Width, dm.Width), max(nm.Height, bm.Height)+dm.Height)
+	case h.width > 0 && h.beside(h.width, im, bm):
+		return fyne.NewSize(max(im.Width, bm.Width), max(im.Height, bm.Height))
 	}
-	w := max(im.Width, bm.Width)
-	if h.width > 0 && h.beside(h.width, ident, badge) {
-		return fyne.NewSize(w, max(im.Height, bm.Height))
-	}
-	return fyne.NewSize(w, im.Height+bm.Height)
+	return fyne.NewSize(max(im.Width, bm.Width), im.Height+bm.Height)
 }
 
 // actionRow puts the Retry button beside the action sentence when the tile
@@ -444,6 +462,13 @@ type Tile struct {
 	// dense also leaves out the step line (the sentence says the step),
 	// so a full 16-port hub fits a desktop screen without scrolling.
 	dense bool
+	// wholeMessage and wholeAction are the sentences before a dense tile
+	// cuts them to reasonLines and clampedLines; cut tells whether it did.
+	wholeMessage, wholeAction string
+	cut                       bool
+	messageTap                *tapArea // shows the sentences whole
+	reasonLines               int      // the lines a dense tile gives its reason
+	header                    *headerRow
 	// waitingHint is the sentence an empty slot shows; the bench changes it
 	// while it is stopped.
 	waitingHint string
@@ -459,7 +484,7 @@ type Tile struct {
 // are called on the UI goroutine when the technician taps Retry, or Claim
 // on an already-provisioned Photon.
 func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
-	t := &Tile{onRetry: onRetry, onClaim: onClaim, grow: 1}
+	t := &Tile{onRetry: onRetry, onClaim: onClaim, grow: 1, reasonLines: clampedLines}
 	t.ExtendBaseWidget(t)
 	t.bg = canvas.NewRectangle(theme.Color(ColorNameTileWaiting))
 	t.bg.CornerRadius = 10
@@ -516,13 +541,14 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 	t.badge.TextSize = theme.Size(SizeNameTileLarge) + 4
 	t.badge.TextStyle = fyne.TextStyle{Bold: true}
 	t.badgeBox = container.NewHBox(t.badgeImg, container.NewCenter(t.badge))
-	header := container.New(&headerRow{},
-		container.NewVBox(t.name, container.NewHBox(t.idHead, t.idTail)), t.badgeBox)
+	t.header = &headerRow{}
+	header := container.New(t.header, t.name, container.NewHBox(t.idHead, t.idTail), t.badgeBox)
 	t.verdict = container.NewHBox(t.phaseImg, container.NewCenter(t.phase))
 	t.chipRow = container.New(&stepLine{}, t.step.box, t.skipped)
 	t.progressRow = container.NewBorder(nil, nil, nil, t.elapsed, t.progress.box)
+	t.messageTap = newTapArea(tight(t.message), t.showWhole)
 	words := container.New(column{},
-		tight(t.message),
+		t.messageTap,
 		container.New(&actionRow{}, tight(t.action), container.NewStack(t.retry, t.claim)),
 	)
 	body := container.New(column{},
@@ -532,7 +558,7 @@ func NewTile(name string, onRetry, onClaim func(slot string)) *Tile {
 		t.verdict,
 		words,
 	)
-	t.content = container.NewStack(t.bg, container.New(layout.NewCustomPaddedLayout(8, 10, 10, 10), body))
+	t.content = container.NewStack(t.bg, container.New(layout.NewCustomPaddedLayout(8, tilePadding, tilePadding, tilePadding), body))
 	t.sizeWords()
 	t.Display(Slot{Name: name}, time.Time{})
 	return t
@@ -599,11 +625,61 @@ func (t *Tile) fitWords(w float32) {
 
 // Resize fits the grown verdict word to the new width.
 func (t *Tile) Resize(s fyne.Size) {
-	if s.Width != t.Size().Width && t.grow > 1 {
-		t.sizeWords()
-		t.fitWords(s.Width)
+	if s.Width != t.Size().Width {
+		if t.grow > 1 {
+			t.sizeWords()
+			t.fitWords(s.Width)
+		}
+		t.showWords(s.Width)
 	}
 	t.BaseWidget.Resize(s)
+}
+
+// clampedLines is how many lines a dense tile gives each sentence: the
+// reason and the action each fit two lines, so a full hub fits a desktop
+// screen; tapping the reason shows both whole. When even that does not
+// fit the window, the grid gives a reason followed by an action one line
+// (SetReasonLines): the action says what to do.
+const clampedLines = 2
+
+// tilePadding is the room between a tile's border and its words, each side.
+const tilePadding = 10
+
+// showWords puts the sentences on the tile for width w, cut to
+// clampedLines each when the tile is dense.
+func (t *Tile) showWords(w float32) {
+	message, action := t.wholeMessage, t.wholeAction
+	t.cut = false
+	if t.dense && w > 0 {
+		inner := w - 2*tilePadding - 2*tightPadding - 1
+		var cut bool
+		lines, actionLines := t.reasonLines, clampedLines
+		switch {
+		case action == "":
+			lines = clampedLines // no action under it: a step's words keep their LED colours
+		case t.slot.Phase == PhaseWorking:
+			actionLines = 1 // the progress line takes the other
+		}
+		message, cut = clampLines(message, theme.Size(t.message.SizeName), t.message.TextStyle, inner, lines)
+		t.cut = cut
+		room := inner
+		if rm := t.retry.MinSize().Width + theme.Padding(); t.retry.Visible() && w-2*tilePadding-rm >= besideMin {
+			room -= rm
+		}
+		action, cut = clampLines(action, theme.Size(t.action.SizeName), t.action.TextStyle, room, actionLines)
+		t.cut = t.cut || cut
+	}
+	t.message.SetText(message)
+	t.action.SetText(action)
+}
+
+// showWhole shows the tile's sentences whole when a dense tile cut them.
+func (t *Tile) showWhole() {
+	c := fyne.CurrentApp().Driver().CanvasForObject(t)
+	if c == nil || !t.cut {
+		return
+	}
+	popUpWhole(c, t.message, strings.TrimSpace(t.wholeMessage+"\n\n"+t.wholeAction), fyne.TextStyle{}, t.message.SizeName)
 }
 
 // CreateRenderer builds the tile's renderer.
@@ -652,6 +728,11 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	fg := theme.Color(theme.ColorNameForeground)
 	t.name.Color, t.idHead.Color, t.idTail.Color, t.elapsed.Color = fg, fg, fg, fg
 	t.name.Text = slotTitle(s)
+	if t.dense && path.Base(s.Port) == s.Name {
+		// "ttyACM3 · /dev/ttyACM3" says the same twice: a dense tile
+		// keeps its room for the verdict.
+		t.name.Text = slotTitle(Slot{Name: s.Name, Location: s.Location})
+	}
 	head, tail := ShortID(s.DeviceID)
 	if s.DeviceID == "" {
 		head, tail = lang.L("No device yet"), ""
@@ -737,8 +818,8 @@ func (t *Tile) Display(s Slot, now time.Time) {
 	if s.Phase != PhaseWaiting {
 		t.elapsed.Text = elapsedText(s, now)
 	}
-	t.message.SetText(message)
-	t.action.SetText(action)
+	t.wholeMessage, t.wholeAction = message, action
+	t.showWords(t.Size().Width)
 	if action == "" {
 		t.action.Hide()
 	} else {
@@ -816,10 +897,19 @@ func (t *Tile) SetCompact(compact bool) {
 	}
 }
 
+// SetReasonLines gives a dense tile's reason n lines (1 or clampedLines).
+func (t *Tile) SetReasonLines(n int) {
+	if t.reasonLines != n {
+		t.reasonLines = n
+		t.Display(t.slot, t.shownAt)
+	}
+}
+
 // SetDense leaves the step line out (or brings it back).
 func (t *Tile) SetDense(dense bool) {
 	if t.dense != dense {
 		t.dense = dense
+		t.header.nameLine = dense
 		t.Display(t.slot, t.shownAt)
 	}
 }
