@@ -29,16 +29,8 @@ func madeClientStation(t *testing.T) (*testStation, *cloudtest.Cloud, string) {
 	t.Cleanup(ct.Close)
 	ct.AddUser(cloudtest.User{Email: madeLead, Password: madePassword})
 	ct.AddProduct(cloudtest.Product{ID: 4711, Slug: "line-9", Name: "Line 9", Members: []string{madeLead}})
-	s := newTestStation(t, func(d *Deps) {
-		sup := &provisioning.Supervisor{API: &cloud.Client{BaseURL: ct.URL(), Timeout: 5 * time.Second}, Secrets: d.Secrets}
-		if _, err := sup.SignIn(context.Background(), madeLead, madePassword); err != nil {
-			t.Fatal(err)
-		}
-		d.Account = sup
-	})
-	s.view.Tabs.SelectIndex(2)
+	s := signedInOnProfiles(t, ct)
 	p := s.view.Profiles
-	s.q.until(t, "signed in", func() bool { return p.accountCard.who != "" })
 	s.lib.mu.Lock()
 	s.lib.saveErr = errors.New(madeSaveErr)
 	s.lib.mu.Unlock()
@@ -128,4 +120,20 @@ func TestSavedNewProfileKeepsItsClient(t *testing.T) {
 	if !found {
 		t.Error("the saved profile's client was deleted")
 	}
+}
+
+// signedInOnProfiles is a station whose supervisor (madeLead) is signed in
+// to ct, showing the Profiles screen.
+func signedInOnProfiles(t *testing.T, ct *cloudtest.Cloud) *testStation {
+	t.Helper()
+	s := newTestStation(t, func(d *Deps) {
+		sup := &provisioning.Supervisor{API: &cloud.Client{BaseURL: ct.URL(), Timeout: 5 * time.Second}, Secrets: d.Secrets}
+		if _, err := sup.SignIn(context.Background(), madeLead, madePassword); err != nil {
+			t.Fatal(err)
+		}
+		d.Account = sup
+	})
+	s.view.Tabs.SelectIndex(2)
+	s.q.until(t, "signed in", func() bool { return s.view.Profiles.accountCard.who != "" })
+	return s
 }

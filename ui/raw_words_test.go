@@ -5,14 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/photon-station/photon-station/cloud"
 	"github.com/photon-station/photon-station/cloud/cloudtest"
 	"github.com/photon-station/photon-station/provisioning"
 )
@@ -174,16 +172,8 @@ func TestCloudRefusalsShowNoRawError(t *testing.T) {
 	ct.AddUser(cloudtest.User{Email: madeLead, Password: madePassword})
 	ct.AddUser(cloudtest.User{Email: "someone@else.example", Password: "another-long-password"})
 	ct.AddProduct(cloudtest.Product{ID: 300, Slug: "not-mine", Name: "Not mine", Members: []string{"someone@else.example"}})
-	s := newTestStation(t, func(d *Deps) {
-		sup := &provisioning.Supervisor{API: &cloud.Client{BaseURL: ct.URL(), Timeout: 5 * time.Second}, Secrets: d.Secrets}
-		if _, err := sup.SignIn(context.Background(), madeLead, madePassword); err != nil {
-			t.Fatal(err)
-		}
-		d.Account = sup
-	})
-	s.view.Tabs.SelectIndex(2)
+	s := signedInOnProfiles(t, ct)
 	p := s.view.Profiles
-	s.q.until(t, "signed in", func() bool { return p.accountCard.who != "" })
 	p.product.SetText("300")
 	test.Tap(p.createBtn)
 	_, yes := inDialog(t, s.win, "Yes")
